@@ -1,0 +1,5 @@
+"""``python -m remit`` runs the CLI."""
+
+from remit.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""The ``remit`` command line. Every error remit raises on purpose ends as one line and exit 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from remit.cli._bench import bench
+from remit.cli._locate import locate
+from remit.errors import RemitError
+
+__all__ = ["HELP_OPTIONS", "cli", "main"]
+
+
+class _InputError(click.ClickException):
+    """A remit error shown as one line, with the exit code of a usage error."""
+
+    exit_code = 2
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RemitError as exc:
+            raise _InputError(exc.message) from exc
+
+
+HELP_OPTIONS = ["-h", "--help"]
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": HELP_OPTIONS})
+@click.version_option(package_name="remit", prog_name="remit")
+def cli() -> None:
+    """remit keeps every government demand inside the borders of the government that made it.
+
+    It decides, for each participant and each meeting, whether a government order applies where
+    the participant is, and refuses or removes only those inside the order's scope.
+    """
+
+
+for command in (bench, locate):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the ``remit`` console script."""
+    cli(prog_name="remit")

@@ -1,0 +1,45 @@
+"""Generate the CLI reference (docs/cli.md) from the commands' own ``--help``.
+
+Run with ``python -m remit.cli._docs > docs/cli.md`` (``make docs``). A test fails when the
+committed reference differs from what this prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from remit.cli import HELP_OPTIONS, cli
+
+
+def _walk(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            yield from _walk(command.commands[name], [*path, name])
+
+
+def reference() -> str:
+    """The whole CLI reference as Markdown."""
+    parts = [
+        "# CLI reference",
+        "",
+        "Generated from `remit … --help` by `make docs`; a test fails when it is out of date.",
+        "",
+    ]
+    for path, command in _walk(cli, ["remit"]):
+        with click.Context(
+            command,
+            info_name=" ".join(path),
+            terminal_width=88,
+            max_content_width=88,
+            help_option_names=HELP_OPTIONS,
+        ) as ctx:
+            text = command.get_help(ctx)
+        parts += [f"## `{' '.join(path)}`", "", "```text", text, "```", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(reference(), end="")

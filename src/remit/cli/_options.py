@@ -1,0 +1,97 @@
+"""Options shared by several commands. Each setting is an option with an environment variable,
+so that ``--help`` (and the CLI reference generated from it) documents every setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from remit.location import Locator
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def db_option(f: F) -> F:
+    """``--db URL`` / ``REMIT_DATABASE_URL``."""
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="REMIT_DATABASE_URL",
+        show_envvar=True,
+        default="sqlite:///remit.sqlite3",
+        show_default=True,
+        metavar="URL",
+        help="Database: sqlite:///FILE, or postgresql+psycopg://USER@HOST:PORT/DB.",
+    )(f)
+
+
+def location_options(f: F) -> F:
+    """The settings of IP and phone location."""
+    options = [
+        click.option(
+            "--maxmind",
+            "maxmind_path",
+            envvar="REMIT_MAXMIND_DB",
+            show_envvar=True,
+            type=click.Path(dir_okay=False),
+            help="A MaxMind GeoIP2/GeoLite2 Country or City database (.mmdb).",
+        ),
+        click.option(
+            "--static-locations",
+            "static_table",
+            envvar="REMIT_STATIC_LOCATIONS",
+            show_envvar=True,
+            type=click.Path(dir_okay=False),
+            help="The operator's table of CIDR,PLACE lines; it may place private networks.",
+        ),
+        click.option(
+            "--location-sources",
+            envvar="REMIT_LOCATION_SOURCES",
+            show_envvar=True,
+            default="static,maxmind,iptocc",
+            show_default=True,
+            help="The order IP sources are asked in; a source without its setting is skipped.",
+        ),
+        click.option(
+            "--precedence",
+            envvar="REMIT_LOCATION_PRECEDENCE",
+            show_envvar=True,
+            default="ip,phone",
+            show_default=True,
+            help="Which signal wins when both place a participant: ip,phone or phone,ip.",
+        ),
+        click.option(
+            "--trusted-proxy",
+            "trusted_proxies",
+            envvar="REMIT_TRUSTED_PROXIES",
+            show_envvar=True,
+            default="",
+            help="Comma-separated CIDRs of proxies whose X-Forwarded-For is believed.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def build_locator(
+    maxmind_path: str | None,
+    static_table: str | None,
+    location_sources: str,
+    precedence: str,
+    trusted_proxies: str,
+) -> Locator:
+    """The locator the location options describe."""
+    return Locator.from_settings(
+        maxmind_path=maxmind_path,
+        static_table=static_table,
+        order=_csv(location_sources),
+        precedence=_csv(precedence),
+        trusted_proxies=_csv(trusted_proxies),
+    )

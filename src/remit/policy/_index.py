@@ -1,0 +1,176 @@
+"""The compiled decision index: active orders by target, then by place. Pure: no I/O.
+
+``decide`` is the hot path of every join. It looks up at most two targets (the resource itself and
+its host) and, only when one is targeted, the participant's country and subdivision. A resource no
+order targets is answered from a cache of shared allow decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from remit.errors import InvalidInput
+from remit.location import UNKNOWN, Location
+from remit.policy._model import HOST, ActiveOrder, Decision, Outcome, Resource, Skipped
+
+_Key = tuple[str, str]
+
+UNKNOWN_LOCATION = "location unknown"
+EXEMPT = "participant exempted on appeal"
+
+
+class _Rule:
+    """Every active order on one target, and the same orders by the places they cover."""
+
+    __slots__ = ("by_place", "orders", "unknown")
+
+    def __init__(self, orders: tuple[ActiveOrder, ...]) -> None:
+        self.orders = orders
+        by_place: dict[str, list[ActiveOrder]] = {}
+        for order in orders:
+            for place in order.places:
+                by_place.setdefault(place, []).append(order)
+        self.by_place = {place: tuple(found) for place, found in by_place.items()}
+        # The answer for a participant no source could place: let in, these orders skipped.
+        self.unknown = _unknown(UNKNOWN, self, None)
+
+
+def _keys(order: ActiveOrder) -> set[_Key]:
+    return {(t.type, t.id) for t in order.targets}
+
+
+class PolicyIndex:
+    """Active orders compiled for :meth:`decide`. Immutable: :meth:`replace` returns a new index.
+
+    Readers may keep using an index while a new one is built, so a service swaps a reference
+    instead of locking.
+    """
+
+    __slots__ = ("_allow", "_hosts", "_orders", "_rules", "_targets")
+
+    def __init__(self, orders: Mapping[str, ActiveOrder], rules: dict[_Key, _Rule]) -> None:
+        self._orders = orders
+        self._rules = rules
+        # The same rules by resource type then id, and by host: the hot path allocates no key.
+        self._targets: dict[str, dict[str, _Rule]] = {}
+        self._hosts: dict[str, _Rule] = {}
+        for (kind, target_id), rule in rules.items():
+            if kind == HOST:
+                self._hosts[target_id] = rule
+            else:
+                self._targets.setdefault(kind, {})[target_id] = rule
+        # Shared allow decisions without skips, by the identity of the location they carry.
+        self._allow: dict[int, Decision] = {}
+
+    @classmethod
+    def compile(cls, orders: Iterable[ActiveOrder]) -> PolicyIndex:
+        """Build an index from active orders. Two orders with one id are refused."""
+        by_id: dict[str, ActiveOrder] = {}
+        by_key: dict[_Key, list[ActiveOrder]] = {}
+        for order in orders:
+            if order.id in by_id:
+                raise InvalidInput(f"order.id: {order.id!r} appears twice", field="order.id")
+            by_id[order.id] = order
+            for key in _keys(order):
+                by_key.setdefault(key, []).append(order)
+        rules = {key: _Rule(tuple(found)) for key, found in by_key.items()}
+        return cls(MappingProxyType(by_id), rules)
+
+    def replace(
+        self, upsert: Iterable[ActiveOrder] = (), remove: Iterable[str] = ()
+    ) -> PolicyIndex:
+        """A new index with ``upsert`` added or replaced and the ids in ``remove`` taken out.
+
+        Only the targets those orders touch are rebuilt.
+        """
+        orders = dict(self._orders)
+        new = {o.id: o for o in upsert}
+        gone = set(remove) | set(new)
+        touched: set[_Key] = set()
+        for order_id in gone:
+            old = orders.pop(order_id, None)
+            if old is not None:
+                touched |= _keys(old)
+        for order in new.values():
+            orders[order.id] = order
+            touched |= _keys(order)
+        rules = dict(self._rules)
+        for key in touched:
+            kept = [o for o in rules[key].orders if o.id not in gone] if key in rules else []
+            kept += [o for o in new.values() if key in _keys(o)]
+            if kept:
+                rules[key] = _Rule(tuple(kept))
+            else:
+                rules.pop(key, None)
+        return PolicyIndex(MappingProxyType(orders), rules)
+
+    @property
+    def orders(self) -> Mapping[str, ActiveOrder]:
+        """The active orders, by id."""
+        return self._orders
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def decide(
+        self, location: Location, resource: Resource, participant: str | None = None
+    ) -> Decision:
+        """Allow or deny ``participant`` at ``location`` entering ``resource``, and why.
+
+        A deny needs an order that targets the resource (or its host) *and* whose scope holds the
+        participant's country or subdivision. An unknown location is never denied: the orders it
+        would have met are reported as skipped.
+        """
+        by_id = self._targets.get(resource.type)
+        own = by_id.get(resource.id) if by_id is not None else None
+        hosted = self._hosts.get(resource.host) if resource.host is not None else None
+        if own is None and hosted is None:
+            return self._allowed(location)
+        country = location.country
+        if own is None or hosted is None:  # one rule: the common case, kept short
+            rule = own or hosted
+            assert rule is not None
+            if country is None:
+                return rule.unknown if location is UNKNOWN else _unknown(location, rule, None)
+            by_place = rule.by_place
+            subdivision = location.subdivision
+            hits = by_place.get(country)
+            if subdivision is not None and subdivision in by_place:
+                hits = (hits or ()) + by_place[subdivision]
+        else:
+            if country is None:
+                return _unknown(location, own, hosted)
+            subdivision = location.subdivision
+            hits = ()
+            for rule in (own, hosted):
+                hits += rule.by_place.get(country, ())
+                if subdivision is not None:
+                    hits += rule.by_place.get(subdivision, ())
+        if not hits:
+            return self._allowed(location)
+        return _deny(location, hits, participant)
+
+    def _allowed(self, location: Location) -> Decision:
+        """The shared allow decision for ``location`` (locations from a Locator are shared)."""
+        decision = self._allow.get(id(location))
+        if decision is None or decision.location is not location:
+            if len(self._allow) > 65_536:
+                self._allow.clear()
+            decision = Decision("allow", (), location)
+            self._allow[id(location)] = decision
+        return decision
+
+
+def _unknown(location: Location, own: _Rule | None, hosted: _Rule | None) -> Decision:
+    orders = {o.id for rule in (own, hosted) if rule is not None for o in rule.orders}
+    return Decision(
+        "allow", (), location, tuple(Skipped(o, UNKNOWN_LOCATION) for o in sorted(orders))
+    )
+
+
+def _deny(location: Location, hits: tuple[ActiveOrder, ...], participant: str | None) -> Decision:
+    deciding = {o.id for o in hits if participant is None or participant not in o.exempt}
+    exempted = tuple(Skipped(o, EXEMPT) for o in sorted({o.id for o in hits} - deciding))
+    outcome: Outcome = "deny" if deciding else "allow"
+    return Decision(outcome, tuple(sorted(deciding)), location, exempted)

@@ -1,0 +1,44 @@
+"""The public namespace is pinned: a change to it is a decision, not an accident.
+
+The order of each ``__all__`` is ruff's (RUF022); this file checks what is in them.
+"""
+
+from __future__ import annotations
+
+import remit
+import remit.errors
+from remit import jurisdictions, location, policy, transparency
+
+PUBLIC = {
+    "UNKNOWN", "ActiveOrder", "Decision", "InvalidAddress", "InvalidConfiguration", "InvalidInput",
+    "InvalidOrder", "InvalidPhoneNumber", "InvalidScope", "Location", "LocationDataError",
+    "Locator", "PolicyIndex", "RemitError", "Resource", "Skipped", "Target",
+    "UnknownJurisdiction", "VerificationError", "__version__",
+}  # fmt: skip
+
+
+def test_remit_exports_exactly_the_public_names() -> None:
+    assert set(remit.__all__) == PUBLIC
+    for name in remit.__all__:
+        assert hasattr(remit, name), name
+
+
+def test_subpackages_export_what_they_declare() -> None:
+    for module in (jurisdictions, location, policy, transparency, remit.errors):
+        assert len(set(module.__all__)) == len(module.__all__), module.__name__
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"{module.__name__}.{name}"
+
+
+def test_the_merkle_verifiers_live_where_the_issue_names_them() -> None:
+    from remit.transparency.merkle import verify_consistency, verify_inclusion
+
+    assert callable(verify_inclusion)
+    assert callable(verify_consistency)
+
+
+def test_every_remit_error_is_documented_in_the_tree() -> None:
+    doc = remit.errors.__doc__ or ""
+    for name in remit.errors.__all__:
+        assert name in doc, f"{name} is missing from the error tree drawn in remit/errors.py"
+        assert getattr(remit.errors, name).__doc__, f"{name} has no docstring"
