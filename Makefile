@@ -13,10 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the service lands, `make run` locates example participants the way every join will be.
+# remit serve on the embedded default: a SQLite file in this folder (remit.sqlite3).
+# On the first start it creates the user 'admin' and prints its token.
 run: $(STAMP)
-	$(BIN)/remit locate 1.2.4.8 203.198.7.1 202.175.3.1 1.160.0.1 2001:da8::1 8.8.8.8 \
-	    192.168.1.10 +8613800138000 +85221234567 +12125550100 +74951234567
+	$(BIN)/remit serve
 
 test: lint typecheck unit
 
@@ -32,6 +32,7 @@ unit: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m remit.cli._docs > docs/cli.md
+	$(BIN)/python -c 'import json; from remit.api import ENDPOINTS, openapi; print(json.dumps(openapi(ENDPOINTS), indent=2, sort_keys=True))' > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

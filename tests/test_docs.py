@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from remit.api import ENDPOINTS, openapi
+from remit.api._problems import KINDS
 from remit.cli._docs import reference
+from remit.store import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,6 +16,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_cli_reference_is_current() -> None:
     committed = (ROOT / "docs" / "cli.md").read_text("utf-8")
     assert committed == reference(), "docs/cli.md is out of date: run `make docs`"
+
+
+def test_openapi_document_is_current() -> None:
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text("utf-8"))
+    assert committed == openapi(ENDPOINTS), "docs/openapi.json is out of date: run `make docs`"
+
+
+def test_every_endpoint_problem_and_role_is_in_the_api_guide() -> None:
+    guide = (ROOT / "docs" / "api.md").read_text("utf-8")
+    for endpoint in ENDPOINTS:
+        assert f"`{endpoint.method} {endpoint.path}`" in guide, f"{endpoint.method} {endpoint.path}"
+    for kind in KINDS:
+        assert f"`/problems/{kind}`" in guide, kind
+    for role in Role:
+        assert f"`{role.value}`" in guide, role
 
 
 def test_every_command_has_help_text() -> None:

@@ -8,6 +8,7 @@ import click
 
 from remit.cli._bench import bench
 from remit.cli._locate import locate
+from remit.cli._serve import db, serve, user
 from remit.errors import RemitError
 
 __all__ = ["HELP_OPTIONS", "cli", "main"]
@@ -40,7 +41,7 @@ def cli() -> None:
     """
 
 
-for command in (bench, locate):
+for command in (bench, db, locate, serve, user):
     cli.add_command(command)
 
 

@@ -1,0 +1,388 @@
+"""The HTTP API: routes, roles, bodies and errors. Versioned under /v1; OpenAPI at /openapi.json."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from remit import orders
+from remit.api import _schemas as s
+from remit.api._convert import checklist_in, decision_out, order_in, order_out
+from remit.api._metrics import Metrics
+from remit.api._node import Node, new_id
+from remit.api._problems import HTTPProblem, from_error, problem
+from remit.errors import InvalidInput
+from remit.orders import Status
+from remit.policy import Resource
+from remit.store import AuditEntry, Role, User
+
+JSON = "application/json"
+T = TypeVar("T")
+Handler = Callable[["Call"], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the API needs to know beyond the node."""
+
+    max_document_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def max_body_bytes(self) -> int:
+        # base64 grows the document by 4/3; leave room for the rest of the order.
+        return self.max_document_bytes * 4 // 3 + 1024 * 1024
+
+
+@dataclass
+class Call:
+    """One request, as handlers see it: the node, the caller and the path parameters."""
+
+    request: Request
+    node: Node
+    settings: Settings
+    metrics: Metrics
+    user: User | None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        assert self.user is not None
+        return self.user.name
+
+    async def body(self, kind: type[T]) -> T:
+        content_type = self.request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != JSON:
+            raise HTTPProblem("unsupported-media-type", f"send {JSON}, not {content_type!r}")
+        limit = self.settings.max_body_bytes
+        declared = self.request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise HTTPProblem("too-large", f"the body is over {limit} bytes")
+        chunks, size = [], 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPProblem("too-large", f"the body is over {limit} bytes")
+            chunks.append(chunk)
+        return msgspec.json.decode(b"".join(chunks), type=kind)
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(msgspec.json.encode(value), status, headers=headers, media_type=JSON)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: the route, who may call it, and what the OpenAPI document says of it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    roles: frozenset[Role] | None  # None: public
+    body: type | None = None
+    response: type | None = None
+    status: int = 200
+    query: tuple[tuple[str, str, str], ...] = ()  # (name, JSON type, description)
+    media_type: str = JSON
+    audit: bool = False
+
+
+# Handlers -------------------------------------------------------------------------------------
+
+
+async def create_order(call: Call) -> Response:
+    body = await call.body(s.OrderIn)
+    if body.document is not None and len(body.document.content) > call.settings.max_document_bytes:
+        raise HTTPProblem(
+            "too-large",
+            f"document.content: over the limit of {call.settings.max_document_bytes} bytes",
+            "document.content",
+        )
+    kwargs, content = order_in(body, order_id=new_id("ord"), actor=call.actor)
+    order = orders.record(now=call.node.clock(), **kwargs)  # type: ignore[arg-type]
+    await run_in_threadpool(call.node.record, order, content)
+    location = f"/v1/orders/{order.id}"
+    return _json(s.CreatedOut(order.id, order.status.value), 201, {"Location": location})
+
+
+async def list_orders(call: Call) -> Response:
+    query = call.request.query_params
+    status = query.get("status")
+    if status is not None and status not in {x.value for x in Status}:
+        raise InvalidInput(f"status: {status!r} is not an order status", field="status")
+    jurisdiction = query.get("jurisdiction")
+    if jurisdiction is not None:
+        from remit import jurisdictions
+
+        jurisdiction = jurisdictions.get(jurisdiction, field="jurisdiction").code
+    limit_text = query.get("limit", "100")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
+    limit = int(limit_text)
+    found = await run_in_threadpool(
+        lambda: call.node.store.list_orders(
+            status=None if status is None else Status(status),
+            jurisdiction=jurisdiction,
+            limit=limit,
+            after=query.get("after"),
+        )
+    )
+    nxt = found[-1].id if len(found) == limit else None
+    return _json(s.OrderListOut([order_out(o) for o in found], nxt))
+
+
+async def get_order(call: Call) -> Response:
+    order = await run_in_threadpool(call.node.store.get_order, call.params["id"])
+    return _json(order_out(order))
+
+
+async def get_document(call: Call) -> Response:
+    order = await run_in_threadpool(call.node.store.get_order, call.params["id"])
+    if order.document is None:
+        raise HTTPProblem("not-found", f"order {order.id} has no document")
+    content = await run_in_threadpool(call.node.store.get_document, order.id)
+    headers = {"X-Content-SHA256": order.document.sha256}
+    return Response(content, 200, headers=headers, media_type=order.document.media_type)
+
+
+def _transition(
+    kind: type[Any], step: Callable[[Any, Call], Callable[..., orders.Order]]
+) -> Handler:
+    async def handler(call: Call) -> Response:
+        body = await call.body(kind)
+        change = step(body, call)
+        order = await run_in_threadpool(call.node.act, call.params["id"], change)
+        return _json(order_out(order))
+
+    return handler
+
+
+approve = _transition(
+    s.ApproveIn,
+    lambda b, c: (
+        lambda o, now: orders.approve(
+            o,
+            actor=c.actor,
+            now=now,
+            justification=b.justification,
+            scope=b.scope,
+            checklist=checklist_in(b.checklist),
+        )
+    ),
+)
+reject = _transition(
+    s.RejectIn,
+    lambda b, c: (
+        lambda o, now: orders.reject(
+            o, actor=c.actor, now=now, reason=b.reason, checklist=checklist_in(b.checklist)
+        )
+    ),
+)
+lift = _transition(
+    s.LiftIn, lambda b, c: lambda o, now: orders.lift(o, actor=c.actor, now=now, reason=b.reason)
+)
+clarify = _transition(
+    s.ClarifyIn,
+    lambda b, c: lambda o, now: orders.clarify(o, actor=c.actor, now=now, question=b.question),
+)
+answer = _transition(
+    s.AnswerIn,
+    lambda b, c: lambda o, now: orders.answer(o, actor=c.actor, now=now, answer=b.answer),
+)
+review = _transition(
+    s.ReviewIn,
+    lambda b, c: lambda o, now: orders.start_review(o, actor=c.actor, now=now, reason=b.reason),
+)
+
+
+async def admissions(call: Call) -> Response:
+    body = await call.body(s.AdmissionIn)
+    started = time.perf_counter()
+    node = call.node
+    participant = body.participant
+    try:
+        location = node.locator.locate(ip=participant.ip, phone=participant.phone)
+    except InvalidInput as exc:
+        field = f"participant.{exc.field}"
+        raise type(exc)(f"participant.{exc.message}", field=field) from exc
+    r = body.resource
+    decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
+    call.metrics.latency.observe(time.perf_counter() - started)
+    (call.metrics.allow if decision.allowed else call.metrics.deny).inc()
+    return _json(decision_out(decision))
+
+
+async def list_audit(call: Call) -> Response:
+    entries = await run_in_threadpool(call.node.store.audit_trail)
+    return _json(
+        s.AuditListOut([s.AuditOut(e.actor, e.action, e.subject, e.at, e.outcome) for e in entries])
+    )
+
+
+async def healthz(call: Call) -> Response:
+    node = call.node
+    age = round(time.monotonic() - node.index_built, 3)
+    return _json(s.HealthOut("ok", len(node.index), age))
+
+
+async def metrics(call: Call) -> Response:
+    text = await run_in_threadpool(generate_latest, call.metrics.registry)
+    return Response(text, 200, media_type=CONTENT_TYPE_LATEST)
+
+
+READ = frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR})
+ID = "{id}"
+
+REVIEWER = frozenset({Role.REVIEWER})
+
+
+def _e(method: str, path: str, handler: Handler, summary: str, **kw: Any) -> Endpoint:
+    return Endpoint(method, path, handler, summary, kw.pop("roles", None), **kw)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    _e("POST", "/v1/orders", create_order, "Record a demand as received",
+       roles=frozenset({Role.INTAKE}), body=s.OrderIn, response=s.CreatedOut, status=201,
+       audit=True),
+    _e("GET", "/v1/orders", list_orders, "List orders", roles=READ, response=s.OrderListOut,
+       query=(
+           ("status", "string", "Only orders in this status"),
+           ("jurisdiction", "string", "Only orders of authorities with this jurisdiction"),
+           ("limit", "integer", "At most this many (1-1000, default 100)"),
+           ("after", "string", "Continue after this order id (the previous page's `next`)"),
+       )),
+    _e("GET", f"/v1/orders/{ID}", get_order, "One order with its full history", roles=READ,
+       response=s.OrderOut),
+    _e("GET", f"/v1/orders/{ID}/document", get_document, "The original document as received",
+       roles=READ, media_type="application/octet-stream"),
+    _e("POST", f"/v1/orders/{ID}/review", review, "Start reviewing an order", roles=REVIEWER,
+       body=s.ReviewIn, response=s.OrderOut, audit=True),
+    _e("POST", f"/v1/orders/{ID}/approve", approve,
+       "Approve (four eyes: not the recorder), optionally narrowing the scope", roles=REVIEWER,
+       body=s.ApproveIn, response=s.OrderOut, audit=True),
+    _e("POST", f"/v1/orders/{ID}/reject", reject, "Reject the demand", roles=REVIEWER,
+       body=s.RejectIn, response=s.OrderOut, audit=True),
+    _e("POST", f"/v1/orders/{ID}/clarify", clarify, "Ask the authority for clarification",
+       roles=REVIEWER, body=s.ClarifyIn, response=s.OrderOut, audit=True),
+    _e("POST", f"/v1/orders/{ID}/answer", answer, "Record the authority's answer",
+       roles=frozenset({Role.INTAKE, Role.REVIEWER}), body=s.AnswerIn, response=s.OrderOut,
+       audit=True),
+    _e("POST", f"/v1/orders/{ID}/lift", lift, "Lift an approved or active order",
+       roles=REVIEWER, body=s.LiftIn, response=s.OrderOut, audit=True),
+    _e("POST", "/v1/admissions", admissions, "Decide one join: allow or deny, and why",
+       roles=frozenset({Role.PLATFORM}), body=s.AdmissionIn, response=s.AdmissionOut),
+    _e("GET", "/v1/audit", list_audit, "The latest mutating calls, newest first",
+       roles=frozenset({Role.AUDITOR}), response=s.AuditListOut),
+    _e("GET", "/healthz", healthz, "Liveness, and the decision index's size and age",
+       response=s.HealthOut),
+    _e("GET", "/metrics", metrics, "Prometheus metrics", media_type="text/plain"),
+)  # fmt: skip
+
+
+def _authenticate(call: Call, endpoint: Endpoint) -> None:
+    assert endpoint.roles is not None
+    header = call.request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPProblem("unauthorized", "send Authorization: Bearer <token>")
+    user = call.node.user_for_token(token.strip())
+    if user is None:
+        raise HTTPProblem("unauthorized", "the token is not valid")
+    call.user = user
+    if Role.ADMIN not in user.roles and not (user.roles & endpoint.roles):
+        need = " or ".join(sorted(r.value for r in endpoint.roles))
+        raise HTTPProblem("forbidden", f"this needs the role {need}")
+
+
+def _bind(
+    node: Node, settings: Settings, metrics: Metrics, endpoint: Endpoint
+) -> Callable[[Request], Awaitable[Response]]:
+    allowed_query = {name for name, _, _ in endpoint.query}
+
+    async def endpoint_fn(request: Request) -> Response:
+        call = Call(request, node, settings, metrics, None, dict(request.path_params))
+        try:
+            unknown = set(request.query_params) - allowed_query
+            if unknown:
+                name = sorted(unknown)[0]
+                raise InvalidInput(f"{name}: not a query parameter of this operation", field=name)
+            if endpoint.roles is not None:
+                _authenticate(call, endpoint)
+            response = await endpoint.handler(call)
+        except Exception as exc:  # every error becomes a problem document, never a 500 page
+            response = from_error(exc)
+            if response.status_code == 500:
+                import logging
+
+                logging.getLogger("remit.api").exception("unexpected error", exc_info=exc)
+        if endpoint.audit and call.user is not None:
+            entry = AuditEntry(
+                actor=call.user.name,
+                action=f"{endpoint.method} {endpoint.path}",
+                subject=call.params.get("id", ""),
+                at=node.clock(),
+                outcome=str(response.status_code),
+            )
+            try:
+                await run_in_threadpool(node.store.audit, entry)
+            except Exception as exc:
+                return from_error(exc)
+        return response
+
+    return endpoint_fn
+
+
+def _dispatch(
+    methods: dict[str, Callable[[Request], Awaitable[Response]]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """One route per path, so that a 405's ``Allow`` lists every method of the path."""
+    if len(methods) == 1:
+        return next(iter(methods.values()))
+
+    async def dispatch(request: Request) -> Response:
+        return await methods[request.method](request)
+
+    return dispatch
+
+
+def create_app(node: Node, settings: Settings | None = None) -> Starlette:
+    """The ASGI app serving ``node``. The caller starts and stops the node."""
+    from remit.api._openapi import openapi
+
+    settings = settings or Settings()
+    metrics = Metrics(node.store)
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for e in ENDPOINTS:
+        by_path.setdefault(e.path, {})[e.method] = _bind(node, settings, metrics, e)
+    routes = [Route(path, _dispatch(fns), methods=list(fns)) for path, fns in by_path.items()]
+    document = msgspec.json.encode(openapi(ENDPOINTS))
+
+    async def spec(request: Request) -> Response:
+        return Response(document, media_type=JSON)
+
+    routes.append(Route("/openapi.json", spec, methods=["GET"]))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return problem("not-found", f"no route {request.method} {request.url.path}")
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        response = problem("not-allowed", f"{request.method} is not allowed on {request.url.path}")
+        allow = getattr(exc, "headers", None) or {}
+        if "Allow" in allow:
+            response.headers["Allow"] = allow["Allow"]
+        return response
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    app.state.node = node
+    app.state.metrics = metrics
+    return app

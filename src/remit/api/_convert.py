@@ -1,0 +1,120 @@
+"""Conversions between the API's Structs and the domain's dataclasses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+
+from remit import orders
+from remit.api import _schemas as s
+from remit.errors import InvalidInput
+from remit.orders import Checklist, Order
+from remit.policy import Decision, Target
+
+
+def checklist_in(value: s.ChecklistIn | None) -> Checklist | None:
+    """The domain checklist of a request body, if it has one."""
+    if value is None:
+        return None
+    return Checklist(**{f: getattr(value, f) for f in value.__struct_fields__})
+
+
+def order_in(
+    body: s.OrderIn, *, order_id: str, actor: str
+) -> tuple[dict[str, object], bytes | None]:
+    """The keyword arguments for :func:`remit.orders.record`, and the document's bytes."""
+    document = None
+    content = None
+    if body.document is not None:
+        content = body.document.content
+        document = orders.Document(
+            sha256=hashlib.sha256(content).hexdigest(),
+            media_type=body.document.media_type,
+            size=len(content),
+            filename=body.document.filename,
+        )
+    kwargs: dict[str, object] = {
+        "id": order_id,
+        "type": orders.OrderType(body.type),
+        "authority": orders.Authority(
+            body.authority.name,
+            orders.AuthorityKind(body.authority.kind),
+            body.authority.jurisdiction,
+        ),
+        "legal_basis": body.legal_basis,
+        "case_id": body.case_id,
+        "received_at": body.received_at,
+        "request": orders.Request(
+            body.request.text,
+            orders.RequestedAction(body.request.action),
+            tuple(body.request.scope),
+        ),
+        "targets": [_target(n, t) for n, t in enumerate(body.targets)],
+        "actor": actor,
+        "effective_from": body.effective_from,
+        "effective_until": body.effective_until,
+        "document": document,
+    }
+    return kwargs, content
+
+
+def _target(n: int, target: s.TargetIn) -> Target:
+    try:
+        return Target(target.type, target.id)
+    except InvalidInput as exc:
+        field = f"targets[{n}].{(exc.field or 'type').rsplit('.', 1)[-1]}"
+        raise type(exc)(exc.message.replace(exc.field or "", field, 1), field=field) from exc
+
+
+def order_out(order: Order) -> s.OrderOut:
+    """The API's view of an order."""
+    doc = order.document
+    return s.OrderOut(
+        id=order.id,
+        type=order.type.value,
+        status=order.status.value,
+        version=order.version,
+        authority=s.AuthorityOut(
+            order.authority.name, order.authority.kind.value, order.authority.jurisdiction
+        ),
+        legal_basis=order.legal_basis,
+        case_id=order.case_id,
+        received_at=order.received_at,
+        request=s.RequestOut(
+            order.request.text, order.request.action.value, list(order.request.scope)
+        ),
+        targets=[s.TargetOut(t.type, t.id) for t in order.targets],
+        recorded_by=order.recorded_by,
+        effective_from=order.effective_from,
+        effective_until=order.effective_until,
+        document=None
+        if doc is None
+        else s.DocumentOut(doc.sha256, doc.media_type, doc.size, doc.filename),
+        scope=None if order.scope is None else list(order.scope),
+        approved_by=order.approved_by,
+        transitions=[
+            s.TransitionOut(
+                sequence=t.sequence,
+                action=t.action,
+                from_status=None if t.from_status is None else t.from_status.value,
+                to_status=t.to_status.value,
+                actor=t.actor,
+                at=t.at,
+                reason=t.reason,
+                checklist=None if t.checklist is None else s.ChecklistOut(**asdict(t.checklist)),
+                scope=None if t.scope is None else list(t.scope),
+            )
+            for t in order.transitions
+        ],
+    )
+
+
+def decision_out(decision: Decision) -> s.AdmissionOut:
+    """The API's view of a decision."""
+    loc = decision.location
+    return s.AdmissionOut(
+        decision=decision.outcome,
+        orders=list(decision.orders),
+        location=s.LocationOut(loc.country, loc.subdivision, loc.source),
+        skipped=[s.SkippedOut(x.order, x.reason) for x in decision.skipped],
+    )

@@ -1,0 +1,126 @@
+"""The OpenAPI 3.1 document, built from the endpoint table and the msgspec Structs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from remit.api._problems import KINDS, MEDIA_TYPE
+from remit.api._schemas import Problem
+
+if TYPE_CHECKING:
+    from remit.api._app import Endpoint
+
+REF = "#/components/schemas/{name}"
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    schema = {"$ref": REF.format(name="Problem")}
+    return {"description": description, "content": {MEDIA_TYPE: {"schema": schema}}}
+
+
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": endpoint.handler.__name__ if hasattr(endpoint.handler, "__name__") else "",
+        "summary": endpoint.summary,
+        "responses": {},
+    }
+    op["operationId"] = (
+        (endpoint.method.lower() + endpoint.path)
+        .replace("/", "_")
+        .replace("{", "")
+        .replace("}", "")
+    )
+    params = []
+    if "{id}" in endpoint.path:
+        params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "string"}})
+    for name, kind, description in endpoint.query:
+        schema: dict[str, Any] = {"type": kind}
+        if kind == "integer":
+            schema |= {"minimum": 1, "maximum": 1000}
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": schema,
+            }
+        )
+    if params:
+        op["parameters"] = params
+    if endpoint.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF.format(name=endpoint.body.__name__)}}
+            },
+        }
+    responses = op["responses"]
+    if endpoint.response is not None:
+        schema = {"$ref": REF.format(name=endpoint.response.__name__)}
+        responses[str(endpoint.status)] = {
+            "description": "OK",
+            "content": {endpoint.media_type: {"schema": schema}},
+        }
+    else:
+        responses[str(endpoint.status)] = {
+            "description": "OK",
+            "content": {endpoint.media_type: {"schema": {"type": "string"}}},
+        }
+    problems = {"internal": "Internal error", "unavailable": "The database could not be reached"}
+    if endpoint.roles is not None:
+        problems |= {"unauthorized": "No valid token", "forbidden": "The token lacks the role"}
+    if endpoint.body is not None:
+        problems |= {
+            "malformed": "Not JSON",
+            "invalid-field": "A field is missing, unknown or has a value remit cannot use",
+            "too-large": "Body over the limit",
+            "unsupported-media-type": "Not application/json",
+        }
+    elif endpoint.query:
+        problems |= {"invalid-field": "A query parameter has a value remit cannot use"}
+    if "{id}" in endpoint.path:
+        problems |= {"not-found": "No such order"}
+    if endpoint.audit and "{id}" in endpoint.path:
+        problems |= {
+            "conflict": "Not allowed in the order's state, or changed by someone else first",
+            "four-eyes": "The recorder cannot approve",
+        }
+    for kind, description in problems.items():
+        code = str(KINDS[kind][0])
+        if code not in responses:
+            responses[code] = _problem_response(description)
+    if endpoint.roles is not None:
+        op["security"] = [{"bearer": []}]
+        op["description"] = (
+            "Roles: " + ", ".join(sorted(r.value for r in endpoint.roles)) + " (or admin)."
+        )
+    return op
+
+
+def openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    types: list[Any] = [Problem]
+    for e in endpoints:
+        types += [t for t in (e.body, e.response) if t is not None]
+    (_, components) = msgspec.json.schema_components(list(dict.fromkeys(types)), ref_template=REF)
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "remit",
+            "version": "1",
+            "description": "Keeps every government demand inside the borders of the government "
+            "that made it. Errors are RFC 9457 problem documents naming the field.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,124 @@
+"""``remit serve``, ``remit db upgrade`` and ``remit user add``: running the service."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from remit.api import Node, Settings, create_app, create_user, utcnow
+from remit.cli._options import build_locator, db_option, location_options
+from remit.store import Role, open_store, upgrade
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port."
+)
+@click.option(
+    "--max-document-bytes",
+    envvar="REMIT_MAX_DOCUMENT_BYTES",
+    show_envvar=True,
+    type=click.IntRange(1, 1 << 31),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    help="Largest original document an order may carry.",
+)
+@click.option(
+    "--resync-seconds",
+    envvar="REMIT_RESYNC_SECONDS",
+    show_envvar=True,
+    type=click.FloatRange(0.1, 3600),
+    default=30.0,
+    show_default=True,
+    help="How often each node re-reads order changes as a safety net behind notifications.",
+)
+@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+@db_option
+@location_options
+def serve(
+    host: str,
+    port: int,
+    max_document_bytes: int,
+    resync_seconds: float,
+    access_log: bool,
+    db_url: str,
+    **location: str,
+) -> None:
+    """Run the remit HTTP API (migrating the database first).
+
+    On a database with no users yet, creates the user 'admin' and prints its token once.
+    Several nodes may share one PostgreSQL database; order changes reach every node's decision
+    index through notifications, with a periodic resync as a safety net.
+    """
+    import uvicorn
+
+    locator = build_locator(**location)
+    upgrade(db_url)
+    store = open_store(db_url)
+    if not store.list_users():
+        token = create_user(store, "admin", [Role.ADMIN.value], now=utcnow())
+        click.echo("created the first user, 'admin'; its token (shown once):", err=True)
+        click.echo(f"admin token: {token}", err=True)
+    node = Node(store, locator, resync_seconds=resync_seconds)
+    node.start()
+    app = create_app(node, Settings(max_document_bytes=max_document_bytes))
+    click.echo(
+        f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
+    )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
+    finally:
+        node.stop()
+        locator.close()
+
+
+def store_label(url: str) -> str:
+    """The database URL without a password."""
+    head, sep, tail = url.partition("@")
+    if sep and ":" in head.split("//", 1)[-1]:
+        scheme, rest = head.split("//", 1)
+        return f"{scheme}//{rest.split(':', 1)[0]}:***@{tail}"
+    return url
+
+
+@click.group()
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_url: str) -> None:
+    """Apply every migration the database lacks (remit serve does this on start)."""
+    upgrade(db_url)
+    click.echo(f"database {store_label(db_url)} is up to date")
+
+
+@click.group()
+def user() -> None:
+    """Manage users and their API tokens."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="A role to grant; repeat for several.",
+)
+@db_option
+def user_add(name: str, roles: tuple[str, ...], db_url: str) -> None:
+    """Add a user with roles; prints the new API token as the last line (shown once)."""
+    store = open_store(db_url)
+    try:
+        token = create_user(store, name, roles, now=utcnow())
+    finally:
+        store.close()
+    click.echo(f"user {name} added with roles {', '.join(sorted(roles))}; token:")
+    click.echo(token)

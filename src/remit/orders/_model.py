@@ -1,0 +1,159 @@
+"""An order: a government demand as received, what remit was asked to do, and its lifecycle.
+
+Fields follow Lumen's notice schema where it fits (type, authority/sender, legal basis as
+regulation, case id, dates, the works/targets). Plain frozen dataclasses: the store converts its
+rows to these at its boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from remit.policy import Target
+
+
+class OrderType(StrEnum):
+    """Lumen's notice types for government demands."""
+
+    GOVERNMENT_REQUEST = "GovernmentRequest"
+    COURT_ORDER = "CourtOrder"
+    LAW_ENFORCEMENT_REQUEST = "LawEnforcementRequest"
+    LOCAL_LAW = "LocalLaw"
+
+
+class AuthorityKind(StrEnum):
+    """Who made the demand."""
+
+    COURT = "court"
+    MINISTRY = "ministry"
+    REGULATOR = "regulator"
+    POLICE = "police"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where an order is in its lifecycle.
+
+    ``received -> in_review -> approved|active -> expired|lifted``; ``received`` or ``in_review``
+    may go to ``rejected``, or to ``clarification_requested`` and back to ``in_review`` when the
+    authority answers. ``approved`` means approved but not yet in effect (its start is ahead).
+    """
+
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    CLARIFICATION_REQUESTED = "clarification_requested"
+    APPROVED = "approved"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    LIFTED = "lifted"
+
+
+#: Statuses in which an order is still waiting for a decision.
+OPEN = frozenset({Status.RECEIVED, Status.IN_REVIEW, Status.CLARIFICATION_REQUESTED})
+#: Statuses an order never leaves.
+FINAL = frozenset({Status.REJECTED, Status.EXPIRED, Status.LIFTED})
+
+
+class RequestedAction(StrEnum):
+    """What the authority asked for, as asked. remit never carries out the account actions."""
+
+    REMOVE_PARTICIPANTS = "remove_participants"
+    BLOCK_ACCESS = "block_access"
+    END_MEETING = "end_meeting"
+    DELETE_MEETING = "delete_meeting"
+    DELETE_CONTENT = "delete_content"
+    SUSPEND_ACCOUNT = "suspend_account"
+    DELETE_ACCOUNT = "delete_account"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """The body that made the demand, and where its law applies."""
+
+    name: str
+    kind: AuthorityKind
+    jurisdiction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The demand as received: its text, the action asked for, and the scope asked for.
+
+    ``scope`` is kept as asked, even when it reaches beyond the authority's jurisdiction (for
+    example ``["*"]`` for "everywhere"): that is what the transparency report compares with what
+    remit did.
+    """
+
+    text: str
+    action: RequestedAction
+    scope: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The original document of the demand: its SHA-256 and how to show it."""
+
+    sha256: str
+    media_type: str
+    size: int
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """The reviewer's checklist, stored with every decision on an order."""
+
+    legal_basis_stated: bool = False
+    authority_competent: bool = False
+    written_and_signed: bool = False
+    targets_inside_jurisdiction: bool = False
+    overbroad: bool = False
+    gag_order_without_end_date: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One step of an order's lifecycle: never edited, only appended."""
+
+    sequence: int
+    action: str
+    from_status: Status | None
+    to_status: Status
+    actor: str
+    at: datetime
+    reason: str
+    checklist: Checklist | None = None
+    scope: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A recorded demand and everything decided about it."""
+
+    id: str
+    type: OrderType
+    authority: Authority
+    legal_basis: str
+    case_id: str | None
+    received_at: datetime
+    request: Request
+    targets: tuple[Target, ...]
+    recorded_by: str
+    status: Status
+    version: int
+    effective_from: datetime | None = None
+    effective_until: datetime | None = None
+    document: Document | None = None
+    #: The scope remit enforces, set at approval; always inside the authority's jurisdiction.
+    scope: tuple[str, ...] | None = None
+    approved_by: str | None = None
+    transitions: tuple[Transition, ...] = field(default=())
+
+    @property
+    def in_force(self) -> bool:
+        """Whether the order is active: the decision index holds exactly the orders in force."""
+        return self.status is Status.ACTIVE

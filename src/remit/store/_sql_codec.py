@@ -1,0 +1,172 @@
+"""Rows to domain values and back: the boundary ORM rows never cross."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from remit.orders import (
+    Authority,
+    AuthorityKind,
+    Checklist,
+    Document,
+    Order,
+    OrderType,
+    Request,
+    RequestedAction,
+    Status,
+    Transition,
+)
+from remit.policy import Target
+from remit.store._interface import AuditEntry, Role, User
+from remit.store._sql_models import AuditRow, OrderRow, TransitionRow, UserRow
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _codes(value: tuple[str, ...] | None) -> list[str] | None:
+    return None if value is None else list(value)
+
+
+def _tuple(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    """The fields of an order that are not columns of ``orders``, as JSON."""
+    return {
+        "type": order.type.value,
+        "authority": {
+            "name": order.authority.name,
+            "kind": order.authority.kind.value,
+            "jurisdiction": order.authority.jurisdiction,
+        },
+        "legal_basis": order.legal_basis,
+        "case_id": order.case_id,
+        "request": {
+            "text": order.request.text,
+            "action": order.request.action.value,
+            "scope": list(order.request.scope),
+        },
+        "targets": [{"type": t.type, "id": t.id} for t in order.targets],
+        "recorded_by": order.recorded_by,
+        "effective_from": _when(order.effective_from),
+        "effective_until": _when(order.effective_until),
+        "document": None if order.document is None else asdict(order.document),
+        "scope": _codes(order.scope),
+        "approved_by": order.approved_by,
+    }
+
+
+def order_columns(order: Order) -> dict[str, Any]:
+    """The values of ``orders``' columns that come from the order itself."""
+    return {
+        "status": order.status.value,
+        "jurisdiction": order.authority.jurisdiction,
+        "version": order.version,
+        "received_at": order.received_at,
+        "data": order_data(order),
+    }
+
+
+def transition_row(order_id: str, step: Transition) -> TransitionRow:
+    return TransitionRow(
+        order_id=order_id,
+        sequence=step.sequence,
+        action=step.action,
+        from_status=None if step.from_status is None else step.from_status.value,
+        to_status=step.to_status.value,
+        actor=step.actor,
+        at=step.at,
+        reason=step.reason,
+        checklist=None if step.checklist is None else asdict(step.checklist),
+        scope=_codes(step.scope),
+    )
+
+
+def transition(row: TransitionRow) -> Transition:
+    return Transition(
+        sequence=row.sequence,
+        action=row.action,
+        from_status=None if row.from_status is None else Status(row.from_status),
+        to_status=Status(row.to_status),
+        actor=row.actor,
+        at=row.at,
+        reason=row.reason,
+        checklist=None if row.checklist is None else Checklist(**row.checklist),
+        scope=_tuple(row.scope),
+    )
+
+
+def order(row: OrderRow) -> Order:
+    """The domain order of a row whose transitions were loaded with it."""
+    data = row.data
+    authority, request, document = data["authority"], data["request"], data["document"]
+    return Order(
+        id=row.id,
+        type=OrderType(data["type"]),
+        authority=Authority(
+            name=authority["name"],
+            kind=AuthorityKind(authority["kind"]),
+            jurisdiction=authority["jurisdiction"],
+        ),
+        legal_basis=data["legal_basis"],
+        case_id=data["case_id"],
+        received_at=row.received_at,
+        request=Request(
+            text=request["text"],
+            action=RequestedAction(request["action"]),
+            scope=tuple(request["scope"]),
+        ),
+        targets=tuple(Target(t["type"], t["id"]) for t in data["targets"]),
+        recorded_by=data["recorded_by"],
+        status=Status(row.status),
+        version=row.version,
+        effective_from=_parse_when(data["effective_from"]),
+        effective_until=_parse_when(data["effective_until"]),
+        document=None if document is None else Document(**document),
+        scope=_tuple(data["scope"]),
+        approved_by=data["approved_by"],
+        transitions=tuple(transition(t) for t in row.transitions),
+    )
+
+
+def user_row(user: User) -> UserRow:
+    return UserRow(
+        name=user.name,
+        roles=sorted(role.value for role in user.roles),
+        created_at=user.created_at,
+        disabled=user.disabled,
+    )
+
+
+def user(row: UserRow) -> User:
+    return User(
+        name=row.name,
+        roles=frozenset(Role(r) for r in row.roles),
+        created_at=row.created_at,
+        disabled=row.disabled,
+    )
+
+
+def audit_row(entry: AuditEntry) -> AuditRow:
+    return AuditRow(
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        at=entry.at,
+        outcome=entry.outcome,
+    )
+
+
+def audit_entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        actor=row.actor, action=row.action, subject=row.subject, at=row.at, outcome=row.outcome
+    )

@@ -1,0 +1,129 @@
+"""The hot path: every join asks, and the answer comes from the in-memory index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import Api
+
+
+def admit(
+    api: Api,
+    ip: str | None = None,
+    phone: str | None = None,
+    meeting: str = "june4-a",
+    host: str | None = None,
+) -> Any:
+    participant: dict[str, str] = {"id": f"p-{ip or phone}"}
+    if ip:
+        participant["ip"] = ip
+    if phone:
+        participant["phone"] = phone
+    resource: dict[str, str] = {"type": "meeting", "id": meeting}
+    if host:
+        resource["host"] = host
+    response = api.call(
+        "POST",
+        "/v1/admissions",
+        "platform",
+        json={"resource": resource, "participant": participant},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def active(api: Api) -> str:
+    order_id = api.record()
+    response = api.call(
+        "POST", f"/v1/orders/{order_id}/approve", "reviewer", json={"justification": "ok"}
+    )
+    assert response.status_code == 200
+    return order_id
+
+
+def test_before_approval_nobody_is_refused(api: Api) -> None:
+    api.record()
+    assert admit(api, "127.0.0.10")["decision"] == "allow"
+
+
+@pytest.mark.parametrize(
+    ("ip", "decision", "country"),
+    [
+        ("127.0.0.10", "deny", "CN"),
+        ("127.0.0.11", "deny", "CN"),
+        ("127.0.0.20", "allow", "HK"),
+        ("127.0.0.30", "allow", "MO"),
+        ("127.0.0.40", "allow", "TW"),
+        ("127.0.0.50", "allow", "US"),
+        ("127.0.0.99", "allow", None),
+        ("1.2.4.8", "deny", "CN"),
+        ("::ffff:1.2.4.8", "deny", "CN"),
+    ],
+)
+def test_only_participants_inside_the_scope_are_refused(
+    api: Api, active: str, ip: str, decision: str, country: str | None
+) -> None:
+    answer = admit(api, ip)
+    assert answer["decision"] == decision
+    assert answer["location"]["country"] == country
+    assert answer["orders"] == ([active] if decision == "deny" else [])
+
+
+def test_host_target_covers_the_hosts_other_meetings(api: Api, active: str) -> None:
+    assert admit(api, "127.0.0.10", meeting="another", host="host-us-1")["decision"] == "deny"
+    assert admit(api, "127.0.0.10", meeting="another", host="someone-else")["decision"] == "allow"
+
+
+def test_dial_in_numbers_are_located(api: Api, active: str) -> None:
+    assert admit(api, phone="+86 10 1234 5678")["decision"] == "deny"
+    assert admit(api, phone="+852 2123 4567")["decision"] == "allow"
+
+
+def test_an_unknown_location_is_let_in_and_the_skip_is_named(api: Api, active: str) -> None:
+    answer = admit(api, "10.1.2.3")
+    assert answer["decision"] == "allow"
+    assert answer["skipped"] == [{"order": active, "reason": "location unknown"}]
+
+
+def test_lifting_takes_effect_on_the_next_join(api: Api, active: str) -> None:
+    assert admit(api, "127.0.0.10")["decision"] == "deny"
+    api.call("POST", f"/v1/orders/{active}/lift", "reviewer", json={"reason": "lifted"})
+    assert admit(api, "127.0.0.10")["decision"] == "allow"
+
+
+def test_admissions_do_not_touch_the_database(api: Api, active: str) -> None:
+    admit(api, "127.0.0.10")  # warms the token cache
+    store = api.node.store
+    calls: list[str] = []
+    original = {
+        name: getattr(store, name)
+        for name in ("get_order", "user_for_token", "orders_in", "changes_since")
+    }
+    for name, method in original.items():
+        setattr(store, name, lambda *a, _n=name, _m=method, **k: (calls.append(_n), _m(*a, **k))[1])
+    try:
+        for _ in range(20):
+            admit(api, "127.0.0.10")
+    finally:
+        for name, method in original.items():
+            setattr(store, name, method)
+    assert calls == []
+
+
+def test_metrics_count_decisions_and_orders_by_state(api: Api, active: str) -> None:
+    admit(api, "127.0.0.10")
+    admit(api, "127.0.0.20")
+    text = api.client.get("/metrics").text
+    assert 'remit_decisions_total{outcome="deny"} 1.0' in text
+    assert 'remit_decisions_total{outcome="allow"} 1.0' in text
+    assert "remit_decision_seconds_bucket" in text
+    assert 'remit_orders{state="active"} 1.0' in text
+
+
+def test_healthz(api: Api, active: str) -> None:
+    body = api.client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["orders_in_force"] == 1

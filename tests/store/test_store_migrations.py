@@ -1,0 +1,99 @@
+"""The migrations build exactly the models' schema, and a store refuses an unmigrated database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import remit.store
+from remit.errors import StoreError
+from remit.store import open_store, upgrade
+from remit.store._sql_engine import create, parse_url
+from remit.store._sql_migrate import MIGRATIONS, NOT_MIGRATED, config
+from remit.store._sql_models import Base
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def _differences(url: str) -> list[object]:
+    engine = create(parse_url(url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_the_migrated_schema_matches_the_models(empty_url: str) -> None:
+    upgrade(empty_url)
+    assert _differences(empty_url) == []
+
+
+def test_upgrade_can_run_again(empty_url: str) -> None:
+    upgrade(empty_url)
+    upgrade(empty_url)
+    with open_store(empty_url) as store:
+        assert store.list_orders() == []
+
+
+def test_a_store_refuses_an_unmigrated_database(empty_url: str) -> None:
+    if empty_url.startswith("sqlite"):
+        sa_engine = sa.create_engine(empty_url)  # an empty file that exists
+        with sa_engine.connect():
+            pass
+        sa_engine.dispose()
+    with pytest.raises(StoreError) as raised:
+        open_store(empty_url)
+    assert str(raised.value) == NOT_MIGRATED
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "missing.sqlite3"
+    with pytest.raises(StoreError, match="not migrated"):
+        open_store(f"sqlite:///{path}")
+    assert not path.exists()
+
+
+def test_a_database_from_a_newer_remit_is_refused(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create(parse_url(empty_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError, match="newer than this remit"):
+        open_store(empty_url)
+
+
+def test_the_migrations_go_down_as_well(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = create(parse_url(empty_url))
+    try:
+        with engine.begin() as connection:
+            command.downgrade(config(connection), "base")
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_scripts_ship_inside_the_package() -> None:
+    package = Path(remit.store.__file__).parent
+    assert package / "migrations" == MIGRATIONS
+    # setuptools' find_packages only takes folders that are packages.
+    assert (MIGRATIONS / "__init__.py").is_file()
+    assert (MIGRATIONS / "versions" / "__init__.py").is_file()
+    assert (MIGRATIONS / "env.py").is_file()
+    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == ["0001_initial.py"]
