@@ -16,6 +16,7 @@ Every error remit raises on purpose is a :class:`RemitError`. Errors from librar
      │    └── FourEyesViolation       the person who recorded an order tried to approve it
      ├── LocationDataError            a location database is missing, unreadable or corrupt
      ├── StoreError                   the database failed (not the caller's fault)
+     ├── DeliveryError                a platform did not take a command (it will be retried)
      └── VerificationError            a proof, checkpoint or signature does not hold
 
 Each error carries ``field``: the name of the input it is about, when there is one, so that the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "Conflict",
+    "DeliveryError",
     "FourEyesViolation",
     "InvalidAddress",
     "InvalidConfiguration",
@@ -96,6 +98,10 @@ class FourEyesViolation(Conflict):
 
 class StoreError(RemitError):
     """The database failed or could not be reached; the caller's input may have been fine."""
+
+
+class DeliveryError(RemitError):
+    """A platform could not be reached or did not accept a command; delivery is retried."""
 
 
 class LocationDataError(RemitError):

@@ -11,8 +11,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from remit.api import Node, create_app, create_user
+from remit.connectors import load_connectors
+from remit.enforcement import EnforcementStore, Enforcer, Policy
 from remit.location import IptoccSource, Locator, StaticSource
-from remit.store import open_store, upgrade
+from remit.store import open_enforcement_store, open_store, upgrade
 
 # Test participants are placed by the operator's static table, as in every real-server test.
 PLACES = {
@@ -83,6 +85,11 @@ def demand(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def enforcement_store(database_url: str) -> EnforcementStore:
+    """The roster and outbox of a test, on its database."""
+    return open_enforcement_store(database_url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     if request.param == "sqlite":
@@ -109,9 +116,20 @@ def api(database_url: str) -> Iterator[Api]:
             "admin": ["admin"],
         }.items()
     }
+    enforcer = Enforcer(
+        enforcement_store(database_url),
+        load_connectors(),
+        clock=clock,
+        active_orders=lambda: list(node.in_force.values()),
+        policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4),
+    )
+    node.enforcer = enforcer
+    node.listeners.append(enforcer)
     node.start()
     try:
         with TestClient(create_app(node), raise_server_exceptions=False) as client:
             yield Api(client, node, clock, tokens)
     finally:
+        enforcer.stop()
         node.stop()
+        enforcer.store.close()

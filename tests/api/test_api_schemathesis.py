@@ -8,11 +8,31 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from remit.api import Node, create_app, create_user
+from remit.connectors import load_connectors
+from remit.enforcement import Enforcer
+from remit.enforcement._memory import MemoryEnforcementStore
 from remit.location import IptoccSource, Locator, StaticSource
 from remit.store import MemoryStore
+from remit.transparency import MemoryLogStore, Signer, TransparencyLog
 
 _store = MemoryStore()
-_node = Node(_store, Locator(ip_sources=[StaticSource({"127.0.0.10": "CN"}), IptoccSource()]))
+# With a transparency log, so that its public endpoints are fuzzed too.
+_log = TransparencyLog(
+    MemoryLogStore(), Signer.generate("fuzz.example/log"), origin="fuzz.example/log", secret=b"s"
+).open()
+_node = Node(
+    _store,
+    Locator(ip_sources=[StaticSource({"127.0.0.10": "CN"}), IptoccSource()]),
+    listeners=[_log],
+)
+# With live enforcement (roster and outbox in memory), so that sessions are fuzzed too.
+_node.enforcer = Enforcer(
+    MemoryEnforcementStore(),
+    load_connectors(),
+    clock=_node.clock,
+    active_orders=lambda: list(_node.in_force.values()),
+)
+_node.listeners.append(_node.enforcer)
 # An admin may call every operation, so every operation is reached past authentication.
 _TOKEN = create_user(_store, "fuzzer", ["admin"], now=datetime.now(UTC))
 _node.resync()

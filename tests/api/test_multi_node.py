@@ -35,6 +35,7 @@ class Server:
         self.log = log.open("wb")
         command = [sys.executable, "-m", "remit", "serve", "--port", str(self.port), "--db", url]
         command += ["--static-locations", str(table), "--resync-seconds", "600"]
+        command += ["--log-key", str(log.parent / "remit-log.key")]  # one key for the cluster
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

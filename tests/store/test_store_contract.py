@@ -409,3 +409,20 @@ def test_datetimes_keep_their_instant_across_zones(store: Store) -> None:
     order = new_order(received_at=datetime(2020, 6, 1, 1, 0, tzinfo=UTC))
     store.add_order(order)
     assert store.get_order(order.id).received_at == T0
+
+
+def test_an_import_stores_every_order_in_its_state_or_none(store: Store) -> None:
+    active = approved(store, "ord-0001")
+    imported = [
+        replace(active, id=f"imp-{n:03d}", transitions=active.transitions) for n in range(120)
+    ]
+    cursor = store.changes_since(0).cursor
+    store.add_orders(imported)
+    assert store.get_order("imp-042") == replace(active, id="imp-042")
+    assert {o.id for o in store.orders_in([Status.ACTIVE])} >= {o.id for o in imported}
+    changed = store.changes_since(cursor)
+    assert {o.id for o in changed.orders} == {o.id for o in imported}
+    with pytest.raises(Conflict):
+        store.add_orders([replace(active, id="imp-new"), replace(active, id="imp-007")])
+    with pytest.raises(NotFound):
+        store.get_order("imp-new")

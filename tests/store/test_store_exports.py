@@ -10,8 +10,9 @@ import remit.store
 from remit.store import MemoryStore, SqlStore, Store
 
 PUBLIC = {
-    "DEFAULT_URL", "AuditEntry", "MemoryStore", "OrderChanges", "Role", "SqlStore", "Store",
-    "User", "open_store", "upgrade",
+    "DEFAULT_URL", "AuditEntry", "MemoryStore", "OrderChanges", "Role", "SqlEnforcementStore",
+    "SqlLogStore", "SqlStore", "Store", "User", "enforcement_store_for", "log_store_for",
+    "open_enforcement_store", "open_log_store", "open_store", "upgrade",
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem, from_error, problem
 from remit.errors import InvalidInput
 from remit.orders import Status
-from remit.policy import Resource
+from remit.policy import Decision, Resource
 from remit.store import AuditEntry, Role, User
 
 JSON = "application/json"
@@ -53,20 +53,29 @@ class Call:
     metrics: Metrics
     user: User | None
     params: dict[str, str] = field(default_factory=dict)
+    _headers: dict[bytes, bytes] | None = None
 
     @property
     def actor(self) -> str:
         assert self.user is not None
         return self.user.name
 
+    def header(self, name: bytes) -> str:
+        """A request header by its lower-case name ("" when absent); the list is read once."""
+        if self._headers is None:
+            self._headers = dict(self.request.scope["headers"])
+        return self._headers.get(name, b"").decode("latin-1")
+
     async def body(self, kind: type[T]) -> T:
-        content_type = self.request.headers.get("content-type", "")
+        content_type = self.header(b"content-type")
         if content_type.split(";")[0].strip().lower() != JSON:
             raise HTTPProblem("unsupported-media-type", f"send {JSON}, not {content_type!r}")
         limit = self.settings.max_body_bytes
-        declared = self.request.headers.get("content-length")
+        declared = self.header(b"content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise HTTPProblem("too-large", f"the body is over {limit} bytes")
+        if declared and declared.isdigit():  # the length is known and allowed: read it at once
+            return msgspec.json.decode(await self.request.body(), type=kind)
         chunks, size = [], 0
         async for chunk in self.request.stream():
             size += len(chunk)
@@ -95,6 +104,8 @@ class Endpoint:
     query: tuple[tuple[str, str, str], ...] = ()  # (name, JSON type, description)
     media_type: str = JSON
     audit: bool = False
+    #: Other media types a 200 may have, chosen by a query parameter (``format``).
+    other_media_types: tuple[str, ...] = ()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -217,9 +228,24 @@ async def admissions(call: Call) -> Response:
         raise type(exc)(f"participant.{exc.message}", field=field) from exc
     r = body.resource
     decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
-    call.metrics.latency.observe(time.perf_counter() - started)
-    (call.metrics.allow if decision.allowed else call.metrics.deny).inc()
-    return _json(decision_out(decision))
+    call.metrics.decided(decision.allowed, time.perf_counter() - started)
+    return Response(_encoded(decision), media_type=JSON)
+
+
+_ENCODED: dict[int, tuple[Decision, bytes]] = {}
+
+
+def _encoded(decision: Decision) -> bytes:
+    """The JSON of a decision. Allow decisions are shared by the index, so their bytes are kept."""
+    cached = _ENCODED.get(id(decision))
+    if cached is not None and cached[0] is decision:
+        return cached[1]
+    encoded = msgspec.json.encode(decision_out(decision))
+    if decision.allowed and not decision.skipped:
+        if len(_ENCODED) > 65_536:
+            _ENCODED.clear()
+        _ENCODED[id(decision)] = (decision, encoded)
+    return encoded
 
 
 async def list_audit(call: Call) -> Response:
@@ -289,17 +315,26 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )  # fmt: skip
 
 
+# The public transparency endpoints live in their own module, which builds on this one.
+from remit.api._log_routes import LOG_ENDPOINTS  # noqa: E402
+
+ENDPOINTS += LOG_ENDPOINTS
+
+from remit.api._sessions import SESSION_ENDPOINTS  # noqa: E402
+
+ENDPOINTS += SESSION_ENDPOINTS
+
+
 def _authenticate(call: Call, endpoint: Endpoint) -> None:
     assert endpoint.roles is not None
-    header = call.request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = call.header(b"authorization").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPProblem("unauthorized", "send Authorization: Bearer <token>")
     user = call.node.user_for_token(token.strip())
     if user is None:
         raise HTTPProblem("unauthorized", "the token is not valid")
     call.user = user
-    if Role.ADMIN not in user.roles and not (user.roles & endpoint.roles):
+    if user.roles.isdisjoint(endpoint.roles) and Role.ADMIN not in user.roles:
         need = " or ".join(sorted(r.value for r in endpoint.roles))
         raise HTTPProblem("forbidden", f"this needs the role {need}")
 
@@ -312,7 +347,7 @@ def _bind(
     async def endpoint_fn(request: Request) -> Response:
         call = Call(request, node, settings, metrics, None, dict(request.path_params))
         try:
-            unknown = set(request.query_params) - allowed_query
+            unknown = request.scope["query_string"] and set(request.query_params) - allowed_query
             if unknown:
                 name = sorted(unknown)[0]
                 raise InvalidInput(f"{name}: not a query parameter of this operation", field=name)
@@ -364,7 +399,9 @@ def create_app(node: Node, settings: Settings | None = None) -> Starlette:
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for e in ENDPOINTS:
         by_path.setdefault(e.path, {})[e.method] = _bind(node, settings, metrics, e)
-    routes = [Route(path, _dispatch(fns), methods=list(fns)) for path, fns in by_path.items()]
+    # Starlette tries routes in order: the one every join takes goes first.
+    hot = sorted(by_path, key=lambda path: path != "/v1/admissions")
+    routes = [Route(path, _dispatch(by_path[path]), methods=list(by_path[path])) for path in hot]
     document = msgspec.json.encode(openapi(ENDPOINTS))
 
     async def spec(request: Request) -> Response:

@@ -1,14 +1,21 @@
-"""Prometheus metrics: decisions by outcome, decision latency, orders by state."""
+"""Prometheus metrics: decisions by outcome, decision latency, orders by state.
+
+Decisions are counted on the hot path of every join, so they are kept in plain integers (the
+event loop is the only writer) and turned into Prometheus families when ``/metrics`` is read.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from remit.store import Store
+
+BUCKETS = (1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2)
 
 
 class _OrdersByState(Collector):
@@ -22,23 +29,41 @@ class _OrdersByState(Collector):
         yield family
 
 
-class Metrics:
-    """The registry one app exposes at ``/metrics``."""
+class Metrics(Collector):
+    """The registry one app exposes at ``/metrics``, and the decision counters it reads."""
 
     def __init__(self, store: Store) -> None:
+        self.allowed = 0
+        self.denied = 0
+        self._buckets = [0] * (len(BUCKETS) + 1)
+        self._sum = 0.0
         self.registry = CollectorRegistry()
-        self.decisions = Counter(
-            "remit_decisions",
-            "Admission decisions by outcome.",
-            ["outcome"],
-            registry=self.registry,
+        self.registry.register(self)
+        self.registry.register(_OrdersByState(store))
+
+    def decided(self, allowed: bool, seconds: float) -> None:
+        """Count one decision that took ``seconds``."""
+        if allowed:
+            self.allowed += 1
+        else:
+            self.denied += 1
+        self._buckets[bisect_left(BUCKETS, seconds)] += 1
+        self._sum += seconds
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        decisions = CounterMetricFamily(
+            "remit_decisions", "Admission decisions by outcome.", labels=["outcome"]
         )
-        self.latency = Histogram(
+        decisions.add_metric(["allow"], self.allowed)
+        decisions.add_metric(["deny"], self.denied)
+        yield decisions
+        cumulative, running = [], 0
+        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self._buckets, strict=True):
+            running += count
+            cumulative.append((bound, running))
+        yield HistogramMetricFamily(
             "remit_decision_seconds",
             "Time to locate a participant and decide, inside the process.",
-            buckets=(1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2),
-            registry=self.registry,
+            buckets=cumulative,
+            sum_value=self._sum,
         )
-        self.registry.register(_OrdersByState(store))
-        self.allow = self.decisions.labels("allow")
-        self.deny = self.decisions.labels("deny")

@@ -16,10 +16,12 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from remit import orders
+from remit.enforcement import Enforcer
 from remit.errors import Conflict, InvalidInput, RemitError
 from remit.location import Locator
 from remit.orders import Order
@@ -29,6 +31,19 @@ from remit.store import Role, Store, User
 log = logging.getLogger("remit.node")
 
 Clock = Callable[[], datetime]
+
+
+class OrderListener(Protocol):
+    """Told of every order change this node sees, made here or on another node.
+
+    A listener may be told of one change more than once (after a resync, or by several nodes),
+    so what it does must be idempotent, keyed by the order id and its last transition.
+    """
+
+    def order_changed(self, order: Order) -> None:
+        """React to ``order``'s new state; its last transition says what happened."""
+
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TOKEN_PREFIX = "remit_"
 
@@ -80,14 +95,20 @@ class Node:
         resync_seconds: float = 30.0,
         tick_seconds: float = 1.0,
         token_ttl_seconds: float = 30.0,
+        listeners: Sequence[OrderListener] = (),
     ) -> None:
         self.store = store
+        self.listeners = list(listeners)
         self.locator = locator
         self.clock = clock
         self.resync_seconds = resync_seconds
         self.tick_seconds = tick_seconds
         self.token_ttl_seconds = token_ttl_seconds
         self.index = PolicyIndex.compile(())
+        #: The full record of every order in force, for notices and refusals (no database read).
+        self.in_force: dict[str, Order] = {}
+        #: Live enforcement, when this node runs it (``remit serve`` wires it in).
+        self.enforcer: Enforcer | None = None
         self.index_built = time.monotonic()
         self._lock = threading.Lock()
         self._cursor = 0
@@ -150,6 +171,11 @@ class Node:
             upsert = [orders.to_active(o) for o in changed if o.in_force]
             remove = [o.id for o in changed if not o.in_force]
             self.index = self.index.replace(upsert=upsert, remove=remove)
+            for order in changed:
+                if order.in_force:
+                    self.in_force[order.id] = order
+                else:
+                    self.in_force.pop(order.id, None)
             self.index_built = time.monotonic()
             for order in changed:
                 due = orders.next_change(order)
@@ -157,6 +183,12 @@ class Node:
                     self._scheduled.pop(order.id, None)
                 else:
                     self._scheduled[order.id] = due
+        for order in changed:
+            for listener in self.listeners:
+                try:
+                    listener.order_changed(order)
+                except RemitError as exc:  # retried on the next resync or notification
+                    log.warning("listener %r failed on order %s: %s", listener, order.id, exc)
 
     def advance_due(self) -> None:
         """Start and expire the orders whose time has come."""
@@ -190,13 +222,12 @@ class Node:
     # Users -----------------------------------------------------------------------------------
     def user_for_token(self, token: str) -> User | None:
         """The user holding ``token``, cached for a while so that admissions stay in memory."""
-        digest = hash_token(token)
-        cached = self._tokens.get(digest)
+        cached = self._tokens.get(token)  # by the token itself: no hashing on the hot path
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        user = self.store.user_for_token(digest)
+        user = self.store.user_for_token(hash_token(token))
         if len(self._tokens) > 10_000:
             self._tokens.clear()
-        self._tokens[digest] = (user, now + self.token_ttl_seconds)
+        self._tokens[token] = (user, now + self.token_ttl_seconds)
         return user

@@ -40,6 +40,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": kind}
         if kind == "integer":
             schema |= {"minimum": 1, "maximum": 1000}
+        elif kind == "index":  # a position or size in the transparency log
+            schema = {"type": "integer", "minimum": 0}
+        elif kind == "date":
+            schema = {"type": "string", "format": "date"}
+        elif kind.startswith("enum:"):
+            schema = {"type": "string", "enum": kind.removeprefix("enum:").split("|")}
         params.append(
             {
                 "name": name,
@@ -70,6 +76,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": "OK",
             "content": {endpoint.media_type: {"schema": {"type": "string"}}},
         }
+    for other in endpoint.other_media_types:
+        responses[str(endpoint.status)]["content"][other] = {"schema": {"type": "string"}}
     problems = {"internal": "Internal error", "unavailable": "The database could not be reached"}
     if endpoint.roles is not None:
         problems |= {"unauthorized": "No valid token", "forbidden": "The token lacks the role"}

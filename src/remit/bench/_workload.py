@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
+from remit.orders import Order
 from remit.policy import ActiveOrder, Resource, Target
 
 # Jurisdictions orders come from, with scopes a reviewer could set inside them.
@@ -93,3 +94,38 @@ def make_resources(
         else:
             meetings.append(Resource("meeting", f"other-{n}", f"other-host-{n}"))
     return [rng.choice(meetings) for _ in range(count)]
+
+
+def make_domain_orders(count: int, rng: random.Random) -> list[Order]:
+    """``count`` approved, active orders as the store holds them (recorded, then approved)."""
+    from datetime import UTC, datetime
+
+    from remit import orders as lifecycle
+
+    now = datetime.now(UTC)
+    out = []
+    for active in make_orders(count, rng):
+        recorded = lifecycle.record(
+            id=active.id,
+            type=lifecycle.OrderType.COURT_ORDER,
+            authority=lifecycle.Authority(
+                "Bench court", lifecycle.AuthorityKind.COURT, active.jurisdiction
+            ),
+            legal_basis="benchmark",
+            case_id=None,
+            received_at=now,
+            request=lifecycle.Request("benchmark", lifecycle.RequestedAction.BLOCK_ACCESS, ("*",)),
+            targets=active.targets,
+            actor="bench-intake",
+            now=now,
+        )
+        out.append(
+            lifecycle.approve(
+                recorded,
+                actor="bench-reviewer",
+                now=now,
+                justification="benchmark",
+                scope=active.scope,
+            )
+        )
+    return out

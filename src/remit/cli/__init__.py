@@ -8,6 +8,9 @@ import click
 
 from remit.cli._bench import bench
 from remit.cli._locate import locate
+from remit.cli._log_cli import keys, log_group
+from remit.cli._platform import platform
+from remit.cli._report_cli import bench_log, export, report
 from remit.cli._serve import db, serve, user
 from remit.errors import RemitError
 
@@ -41,8 +44,11 @@ def cli() -> None:
     """
 
 
-for command in (bench, db, locate, serve, user):
+for command in (bench, db, locate, platform, serve, user):
     cli.add_command(command)
+for command in (export, keys, log_group, report):  # transparency
+    cli.add_command(command)
+bench.add_command(bench_log)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from remit.bench import run_decide
+from remit.bench import run_admissions, run_decide
 
 
 @click.group()
@@ -59,5 +59,55 @@ def decide(orders: int, decisions: int, cedar_seconds: float, as_json: bool) -> 
     click.echo(
         f"Cedar decisions/s {'n/a' if cedar is None else f'{cedar:,.2f}'} ({result.cedar_note})"
     )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), sort_keys=True))
+
+
+@bench.command()
+@click.option(
+    "--orders",
+    type=click.IntRange(0, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="Active orders the server holds.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(1.0, 600.0),
+    default=10.0,
+    show_default=True,
+    help="Length of each measured run.",
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 1024),
+    default=16,
+    show_default=True,
+    help="Concurrent keep-alive connections.",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+def admissions(orders: int, seconds: float, connections: int, as_json: bool) -> None:
+    """Measure POST /v1/admissions on a real remit serve, and a bare endpoint under the same load.
+
+    Starts remit serve on a temporary SQLite database holding the active orders, loads it with
+    wrk when installed (else a built-in asyncio load generator), then does the same to a bare
+    Starlette endpoint returning the same JSON. With --json the last line is one JSON object
+    with admissions_rps, floor_rps and p99_ms.
+    """
+    result = run_admissions(
+        orders=orders,
+        seconds=seconds,
+        connections=connections,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    click.echo(f"machine            {result.machine}")
+    click.echo(f"load               {result.tool}, {connections} connections, {seconds:g} s")
+    click.echo(f"admissions         {result.admissions_rps:,.0f} req/s, p99 {result.p99_ms:.2f} ms")
+    click.echo(
+        f"bare endpoint      {result.floor_rps:,.0f} req/s, p99 {result.floor_p99_ms:.2f} ms"
+    )
+    click.echo(f"admissions / floor {result.ratio:.0%}")
+    if result.errors:
+        click.echo(f"non-2xx answers    {result.errors}")
     if as_json:
         click.echo(json.dumps(result.to_dict(), sort_keys=True))

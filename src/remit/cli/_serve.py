@@ -7,7 +7,9 @@ import logging
 import click
 
 from remit.api import Node, Settings, create_app, create_user, utcnow
+from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
+from remit.cli._platform import build_enforcer, enforcement_options
 from remit.store import Role, open_store, upgrade
 
 
@@ -36,6 +38,8 @@ from remit.store import Role, open_store, upgrade
 )
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
 @db_option
+@log_options
+@enforcement_options
 @location_options
 def serve(
     host: str,
@@ -44,6 +48,11 @@ def serve(
     resync_seconds: float,
     access_log: bool,
     db_url: str,
+    log_key: str,
+    log_origin: str,
+    appeal_url: str,
+    operator_url: str,
+    command_ttl: int,
     **location: str,
 ) -> None:
     """Run the remit HTTP API (migrating the database first).
@@ -61,8 +70,11 @@ def serve(
         token = create_user(store, "admin", [Role.ADMIN.value], now=utcnow())
         click.echo("created the first user, 'admin'; its token (shown once):", err=True)
         click.echo(f"admin token: {token}", err=True)
-    node = Node(store, locator, resync_seconds=resync_seconds)
+    log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
+    node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
+    enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl)
     node.start()
+    enforcer.start()
     app = create_app(node, Settings(max_document_bytes=max_document_bytes))
     click.echo(
         f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
@@ -71,7 +83,9 @@ def serve(
     try:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
     finally:
+        enforcer.stop()
         node.stop()
+        enforcer.store.close()
         locator.close()
 
 

@@ -185,6 +185,8 @@ class Locator:
         to the next; when none places the participant, the location is :data:`UNKNOWN`. Errors
         are those of :meth:`evidence`.
         """
+        if phone is None and self._precedence[0] == "ip":  # the common case, kept short
+            return UNKNOWN if ip is None else self.locate_ip(ip)
         for _, location in self.evidence(ip, phone):
             if location.country is not None:
                 return location

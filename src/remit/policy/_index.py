@@ -92,13 +92,16 @@ class PolicyIndex:
             old = orders.pop(order_id, None)
             if old is not None:
                 touched |= _keys(old)
+        added: dict[_Key, list[ActiveOrder]] = {}
         for order in new.values():
             orders[order.id] = order
-            touched |= _keys(order)
+            for key in _keys(order):
+                added.setdefault(key, []).append(order)
+        touched |= added.keys()
         rules = dict(self._rules)
         for key in touched:
             kept = [o for o in rules[key].orders if o.id not in gone] if key in rules else []
-            kept += [o for o in new.values() if key in _keys(o)]
+            kept += added.get(key, ())
             if kept:
                 rules[key] = _Rule(tuple(kept))
             else:

@@ -3,7 +3,10 @@
 :class:`Store` is the interface the rest of remit uses. Two implementations:
 :class:`MemoryStore` for unit tests, and :class:`SqlStore` on SQLite (the default, a file in the
 working folder) or PostgreSQL (many nodes sharing one database, with order changes pushed
-through LISTEN/NOTIFY)::
+through LISTEN/NOTIFY). The transparency log's entries live in the same database
+(:class:`SqlLogStore`, from :func:`log_store_for` or :func:`open_log_store`), and so do live
+enforcement's platforms, roster and outbox (:class:`SqlEnforcementStore`, from
+:func:`enforcement_store_for` or :func:`open_enforcement_store`)::
 
     upgrade("sqlite:///remit.sqlite3")        # create or migrate the schema (`remit db upgrade`)
     store = open_store("sqlite:///remit.sqlite3")
@@ -13,7 +16,13 @@ Every method raises only remit errors: ``NotFound``, ``Conflict``, ``InvalidInpu
 ``InvalidConfiguration`` for a URL remit cannot use) and ``StoreError``.
 """
 
+from remit.store._enforcement_sql import (
+    SqlEnforcementStore,
+    enforcement_store_for,
+    open_enforcement_store,
+)
 from remit.store._interface import AuditEntry, OrderChanges, Role, Store, User
+from remit.store._log_sql import SqlLogStore, log_store_for, open_log_store
 from remit.store._memory import MemoryStore
 from remit.store._sql_engine import DEFAULT_URL
 from remit.store._sql_migrate import upgrade
@@ -25,9 +34,15 @@ __all__ = [
     "MemoryStore",
     "OrderChanges",
     "Role",
+    "SqlEnforcementStore",
+    "SqlLogStore",
     "SqlStore",
     "Store",
     "User",
+    "enforcement_store_for",
+    "log_store_for",
+    "open_enforcement_store",
+    "open_log_store",
     "open_store",
     "upgrade",
 ]

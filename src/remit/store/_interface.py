@@ -69,6 +69,12 @@ class Store(Protocol):
         from ``order.document.sha256``.
         """
 
+    def add_orders(self, orders: Sequence[Order]) -> None:
+        """Store many new orders, in whatever state they are, in one transaction (an import).
+
+        ``Conflict`` when any id exists already; then none is stored.
+        """
+
     def save_order(self, order: Order) -> None:
         """Store the next state of an order. Optimistic lock: the stored version must be
         ``order.version - 1``, else ``Conflict`` (someone else changed it first); ``NotFound``

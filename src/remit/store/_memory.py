@@ -62,6 +62,15 @@ class MemoryStore:
             if document is not None and digest is not None:
                 self._documents[order.id] = bytes(document)
 
+    def add_orders(self, orders: Sequence[Order]) -> None:
+        with self._lock:
+            self._check_open()
+            ids = [o.id for o in orders]
+            if len(set(ids)) != len(ids) or any(i in self._orders for i in ids):
+                raise Conflict("add_orders: an order id exists already or appears twice")
+            for order in orders:
+                self._changed(_checks.in_utc(order))
+
     def save_order(self, order: Order) -> None:
         with self._lock:
             self._check_open()

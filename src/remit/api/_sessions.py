@@ -1,0 +1,327 @@
+"""The live roster over HTTP: sessions, the outbox's commands, and the impact preview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from remit import jurisdictions, orders
+from remit.api._app import Call, Endpoint, _json
+from remit.api._convert import decision_out
+from remit.api._problems import HTTPProblem
+from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
+from remit.enforcement import (
+    Command,
+    CommandStatus,
+    Enforcer,
+    Session,
+    SessionStatus,
+    must_go,
+    place_in_scope,
+    refusal_problem,
+    targets_of,
+)
+from remit.enforcement.notices import blocked_by_link
+from remit.errors import InvalidInput, NotFound
+from remit.location import Location
+from remit.orders import EVERYWHERE, RequestedAction
+from remit.policy import ActiveOrder, Decision, Resource
+from remit.store import Role
+
+ACCOUNT_ACTIONS = frozenset({RequestedAction.SUSPEND_ACCOUNT, RequestedAction.DELETE_ACCOUNT})
+ATTENDANCE = timedelta(days=30)
+
+
+class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class SessionParticipantIn(ParticipantIn, forbid_unknown_fields=True, kw_only=True):
+    language: Annotated[str, Meta(max_length=35)] | None = None
+
+
+class SessionIn(_In):
+    """A participant joined a resource."""
+
+    resource: ResourceIn
+    participant: SessionParticipantIn
+
+
+class SessionMoveIn(_In):
+    """A participant's address or dial-in number changed mid-meeting."""
+
+    ip: Annotated[str, Meta(max_length=64)] | None = None
+    phone: Phone | None = None
+
+
+class SessionOut(msgspec.Struct, frozen=True):
+    id: str
+    status: str
+    admission: AdmissionOut
+
+
+class CommandOut(msgspec.Struct, frozen=True):
+    key: str
+    platform: str
+    type: str
+    order_id: str
+    session_id: str | None
+    status: str
+    attempts: int
+    created_at: Any
+    deadline: Any
+    delivered_at: Any
+    last_error: str | None
+
+
+class CommandListOut(msgspec.Struct, frozen=True):
+    commands: list[CommandOut]
+
+
+class ReachOut(msgspec.Struct, frozen=True):
+    scope: list[str]
+    participants: int
+    by_country: dict[str, int]
+    meetings: int
+    accounts: int
+
+
+class ImpactOut(msgspec.Struct, frozen=True):
+    order_id: str
+    status: str
+    action_asked: str
+    as_asked: ReachOut
+    planned: ReachOut
+    outside_scope: int
+    attendance_since: Any
+
+
+def _enforcer(call: Call) -> Enforcer:
+    if call.node.enforcer is None:
+        raise HTTPProblem("unavailable", "live enforcement is not running on this node")
+    return call.node.enforcer
+
+
+def _locate(call: Call, ip: str | None, phone: str | None) -> Location:
+    try:
+        return call.node.locator.locate(ip=ip, phone=phone)
+    except InvalidInput as exc:
+        raise type(exc)(f"participant.{exc.message}", field=f"participant.{exc.field}") from exc
+
+
+def _refusal(call: Call, decision: Decision, language: str | None) -> Response:
+    order = call.node.in_force[decision.orders[0]]
+    assert order.scope is not None
+    body = refusal_problem(
+        order,
+        place_in_scope(decision.location, order.scope),
+        order.scope,
+        language,
+        _enforcer(call).policy.appeal_url,
+        _enforcer(call).policy.operator_url,
+    )
+    body["decision"] = msgspec.to_builtins(decision_out(decision))
+    headers = {
+        "Content-Language": str(body.get("language", "en")),
+        "Link": blocked_by_link(_enforcer(call).policy.operator_url),
+    }
+    return Response(
+        msgspec.json.encode(body), 451, headers=headers, media_type="application/problem+json"
+    )
+
+
+async def join(call: Call) -> Response:
+    body = await call.body(SessionIn)
+    enforcer = _enforcer(call)
+    p, r = body.participant, body.resource
+    location = _locate(call, p.ip, p.phone)
+    resource = Resource(r.type, r.id, r.host)
+    decision = call.node.index.decide(location, resource, p.id)
+    if not decision.allowed:
+        return _refusal(call, decision, p.language)
+    from remit.api._node import new_id
+
+    session = Session(
+        id=new_id("ses"),
+        platform=call.actor,
+        resource=resource,
+        participant=p.id,
+        location=location,
+        joined_at=call.node.clock(),
+        ip=p.ip,
+        phone=p.phone,
+        language=p.language,
+    )
+    await run_in_threadpool(enforcer.store.add_session, session)
+    # An order may have taken effect while this join was decided: check again, now on the roster.
+    await run_in_threadpool(
+        enforcer.check, session, call.node.index, call.node.in_force.__getitem__
+    )
+    out = SessionOut(session.id, SessionStatus.LIVE.value, decision_out(decision))
+    return _json(out, 201, {"Location": f"/v1/sessions/{session.id}"})
+
+
+async def _own_session(call: Call) -> Session:
+    session = await run_in_threadpool(_enforcer(call).store.get_session, call.params["id"])
+    if session.platform != call.actor and Role.ADMIN not in (call.user.roles if call.user else ()):
+        raise NotFound(f"no session {call.params['id']}")
+    return session
+
+
+async def leave(call: Call) -> Response:
+    session = await _own_session(call)
+    store = _enforcer(call).store
+    if session.status is SessionStatus.LIVE:
+        session = await run_in_threadpool(
+            store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
+        )
+    decision = Decision("allow", (), session.location)
+    return _json(SessionOut(session.id, session.status.value, decision_out(decision)))
+
+
+async def move(call: Call) -> Response:
+    body = await call.body(SessionMoveIn)
+    session = await _own_session(call)
+    if session.status is not SessionStatus.LIVE:
+        raise HTTPProblem("conflict", f"session {session.id} is {session.status.value}, not live")
+    enforcer = _enforcer(call)
+    location = _locate(call, body.ip, body.phone)
+    moved = await run_in_threadpool(
+        enforcer.store.move_session, session.id, location, body.ip, body.phone
+    )
+    commands = await run_in_threadpool(
+        enforcer.check, moved, call.node.index, call.node.in_force.__getitem__
+    )
+    decision = call.node.index.decide(location, moved.resource, moved.participant)
+    status = "removing" if commands else moved.status.value
+    return _json(SessionOut(moved.id, status, decision_out(decision)))
+
+
+async def list_commands(call: Call) -> Response:
+    query = call.request.query_params
+    status = query.get("status")
+    if status is not None and status not in {s.value for s in CommandStatus}:
+        raise InvalidInput(f"status: {status!r} is not a command status", field="status")
+    limit_text = query.get("limit", "100")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
+    found = await run_in_threadpool(
+        lambda: _enforcer(call).store.list_commands(
+            status=None if status is None else CommandStatus(status),
+            order_id=query.get("order_id"),
+            limit=int(limit_text),
+        )
+    )
+    mine = call.user is not None and call.user.roles == frozenset({Role.PLATFORM})
+    return _json(
+        CommandListOut([_command_out(c) for c in found if not mine or c.platform == call.actor])
+    )
+
+
+def _command_out(c: Command) -> CommandOut:
+    return CommandOut(
+        c.key,
+        c.platform,
+        c.type,
+        c.order_id,
+        c.session_id,
+        c.status.value,
+        c.attempts,
+        c.created_at,
+        c.deadline,
+        c.delivered_at,
+        c.last_error,
+    )
+
+
+def _inside(codes: list[str], session: Session) -> bool:
+    places = [p for p in (session.location.subdivision, session.location.country) if p]
+    return any(
+        jurisdictions.covers(code, place)
+        for code in codes
+        if jurisdictions.is_known(code)
+        for place in places
+    )
+
+
+def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
+    people: dict[str, str] = {}
+    for s in sessions:
+        people.setdefault(f"{s.platform}/{s.participant}", s.location.country or "unknown")
+    return ReachOut(
+        scope=scope,
+        participants=len(people),
+        by_country=dict(sorted(Counter(people.values()).items())),
+        meetings=len({(s.platform, s.resource) for s in sessions}),
+        accounts=accounts,
+    )
+
+
+async def impact(call: Call) -> Response:
+    order = await run_in_threadpool(call.node.store.get_order, call.params["id"])
+    narrower = call.request.query_params.get("scope")
+    scope = order.scope or orders.enforced_scope(order, narrower.split(",") if narrower else None)
+    active = ActiveOrder(order.id, order.authority.jurisdiction, frozenset(scope), order.targets)
+    resources, hosts = targets_of(active)
+    since = call.node.clock() - ATTENDANCE
+    seen = await run_in_threadpool(_enforcer(call).store.sessions_of, resources, hosts, since)
+    seen = [s for s in seen if s.resource.id in resources or s.resource.host in hosts]
+    asked = list(order.request.scope)
+    hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
+    accounts = 0
+    if order.request.action in ACCOUNT_ACTIONS:
+        accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
+    planned = must_go(active, seen)
+    outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
+    return _json(
+        ImpactOut(
+            order_id=order.id,
+            status=order.status.value,
+            action_asked=order.request.action.value,
+            as_asked=_reach(hit_as_asked, asked, accounts),
+            planned=_reach(planned, list(scope), 0),
+            outside_scope=len(outside),
+            attendance_since=since,
+        )
+    )
+
+
+PLATFORM = frozenset({Role.PLATFORM})
+READ = frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR})
+
+SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST", "/v1/sessions", join, "A participant joins: decide, and put them on the roster",
+        PLATFORM, SessionIn, SessionOut, 201,
+    ),
+    Endpoint(
+        "DELETE", "/v1/sessions/{id}", leave, "A participant left", PLATFORM, response=SessionOut
+    ),
+    Endpoint(
+        "PATCH", "/v1/sessions/{id}", move, "A participant's address changed mid-meeting",
+        PLATFORM, SessionMoveIn, SessionOut,
+    ),
+    Endpoint(
+        "GET", "/v1/commands", list_commands, "Commands in the outbox, with delivery status",
+        READ | PLATFORM, response=CommandListOut,
+        query=(
+            ("status", "string", "Only commands in this status: pending, delivered, failed"),
+            ("order_id", "string", "Only commands caused by this order"),
+            ("limit", "integer", "At most this many (1-1000, default 100)"),
+        ),
+    ),
+    Endpoint(
+        "GET", "/v1/orders/{id}/impact", impact,
+        "What the demand as asked would hit, beside what remit's plan hits", READ,
+        response=ImpactOut,
+        query=(("scope", "string", "Preview a narrower scope (comma-separated codes)"),),
+    ),
+)  # fmt: skip
+
+__all__ = ["SESSION_ENDPOINTS"]

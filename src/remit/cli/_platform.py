@@ -1,0 +1,100 @@
+"""``remit platform add`` and the settings of live enforcement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import click
+
+from remit.api import Node, create_user, utcnow
+from remit.cli._options import db_option
+from remit.connectors import load_connectors
+from remit.connectors.webhook import WebhookConnector, new_secret
+from remit.enforcement import Enforcer, Platform, Policy
+from remit.store import Role, open_enforcement_store, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def enforcement_options(f: F) -> F:
+    """The settings of live enforcement."""
+    options = [
+        click.option(
+            "--appeal-url",
+            envvar="REMIT_APPEAL_URL",
+            show_envvar=True,
+            default="https://remit.example/appeals",
+            show_default=True,
+            help="Where notices tell affected people to appeal.",
+        ),
+        click.option(
+            "--operator-url",
+            envvar="REMIT_OPERATOR_URL",
+            show_envvar=True,
+            default="https://remit.example/",
+            show_default=True,
+            help="The platform operator's URL, named as blocked-by in 451 answers (RFC 7725).",
+        ),
+        click.option(
+            "--command-ttl",
+            envvar="REMIT_COMMAND_TTL_SECONDS",
+            show_envvar=True,
+            type=click.IntRange(1, 7 * 24 * 3600),
+            default=900,
+            show_default=True,
+            help="Seconds a command may take to be delivered before it is reported failed.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def build_enforcer(
+    db_url: str, node: Node, appeal_url: str, operator_url: str, command_ttl: int
+) -> Enforcer:
+    """The enforcer of a node: the roster and outbox on the node's database, every connector."""
+    enforcer = Enforcer(
+        open_enforcement_store(db_url),
+        load_connectors(),
+        clock=node.clock,
+        active_orders=lambda: list(node.in_force.values()),
+        policy=Policy(
+            ttl=timedelta(seconds=command_ttl), appeal_url=appeal_url, operator_url=operator_url
+        ),
+    )
+    node.enforcer = enforcer
+    node.listeners.append(enforcer)
+    return enforcer
+
+
+@click.group()
+def platform() -> None:
+    """Manage the platforms remit sends commands to."""
+
+
+@platform.command("add")
+@click.argument("name")
+@click.option("--webhook-url", required=True, help="Where remit POSTs the platform's commands.")
+@db_option
+def platform_add(name: str, webhook_url: str, db_url: str) -> None:
+    """Register a platform; prints its API token and its webhook signing secret.
+
+    The token (role platform) is what the platform sends to /v1/admissions and /v1/sessions;
+    the secret (whsec_…) verifies the Standard Webhooks signature of every command it receives.
+    Both are shown once.
+    """
+    secret = new_secret()
+    settings = WebhookConnector.settings(webhook_url, secret)
+    store = open_store(db_url)
+    enforcement = open_enforcement_store(db_url)
+    try:
+        token = create_user(store, name, [Role.PLATFORM.value], now=utcnow())
+        enforcement.add_platform(Platform(name, "webhook", settings, utcnow()))
+    finally:
+        enforcement.close()
+        store.close()
+    click.echo(f"token: {token}")
+    click.echo(f"secret: {secret}")

@@ -1,0 +1,5 @@
+"""The built-in webhook connector: commands as Standard Webhooks signed POST requests."""
+
+from remit.connectors.webhook._connector import SECRET_PREFIX, WebhookConnector, new_secret
+
+__all__ = ["SECRET_PREFIX", "WebhookConnector", "new_secret"]

@@ -1,0 +1,66 @@
+"""Enforcement: the live roster, removals when an order takes effect, notices, and the outbox.
+
+Pure planning (:mod:`~remit.enforcement._activation`) decides who must go with the same engine as
+admissions; the :class:`Enforcer` writes commands to the outbox and delivers them through
+connectors. Storage comes in through the :class:`EnforcementStore` interface.
+"""
+
+from remit.enforcement._activation import (
+    HOST_NOTICE,
+    READMIT,
+    REMOVE,
+    Delivery,
+    host_notices,
+    must_go,
+    place_in_scope,
+    plan,
+    removal,
+    resource_json,
+    targets_of,
+)
+from remit.enforcement._enforcer import Connector, Enforcer, Policy
+from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._model import (
+    Command,
+    CommandStatus,
+    Platform,
+    Session,
+    SessionStatus,
+)
+from remit.enforcement.notices import (
+    LANGUAGES,
+    Notice,
+    choose_language,
+    host_notice,
+    participant_notice,
+    refusal_problem,
+)
+
+__all__ = [
+    "HOST_NOTICE",
+    "LANGUAGES",
+    "READMIT",
+    "REMOVE",
+    "Command",
+    "CommandStatus",
+    "Connector",
+    "Delivery",
+    "EnforcementStore",
+    "Enforcer",
+    "Notice",
+    "Platform",
+    "Policy",
+    "Session",
+    "SessionStatus",
+    "choose_language",
+    "host_notice",
+    "host_notices",
+    "must_go",
+    "participant_notice",
+    "place_in_scope",
+    "plan",
+    "refusal_problem",
+    "removal",
+    "resource_json",
+    "targets_of",
+]

@@ -1,0 +1,139 @@
+"""Who must go when an order takes effect: pure planning from the roster to commands.
+
+Activation decides each live session with the same engine as admissions, on an index holding
+just the order being activated, so a session is removed exactly when its participant would now
+be refused at the door: the order targets its resource (or the resource's host), and the
+participant's known location lies inside the order's scope (invariant 1). Every removal carries
+the participant's notice, and every affected meeting with a host gets one host notice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from remit import jurisdictions
+from remit.enforcement._model import Command, CommandStatus, Session
+from remit.enforcement.notices import host_notice, participant_notice
+from remit.location import Location
+from remit.orders import Order
+from remit.policy import HOST, ActiveOrder, PolicyIndex, Resource
+
+REMOVE = "participant.remove"
+HOST_NOTICE = "host.notice"
+READMIT = "participant.readmit"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When commands are made, and how long they may take to be delivered."""
+
+    now: datetime
+    ttl: timedelta
+    appeal_url: str
+
+
+def resource_json(resource: Resource) -> dict[str, Any]:
+    """A resource as commands carry it."""
+    return {"type": resource.type, "id": resource.id, "host": resource.host}
+
+
+def targets_of(order: ActiveOrder) -> tuple[list[str], list[str]]:
+    """The resource ids and the host ids an order names, for reading the roster."""
+    resources = [t.id for t in order.targets if t.type != HOST]
+    hosts = [t.id for t in order.targets if t.type == HOST]
+    return resources, hosts
+
+
+def must_go(active: ActiveOrder, sessions: Iterable[Session]) -> list[Session]:
+    """The sessions the order reaches: decided as a join would be, on this order alone."""
+    index = PolicyIndex.compile([active])
+    return [
+        s
+        for s in sessions
+        if active.id in index.decide(s.location, s.resource, s.participant).orders
+    ]
+
+
+def place_in_scope(location: Location, scope: tuple[str, ...]) -> str:
+    """The most specific place of ``location`` that the scope holds (a subdivision or country)."""
+    sub = location.subdivision
+    if sub is not None and any(jurisdictions.covers(code, sub) for code in scope):
+        return sub
+    assert location.country is not None
+    return location.country
+
+
+def removal(order: Order, session: Session, delivery: Delivery) -> Command:
+    """The command removing one session, with the participant's notice."""
+    assert order.scope is not None
+    notice = participant_notice(
+        order,
+        place_in_scope(session.location, order.scope),
+        order.scope,
+        session.language,
+        "removed",
+        delivery.appeal_url,
+    )
+    return Command(
+        key=f"remove/{order.id}/{session.id}",
+        platform=session.platform,
+        type=REMOVE,
+        data={
+            "session_id": session.id,
+            "resource": resource_json(session.resource),
+            "participant": {"id": session.participant},
+            "order_id": order.id,
+            "notice": notice.to_dict(),
+        },
+        order_id=order.id,
+        session_id=session.id,
+        status=CommandStatus.PENDING,
+        created_at=delivery.now,
+        next_attempt_at=delivery.now,
+        deadline=delivery.now + delivery.ttl,
+    )
+
+
+def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -> list[Command]:
+    """One notice per affected meeting with a host: counts by country, account untouched."""
+    by_meeting: dict[tuple[str, Resource], Counter[str]] = {}
+    for session in removed:
+        if session.resource.host is not None and session.location.country is not None:
+            key = (session.platform, session.resource)
+            by_meeting.setdefault(key, Counter())[session.location.country] += 1
+    commands = []
+    for (platform, resource), counts in sorted(by_meeting.items(), key=lambda kv: kv[0][1].id):
+        notice = host_notice(order, resource.id, dict(counts), None, delivery.appeal_url)
+        commands.append(
+            Command(
+                key=f"host/{order.id}/{resource.type}/{resource.id}",
+                platform=platform,
+                type=HOST_NOTICE,
+                data={
+                    "resource": resource_json(resource),
+                    "host": {"id": resource.host},
+                    "order_id": order.id,
+                    "counts": dict(sorted(counts.items())),
+                    "notice": notice.to_dict(),
+                },
+                order_id=order.id,
+                session_id=None,
+                status=CommandStatus.PENDING,
+                created_at=delivery.now,
+                next_attempt_at=delivery.now,
+                deadline=delivery.now + delivery.ttl,
+            )
+        )
+    return commands
+
+
+def plan(
+    order: Order, active: ActiveOrder, sessions: Iterable[Session], delivery: Delivery
+) -> list[Command]:
+    """Every command an order's activation needs, given the live sessions it may reach."""
+    removed = must_go(active, sessions)
+    return [removal(order, s, delivery) for s in removed] + host_notices(order, removed, delivery)

@@ -1,0 +1,192 @@
+"""The effects of live enforcement: activation into the outbox, and delivery out of it.
+
+The :class:`Enforcer` is an order listener: when an order is in force it reads the roster and
+enqueues a removal per session the order reaches, plus host notices. Enqueueing is idempotent
+(one command per key, ever), so activation can run again after a crash, on every node, and on
+every sweep, and still yield exactly one removal per session. A delivery thread takes due
+commands, hands each to the platform's connector, and retries with exponential backoff until the
+command is delivered or its deadline passes, when it is marked failed: never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from remit.enforcement._activation import Delivery, plan, removal, targets_of
+from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._model import Command, CommandStatus, Platform, Session
+from remit.errors import DeliveryError, NotFound, RemitError
+from remit.orders import Order, to_active
+from remit.policy import PolicyIndex
+
+log = logging.getLogger("remit.enforcement")
+
+
+class Connector(Protocol):
+    """Carries commands to one kind of platform (webhooks, a conferencing server's API, …)."""
+
+    name: str
+
+    def deliver(self, platform: Platform, command: Command) -> None:
+        """Deliver one command, or raise :class:`~remit.errors.DeliveryError`."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How commands are delivered: their time to live, and the backoff between attempts."""
+
+    ttl: timedelta = timedelta(minutes=15)
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 60.0
+    batch: int = 500
+    workers: int = 16
+    sweep_s: float = 30.0
+    appeal_url: str = "https://remit.example/appeals"
+    #: Who implements the blocks (RFC 7725 "blocked-by"): the platform operator's URL.
+    operator_url: str = "https://remit.example/"
+
+
+class Enforcer:
+    """Activation, per-session checks and the delivery loop for one node."""
+
+    def __init__(
+        self,
+        store: EnforcementStore,
+        connectors: Mapping[str, Connector],
+        *,
+        clock: Callable[[], datetime],
+        active_orders: Callable[[], Iterable[Order]],
+        policy: Policy | None = None,
+    ) -> None:
+        self.store = store
+        self.connectors = dict(connectors)
+        self.clock = clock
+        self.active_orders = active_orders
+        self.policy = policy or Policy()
+        self._platforms: dict[str, Platform] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="remit-deliver")
+
+    def _delivery(self) -> Delivery:
+        return Delivery(self.clock(), self.policy.ttl, self.policy.appeal_url)
+
+    # Activation ------------------------------------------------------------------------------
+    def order_changed(self, order: Order) -> None:
+        """An order in force removes everyone it reaches on the roster (idempotent)."""
+        if order.in_force:
+            self.activate(order)
+
+    def activate(self, order: Order) -> int:
+        """Enqueue the order's removals and host notices; returns how many commands were new."""
+        active = to_active(order)
+        resources, hosts = targets_of(active)
+        sessions = self.store.live_sessions(resource_ids=resources, hosts=hosts)
+        new = self.store.enqueue(plan(order, active, sessions, self._delivery()))
+        if new:
+            log.info("order %s: %d new commands", order.id, new)
+            self._wake.set()
+        return new
+
+    def check(
+        self, session: Session, index: PolicyIndex, orders: Callable[[str], Order]
+    ) -> list[Command]:
+        """A session that joined or moved while an order took effect: remove it if it must go."""
+        decision = index.decide(session.location, session.resource, session.participant)
+        commands = [
+            removal(orders(order_id), session, self._delivery()) for order_id in decision.orders
+        ]
+        if commands and self.store.enqueue(commands):
+            self._wake.set()
+        return commands
+
+    def sweep(self) -> int:
+        """Activate every order in force again: catches what a crash or a race let through."""
+        return sum(self.activate(order) for order in self.active_orders())
+
+    # Delivery --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Catch up on every order in force, then deliver in the background."""
+        try:
+            self.sweep()
+        except RemitError as exc:
+            log.warning("first sweep failed: %s", exc)
+        self._thread = threading.Thread(target=self._run, name="remit-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop delivering (pending commands stay in the outbox for the next start)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self) -> None:
+        last_sweep = self.clock()
+        while not self._stop.is_set():
+            try:
+                delivered = self.deliver_due()
+                now = self.clock()
+                if (now - last_sweep).total_seconds() >= self.policy.sweep_s:
+                    self.sweep()
+                    last_sweep = now
+            except RemitError as exc:
+                log.warning("outbox: %s", exc)
+                delivered = 0
+            if not delivered:
+                self._wake.wait(0.2)
+                self._wake.clear()
+
+    def deliver_due(self) -> int:
+        """Attempt every due command once (in parallel); returns how many were attempted."""
+        due = self.store.due_commands(self.clock(), self.policy.batch)
+        for _ in self._pool.map(self._attempt, due):
+            pass
+        return len(due)
+
+    def _platform(self, name: str) -> Platform:
+        platform = self._platforms.get(name)
+        if platform is None:
+            platform = self._platforms[name] = self.store.get_platform(name)
+        return platform
+
+    def _attempt(self, command: Command) -> None:
+        now = self.clock()
+        try:
+            platform = self._platform(command.platform)
+            connector = self.connectors.get(platform.connector)
+            if connector is None:
+                raise DeliveryError(f"no connector named {platform.connector!r} is installed")
+            connector.deliver(platform, command)
+        except (DeliveryError, NotFound) as exc:
+            self._retry_or_fail(command, now, str(exc))
+        except Exception as exc:  # a connector's bug must not stop the outbox
+            log.exception("connector failed on %s", command.key)
+            self._retry_or_fail(command, now, f"connector error: {exc!r}")
+        else:
+            self.store.record_attempt(command.key, status=CommandStatus.DELIVERED, at=now)
+
+    def _retry_or_fail(self, command: Command, now: datetime, error: str) -> None:
+        attempts = command.attempts + 1
+        delay = min(self.policy.backoff_base_s * 2 ** (attempts - 1), self.policy.backoff_max_s)
+        retry_at = now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+        if retry_at >= command.deadline:
+            log.error("command %s failed for good: %s", command.key, error)
+            self.store.record_attempt(command.key, status=CommandStatus.FAILED, at=now, error=error)
+        else:
+            self.store.record_attempt(
+                command.key,
+                status=CommandStatus.PENDING,
+                at=now,
+                next_attempt_at=retry_at,
+                error=error,
+            )

@@ -1,0 +1,392 @@
+"""Platforms, the roster and the outbox in dictionaries: the same answers as the SQL store.
+
+What it holds is never shared with callers: datetimes are kept in UTC, a platform's settings and a
+command's data are copied in and out (a command's data through JSON, as a database keeps it). One
+lock makes every method atomic across threads.
+
+The checks at the top are the ones every enforcement store makes, so that the in-memory and SQL
+stores (``remit.store.SqlEnforcementStore``) refuse the same inputs and answer alike. The details
+of the contract that :class:`~remit.enforcement._interface.EnforcementStore` leaves open, as
+both stores keep them (the contract tests in ``tests/store/test_enforcement_store.py`` pin them):
+
+- Every datetime given must be aware (``InvalidInput`` otherwise); every one read back is in UTC.
+- ``end_session``: ``status`` is ``left`` or ``removed`` (``InvalidInput`` for ``live``). The first
+  end wins: ending a session that has ended already changes nothing and returns it as stored.
+- ``move_session`` on an ended session: ``Conflict``.
+- ``live_sessions``: ``resource_type`` narrows the sessions found by ``resource_ids`` (and, with
+  neither ids nor hosts, every live session); sessions found by ``hosts`` are of any type. Each
+  session comes once. ``live_sessions`` and ``sessions_of`` list by ``joined_at``, then ``id``.
+- ``sessions_of``: sessions in ``resource_ids`` (of any type) or hosted by ``hosts`` that are live,
+  or that ended at or after ``since``.
+- ``enqueue``: within one batch too, the first command with a key wins. A batch with a command
+  the store refuses (not JSON data, a missing field, a naive time) stores nothing.
+- ``due_commands``: returns the claimed commands with ``next_attempt_at`` moved to ``now + lease``
+  (as stored), ordered by their ``next_attempt_at`` before the claim.
+- ``record_attempt``: counts one attempt and sets ``last_error`` to ``error`` (None clears it);
+  ``delivered`` sets ``delivered_at = at``; ``pending`` needs ``next_attempt_at``
+  (``InvalidInput`` otherwise). A delivered command stays delivered, and a failed one changes
+  only to delivered (a late attempt that did get through): other attempts on a settled command
+  change nothing. ``NotFound`` for an unknown key.
+- ``list_commands``: newest ``created_at`` first, then key (descending).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.errors import Conflict, InvalidInput, NotFound
+from remit.location import Location
+
+if TYPE_CHECKING:
+    from remit.enforcement._interface import EnforcementStore
+
+#: How long a command handed out by ``due_commands`` stays claimed before it comes due again.
+DEFAULT_LEASE = timedelta(seconds=30)
+
+
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
+# Checks shared with the SQL store ---------------------------------------------------------------
+def aware(value: datetime, field: str) -> datetime:
+    """A datetime with a time zone, in UTC (stores give every datetime back in UTC)."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(f"{field}: must be a date and time with a time zone", field=field)
+    return value.astimezone(UTC)
+
+
+def maybe_aware(value: datetime | None, field: str) -> datetime | None:
+    return None if value is None else aware(value, field)
+
+
+def page_size(value: int) -> int:
+    """A page size: at least 1."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput("limit: must be a whole number of at least 1", field="limit")
+    return value
+
+
+def lease_length(value: timedelta) -> timedelta:
+    """A claim's length: more than nothing."""
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise InvalidInput("lease: must be a positive length of time", field="lease")
+    return value
+
+
+def command_status(value: CommandStatus | str) -> CommandStatus:
+    try:
+        return CommandStatus(value)
+    except ValueError as exc:
+        raise InvalidInput(f"status: {value!r} is not a command status", field="status") from exc
+
+
+def ended_status(value: SessionStatus | str) -> SessionStatus:
+    """The status a session ends with: ``left`` or ``removed``."""
+    status = session_status(value)
+    if status is SessionStatus.LIVE:
+        raise InvalidInput("status: a session ends as left or removed, not live", field="status")
+    return status
+
+
+def attempt(
+    status: CommandStatus | str, next_attempt_at: datetime | None
+) -> tuple[CommandStatus, datetime | None]:
+    """The outcome of a delivery attempt: a pending command needs its next time."""
+    outcome = command_status(status)
+    if outcome is CommandStatus.PENDING and next_attempt_at is None:
+        raise InvalidInput(
+            "next_attempt_at: a command still pending needs the time of its next attempt",
+            field="next_attempt_at",
+        )
+    return outcome, maybe_aware(next_attempt_at, "next_attempt_at")
+
+
+def applies(stored: CommandStatus, outcome: CommandStatus) -> bool:
+    """Whether an attempt's outcome changes a command: a delivered command stays delivered, and
+    a failed one changes only when a late attempt did deliver it."""
+    if stored is CommandStatus.PENDING:
+        return True
+    return stored is CommandStatus.FAILED and outcome is CommandStatus.DELIVERED
+
+
+def json_data(data: dict[str, Any], key: str) -> str:
+    """A command's data as JSON text, or ``InvalidInput`` when it is not JSON."""
+    try:
+        return _ENCODER.encode(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"command {key}: data must be JSON ({exc})", field="data") from exc
+
+
+def command_fields(command: Command) -> Command:
+    """A command whose fields have the types the outbox keeps (its times are checked apart)."""
+    for name in ("key", "platform", "type", "order_id"):
+        value = getattr(command, name)
+        if not isinstance(value, str) or not value:
+            raise InvalidInput(f"command {name}: must be a non-empty string", field=name)
+    if command.session_id is not None and not isinstance(command.session_id, str):
+        raise InvalidInput("command session_id: must be a string or None", field="session_id")
+    if not isinstance(command.data, dict):
+        raise InvalidInput(f"command {command.key}: data must be a JSON object", field="data")
+    if not isinstance(command.attempts, int) or command.attempts < 0:
+        raise InvalidInput("command attempts: must be a whole number", field="attempts")
+    return command
+
+
+def session_status(value: SessionStatus | str) -> SessionStatus:
+    try:
+        return SessionStatus(value)
+    except ValueError as exc:
+        raise InvalidInput(f"status: {value!r} is not a session status", field="status") from exc
+
+
+def session_in_utc(session: Session) -> Session:
+    return replace(
+        session,
+        status=session_status(session.status),
+        joined_at=aware(session.joined_at, "joined_at"),
+        ended_at=maybe_aware(session.ended_at, "ended_at"),
+    )
+
+
+def unique_by_key(commands: Iterable[Command]) -> list[Command]:
+    """The commands with each key once (the first one given wins), their datetimes in UTC."""
+    found: dict[str, Command] = {}
+    for command in commands:
+        if command_fields(command).key in found:
+            continue
+        found[command.key] = replace(
+            command,
+            status=command_status(command.status),
+            created_at=aware(command.created_at, "created_at"),
+            next_attempt_at=aware(command.next_attempt_at, "next_attempt_at"),
+            deadline=aware(command.deadline, "deadline"),
+            delivered_at=maybe_aware(command.delivered_at, "delivered_at"),
+        )
+    return list(found.values())
+
+
+def sorted_sessions(sessions: Iterable[Session]) -> list[Session]:
+    """Sessions in the order every store lists them: by join time, then id."""
+    return sorted(sessions, key=lambda s: (s.joined_at, s.id))
+
+
+# The store ------------------------------------------------------------------------------------
+@dataclass
+class _Stored:
+    """A command as kept: its data as JSON text, so nobody shares the caller's dict."""
+
+    command: Command
+    data: str
+
+    def out(self) -> Command:
+        return replace(self.command, data=json.loads(self.data))
+
+
+class MemoryEnforcementStore:
+    """An :class:`~remit.enforcement._interface.EnforcementStore` in memory.
+
+    ``due_commands`` claims what it returns by moving ``next_attempt_at`` forward by ``lease``
+    (30 s unless told), so a claimed command is not handed out again until the lease runs out or
+    :meth:`record_attempt` settles it.
+    """
+
+    def __init__(self, *, lease: timedelta = DEFAULT_LEASE) -> None:
+        self._lease = lease_length(lease)
+        self._lock = threading.Lock()
+        self._platforms: dict[str, Platform] = {}
+        self._sessions: dict[str, Session] = {}
+        self._commands: dict[str, _Stored] = {}
+
+    def close(self) -> None:
+        """Nothing to release: here for symmetry with the SQL store."""
+
+    # Platforms -------------------------------------------------------------------------------
+    def add_platform(self, platform: Platform) -> None:
+        stored = replace(
+            platform,
+            settings=dict(platform.settings),
+            created_at=aware(platform.created_at, "created_at"),
+        )
+        with self._lock:
+            if platform.name in self._platforms:
+                raise Conflict(f"platform {platform.name} already exists")
+            self._platforms[platform.name] = stored
+
+    def get_platform(self, name: str) -> Platform:
+        with self._lock:
+            found = self._platforms.get(name)
+        if found is None:
+            raise NotFound(f"no platform {name}")
+        return replace(found, settings=dict(found.settings))
+
+    def list_platforms(self) -> list[Platform]:
+        with self._lock:
+            found = sorted(self._platforms.items())
+        return [replace(p, settings=dict(p.settings)) for _, p in found]
+
+    # Roster ----------------------------------------------------------------------------------
+    def add_session(self, session: Session) -> None:
+        stored = session_in_utc(session)
+        with self._lock:
+            if session.id in self._sessions:
+                raise Conflict(f"session {session.id} already exists")
+            self._sessions[session.id] = stored
+
+    def get_session(self, session_id: str) -> Session:
+        with self._lock:
+            found = self._sessions.get(session_id)
+        if found is None:
+            raise NotFound(f"no session {session_id}")
+        return found
+
+    def end_session(self, session_id: str, status: SessionStatus, at: datetime) -> Session:
+        ended, when = ended_status(status), aware(at, "at")
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is None:
+                raise NotFound(f"no session {session_id}")
+            if found.status is not SessionStatus.LIVE:
+                return found  # the first end wins
+            changed = replace(found, status=ended, ended_at=when)
+            self._sessions[session_id] = changed
+        return changed
+
+    def move_session(
+        self, session_id: str, location: Location, ip: str | None, phone: str | None
+    ) -> Session:
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is None:
+                raise NotFound(f"no session {session_id}")
+            if found.status is not SessionStatus.LIVE:
+                raise Conflict(f"session {session_id} has ended ({found.status.value})")
+            changed = replace(found, location=location, ip=ip, phone=phone)
+            self._sessions[session_id] = changed
+        return changed
+
+    def live_sessions(
+        self,
+        *,
+        resource_type: str | None = None,
+        resource_ids: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+    ) -> list[Session]:
+        ids, owners = set(resource_ids), set(hosts)
+        with self._lock:
+            live = [s for s in self._sessions.values() if s.status is SessionStatus.LIVE]
+        if not ids and not owners:
+            found = [s for s in live if resource_type is None or s.resource.type == resource_type]
+        else:
+            found = [
+                s
+                for s in live
+                if (
+                    s.resource.id in ids
+                    and (resource_type is None or s.resource.type == resource_type)
+                )
+                or (s.resource.host is not None and s.resource.host in owners)
+            ]
+        return sorted_sessions(found)
+
+    def sessions_of(
+        self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
+    ) -> list[Session]:
+        ids, owners, after = set(resource_ids), set(hosts), aware(since, "since")
+        with self._lock:
+            everyone = list(self._sessions.values())
+        return sorted_sessions(
+            s
+            for s in everyone
+            if (s.resource.id in ids or (s.resource.host is not None and s.resource.host in owners))
+            and (s.status is SessionStatus.LIVE or (s.ended_at is not None and s.ended_at >= after))
+        )
+
+    # Outbox ----------------------------------------------------------------------------------
+    def enqueue(self, commands: Sequence[Command]) -> int:
+        fresh = [(c, json_data(c.data, c.key)) for c in unique_by_key(commands)]
+        with self._lock:
+            new = [(c, data) for c, data in fresh if c.key not in self._commands]
+            for command, data in new:
+                self._commands[command.key] = _Stored(command, data)
+        return len(new)
+
+    def due_commands(self, now: datetime, limit: int) -> list[Command]:
+        when, most = aware(now, "now"), page_size(limit)
+        until = when + self._lease
+        with self._lock:
+            due = sorted(
+                (
+                    stored
+                    for stored in self._commands.values()
+                    if stored.command.status is CommandStatus.PENDING
+                    and stored.command.next_attempt_at <= when
+                ),
+                key=lambda s: (s.command.next_attempt_at, s.command.key),
+            )[:most]
+            for stored in due:
+                stored.command = replace(stored.command, next_attempt_at=until)
+            return [stored.out() for stored in due]
+
+    def record_attempt(
+        self,
+        key: str,
+        *,
+        status: CommandStatus,
+        at: datetime,
+        next_attempt_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        outcome, later = attempt(status, next_attempt_at)
+        when = aware(at, "at")
+        with self._lock:
+            stored = self._commands.get(key)
+            if stored is None:
+                raise NotFound(f"no command {key}")
+            command = stored.command
+            if not applies(command.status, outcome):
+                return
+            stored.command = replace(
+                command,
+                status=outcome,
+                attempts=command.attempts + 1,
+                last_error=error,
+                delivered_at=when if outcome is CommandStatus.DELIVERED else command.delivered_at,
+                next_attempt_at=later if later is not None else command.next_attempt_at,
+            )
+
+    def get_command(self, key: str) -> Command:
+        with self._lock:
+            stored = self._commands.get(key)
+            if stored is None:
+                raise NotFound(f"no command {key}")
+            return stored.out()
+
+    def list_commands(
+        self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
+    ) -> list[Command]:
+        wanted = None if status is None else command_status(status)
+        most = page_size(limit)
+        with self._lock:
+            found = sorted(
+                (
+                    s
+                    for s in self._commands.values()
+                    if (wanted is None or s.command.status is wanted)
+                    and (order_id is None or s.command.order_id == order_id)
+                ),
+                key=lambda s: (s.command.created_at, s.command.key),
+                reverse=True,
+            )[:most]
+            return [s.out() for s in found]
+
+
+if TYPE_CHECKING:
+
+    def _is_an_enforcement_store(store: MemoryEnforcementStore) -> EnforcementStore:
+        return store  # mypy checks that the class implements the protocol

@@ -1,0 +1,86 @@
+"""Live enforcement's values: platforms, sessions on the roster, and commands in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from remit.location import Location
+from remit.policy import Resource
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A platform remit sends commands to: its name, its connector and the connector's settings.
+
+    ``connector`` names the plugin that delivers its commands (``webhook`` is built in);
+    ``settings`` holds what that connector needs (for webhooks: ``url`` and ``secret``).
+    """
+
+    name: str
+    connector: str
+    settings: dict[str, str]
+    created_at: datetime
+
+
+class SessionStatus(StrEnum):
+    """Where a participant's session is."""
+
+    LIVE = "live"
+    REMOVED = "removed"  # remit has ordered the removal; the command says whether it is done
+    LEFT = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One participant in one live resource, as the platform reported it.
+
+    ``participant`` is the platform's id for the person; ``ip``, ``phone`` and ``language`` are
+    personal data and stay in the private store (never in the public log).
+    """
+
+    id: str
+    platform: str
+    resource: Resource
+    participant: str
+    location: Location
+    joined_at: datetime
+    status: SessionStatus = SessionStatus.LIVE
+    ip: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    ended_at: datetime | None = None
+
+
+class CommandStatus(StrEnum):
+    """Delivery state of a command in the outbox."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # not delivered before its deadline: reported, never dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One thing a platform must do or be told, delivered at least once.
+
+    ``key`` is the idempotency key: one command per key, ever (``remove/ORDER/SESSION``,
+    ``host/ORDER/RESOURCE``, ``readmit/ORDER/SESSION``). The platform sees it as the
+    ``webhook-id`` and may use it to ignore a repeat.
+    """
+
+    key: str
+    platform: str
+    type: str  # participant.remove | host.notice | participant.readmit
+    data: dict[str, Any]
+    order_id: str
+    session_id: str | None
+    status: CommandStatus
+    created_at: datetime
+    next_attempt_at: datetime
+    deadline: datetime
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    last_error: str | None = None

@@ -1,0 +1,80 @@
+"""Live enforcement's tables, declared on the store's ``Base`` so migrations cover them.
+
+``platforms`` holds each platform a connector delivers to; ``sessions`` is the roster (a row per
+participant per resource, kept after it ends for the impact preview's recent attendance);
+``commands`` is the transactional outbox, one row per idempotency key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from remit.store._sql_models import CODE, NAME, Base, UTCDateTime
+
+ID = 512  # a platform's ids: sessions, resources, hosts, participants (as remit.policy allows)
+KEY = 1024  # idempotency keys: "remove/<order>/<session>" and the like
+ADDRESS = 64  # an IP address, a phone number, a language tag
+
+
+class PlatformRow(Base):
+    __tablename__ = "platforms"
+
+    name: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    connector: Mapped[str] = mapped_column(String(NAME))
+    settings: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionRow(Base):
+    """One participant in one resource: live, or ended (left or removed) at ``ended_at``."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # live_sessions by resource (of a type) and by host
+        Index("ix_sessions_status_resource", "status", "resource_type", "resource_id"),
+        Index("ix_sessions_status_host", "status", "resource_host"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(NAME))
+    resource_type: Mapped[str] = mapped_column(String(ID))
+    resource_id: Mapped[str] = mapped_column(String(ID), index=True)  # sessions_of
+    resource_host: Mapped[str | None] = mapped_column(String(ID), index=True)  # sessions_of
+    participant: Mapped[str] = mapped_column(String(ID))
+    country: Mapped[str | None] = mapped_column(String(CODE))
+    subdivision: Mapped[str | None] = mapped_column(String(CODE))
+    location_source: Mapped[str] = mapped_column(String(CODE))
+    ip: Mapped[str | None] = mapped_column(String(ADDRESS))
+    phone: Mapped[str | None] = mapped_column(String(ADDRESS))
+    language: Mapped[str | None] = mapped_column(String(ADDRESS))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(CODE))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CommandRow(Base):
+    """One command in the outbox, by its idempotency key."""
+
+    __tablename__ = "commands"
+    __table_args__ = (
+        # due_commands: pending, oldest next_attempt_at first
+        Index("ix_commands_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(NAME))
+    type: Mapped[str] = mapped_column(String(NAME))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    order_id: Mapped[str] = mapped_column(String(NAME), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(ID))
+    status: Mapped[str] = mapped_column(String(CODE))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

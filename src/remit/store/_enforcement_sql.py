@@ -1,0 +1,539 @@
+"""Platforms, the roster and the outbox on SQLite or PostgreSQL.
+
+The outbox is shared among nodes: ``due_commands`` claims with ``SELECT … FOR UPDATE SKIP
+LOCKED`` on PostgreSQL (each node gets other commands; a node that crashes holding a claim lets
+it go when its lease runs out) and inside a ``BEGIN IMMEDIATE`` transaction on SQLite (one
+writer at a time). ``enqueue`` inserts in batches with ``ON CONFLICT DO NOTHING``, so a command
+whose idempotency key is stored already is left as it was. Long lists of resource ids or hosts are
+asked for in chunks, to stay inside the databases' limits on parameters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._memory import (
+    DEFAULT_LEASE,
+    MemoryEnforcementStore,
+    applies,
+    attempt,
+    aware,
+    command_fields,
+    command_status,
+    ended_status,
+    json_data,
+    lease_length,
+    page_size,
+    session_in_utc,
+    sorted_sessions,
+)
+from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.errors import Conflict, InvalidInput, NotFound
+from remit.location import Location
+from remit.policy import Resource
+from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
+from remit.store._interface import Store
+from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
+from remit.store._sql_migrate import check_migrated
+from remit.store._sql_store import SqlStore
+
+#: Resource ids or hosts per query (an IN list of bound parameters).
+CHUNK = 500
+
+_LIVE = SessionStatus.LIVE.value
+_PENDING = CommandStatus.PENDING.value
+_SESSION_STATUS = {status.value: status for status in SessionStatus}
+
+_SESSION_COLUMNS = (
+    SessionRow.id,
+    SessionRow.platform,
+    SessionRow.resource_type,
+    SessionRow.resource_id,
+    SessionRow.resource_host,
+    SessionRow.participant,
+    SessionRow.country,
+    SessionRow.subdivision,
+    SessionRow.location_source,
+    SessionRow.joined_at,
+    SessionRow.status,
+    SessionRow.ip,
+    SessionRow.phone,
+    SessionRow.language,
+    SessionRow.ended_at,
+)
+
+
+class _Sessions:
+    """Rows of ``_SESSION_COLUMNS`` to sessions. Sessions of one meeting share its resource and
+    most share a few locations, so each is made (and checked) once per read: a read of a
+    million sessions spends its time in the database, not in building values."""
+
+    def __init__(self) -> None:
+        self._resources: dict[tuple[str, str, str | None], Resource] = {}
+        self._locations: dict[tuple[str | None, str | None, str], Location] = {}
+
+    def __call__(self, row: Sequence[Any]) -> Session:
+        (sid, platform, rtype, rid, host, who, country, subdivision, source, joined, status, ip,
+         phone, language, ended) = row  # fmt: skip
+        resource = self._resources.get((rtype, rid, host))
+        if resource is None:
+            resource = self._resources[rtype, rid, host] = Resource(rtype, rid, host)
+        location = self._locations.get((country, subdivision, source))
+        if location is None:
+            location = self._locations[country, subdivision, source] = Location(
+                country, subdivision, source
+            )
+        return Session(
+            id=sid,
+            platform=platform,
+            resource=resource,
+            participant=who,
+            location=location,
+            joined_at=joined,
+            status=_SESSION_STATUS[status],
+            ip=ip,
+            phone=phone,
+            language=language,
+            ended_at=ended,
+        )
+
+
+def _session(row: Sequence[Any]) -> Session:
+    return _Sessions()(row)
+
+
+def _session_row(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "platform": session.platform,
+        "resource_type": session.resource.type,
+        "resource_id": session.resource.id,
+        "resource_host": session.resource.host,
+        "participant": session.participant,
+        "country": session.location.country,
+        "subdivision": session.location.subdivision,
+        "location_source": session.location.source,
+        "ip": session.ip,
+        "phone": session.phone,
+        "language": session.language,
+        "joined_at": session.joined_at,
+        "status": session.status.value,
+        "ended_at": session.ended_at,
+    }
+
+
+def _command(row: CommandRow) -> Command:
+    return Command(
+        key=row.key,
+        platform=row.platform,
+        type=row.type,
+        data=row.data,
+        order_id=row.order_id,
+        session_id=row.session_id,
+        status=CommandStatus(row.status),
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        deadline=row.deadline,
+        attempts=row.attempts,
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+    )
+
+
+def _platform(row: PlatformRow) -> Platform:
+    return Platform(
+        name=row.name,
+        connector=row.connector,
+        settings=dict(row.settings),
+        created_at=row.created_at,
+    )
+
+
+_COMMAND_COLUMNS = (
+    "key, platform, type, data, order_id, session_id, status, created_at, next_attempt_at, "
+    "deadline, attempts, delivered_at, last_error"
+)
+_SQLITE_ENQUEUE = (
+    f"INSERT INTO commands ({_COMMAND_COLUMNS}) VALUES ({', '.join('?' * 13)}) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+_STAGING = "remit_enqueue"
+
+
+def sqlite_time(value: datetime) -> str:
+    """A UTC time as SQLAlchemy's SQLite ``DateTime`` writes it (``UTCDateTime`` stores it so):
+    ``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts and compares as text."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _command_values(commands: Sequence[Command], *, postgres: bool) -> list[tuple[Any, ...]]:
+    """Each key's first command as a row of ``_COMMAND_COLUMNS`` for the driver, checked."""
+
+    converted: dict[datetime, Any] = {}  # a batch shares a few times: convert each once
+
+    def when(value: datetime, name: str) -> Any:
+        found = converted.get(value)
+        if found is None:
+            utc = aware(value, name)
+            found = converted[value] = utc if postgres else sqlite_time(utc)
+        return found
+
+    seen: set[str] = set()
+    rows: list[tuple[Any, ...]] = []
+    for c in commands:
+        if command_fields(c).key in seen:
+            continue
+        seen.add(c.key)
+        delivered = None if c.delivered_at is None else when(c.delivered_at, "delivered_at")
+        rows.append(
+            (
+                c.key,
+                c.platform,
+                c.type,
+                json_data(c.data, c.key),
+                c.order_id,
+                c.session_id,
+                command_status(c.status).value,
+                when(c.created_at, "created_at"),
+                when(c.next_attempt_at, "next_attempt_at"),
+                when(c.deadline, "deadline"),
+                c.attempts,
+                delivered,
+                c.last_error,
+            )
+        )
+    return rows
+
+
+def _copy_new_commands(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (LIKE commands) ON COMMIT DROP")
+        with cursor.copy(f"COPY {_STAGING} ({_COMMAND_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO commands ({_COMMAND_COLUMNS}) SELECT {_COMMAND_COLUMNS} "
+            f"FROM {_STAGING} ON CONFLICT (key) DO NOTHING"
+        )
+        new = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_STAGING}")
+    return new
+
+
+@contextmanager
+def _refused(action: str) -> Iterator[None]:
+    """The driver's own errors for a value the database refuses (a missing or too long field)
+    are the caller's: ``InvalidInput``, as :func:`translated` makes SQLAlchemy's."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, psycopg.IntegrityError, psycopg.DataError) as exc:
+        raise InvalidInput(f"could not {action}: {_driver_reason(exc)}") from exc
+
+
+def _driver_reason(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    unique = sorted(set(values))
+    for start in range(0, len(unique), CHUNK):
+        yield unique[start : start + CHUNK]
+
+
+class SqlEnforcementStore:
+    """An :class:`~remit.enforcement._interface.EnforcementStore` on the store's database.
+
+    Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s engine) or
+    :func:`open_enforcement_store` (its own engine, released by :meth:`close`). ``lease`` is how
+    long a command handed out by :meth:`due_commands` stays claimed.
+    """
+
+    def __init__(
+        self, engine: Engine, *, owns_engine: bool = False, lease: timedelta = DEFAULT_LEASE
+    ) -> None:
+        self._engine = engine
+        self._owns_engine = owns_engine
+        self._lease = lease_length(lease)
+        self._postgres = is_postgres(engine)
+        # Reads of many chunks see one snapshot on PostgreSQL. Writes stay READ COMMITTED there,
+        # which FOR UPDATE SKIP LOCKED needs; SQLite writers begin IMMEDIATE (see _sql_engine).
+        self._read_options: dict[str, Any] = (
+            {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
+        )
+        self._write_options: dict[str, Any] = {} if self._postgres else {WRITE: True}
+
+    def close(self) -> None:
+        """Release the engine when this store made it."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[OrmSession]:
+        options = self._write_options if write else self._read_options
+        with (
+            translated(action),
+            OrmSession(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            session.connection(execution_options=options)
+            yield session
+
+    # Platforms -------------------------------------------------------------------------------
+    def add_platform(self, platform: Platform) -> None:
+        created = aware(platform.created_at, "created_at")
+        with self._transaction(f"store platform {platform.name}", write=True) as session:
+            if session.get(PlatformRow, platform.name) is not None:
+                raise Conflict(f"platform {platform.name} already exists")
+            session.add(
+                PlatformRow(
+                    name=platform.name,
+                    connector=platform.connector,
+                    settings=dict(platform.settings),
+                    created_at=created,
+                )
+            )
+
+    def get_platform(self, name: str) -> Platform:
+        with self._transaction(f"read platform {name}") as session:
+            row = session.get(PlatformRow, name)
+            if row is None:
+                raise NotFound(f"no platform {name}")
+            return _platform(row)
+
+    def list_platforms(self) -> list[Platform]:
+        with self._transaction("list platforms") as session:
+            rows = session.scalars(select(PlatformRow).order_by(PlatformRow.name))
+            return [_platform(row) for row in rows]
+
+    # Roster ----------------------------------------------------------------------------------
+    def add_session(self, session: Session) -> None:
+        values = _session_row(session_in_utc(session))
+        with self._transaction(f"add session {session.id}", write=True) as db:
+            if db.get(SessionRow, session.id) is not None:
+                raise Conflict(f"session {session.id} already exists")
+            db.add(SessionRow(**values))
+
+    def get_session(self, session_id: str) -> Session:
+        with self._transaction(f"read session {session_id}") as db:
+            row = db.execute(select(*_SESSION_COLUMNS).where(SessionRow.id == session_id)).first()
+            if row is None:
+                raise NotFound(f"no session {session_id}")
+            return _session(row)
+
+    def end_session(self, session_id: str, status: SessionStatus, at: datetime) -> Session:
+        ended, when = ended_status(status), aware(at, "at")
+        with self._transaction(f"end session {session_id}", write=True) as db:
+            row = db.execute(
+                update(SessionRow)
+                .where(SessionRow.id == session_id, SessionRow.status == _LIVE)
+                .values(status=ended.value, ended_at=when)
+                .returning(*_SESSION_COLUMNS)
+            ).first()
+            if row is None:  # absent, or ended already: the first end wins
+                row = db.execute(
+                    select(*_SESSION_COLUMNS).where(SessionRow.id == session_id)
+                ).first()
+                if row is None:
+                    raise NotFound(f"no session {session_id}")
+            return _session(row)
+
+    def move_session(
+        self, session_id: str, location: Location, ip: str | None, phone: str | None
+    ) -> Session:
+        with self._transaction(f"move session {session_id}", write=True) as db:
+            row = db.execute(
+                update(SessionRow)
+                .where(SessionRow.id == session_id, SessionRow.status == _LIVE)
+                .values(
+                    country=location.country,
+                    subdivision=location.subdivision,
+                    location_source=location.source,
+                    ip=ip,
+                    phone=phone,
+                )
+                .returning(*_SESSION_COLUMNS)
+            ).first()
+            if row is None:
+                status = db.scalar(select(SessionRow.status).where(SessionRow.id == session_id))
+                if status is None:
+                    raise NotFound(f"no session {session_id}")
+                raise Conflict(f"session {session_id} has ended ({status})")
+            return _session(row)
+
+    def live_sessions(
+        self,
+        *,
+        resource_type: str | None = None,
+        resource_ids: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+    ) -> list[Session]:
+        live = select(*_SESSION_COLUMNS).where(SessionRow.status == _LIVE)
+        of_type = (
+            live if resource_type is None else live.where(SessionRow.resource_type == resource_type)
+        )
+        queries = [of_type.where(SessionRow.resource_id.in_(c)) for c in _chunks(resource_ids)]
+        queries += [live.where(SessionRow.resource_host.in_(c)) for c in _chunks(hosts)]
+        if not resource_ids and not hosts:
+            queries = [of_type]
+        return self._sessions("list live sessions", queries)
+
+    def sessions_of(
+        self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
+    ) -> list[Session]:
+        after = aware(since, "since")
+        recent = select(*_SESSION_COLUMNS).where(
+            or_(SessionRow.status == _LIVE, SessionRow.ended_at >= after)
+        )
+        queries = [recent.where(SessionRow.resource_id.in_(c)) for c in _chunks(resource_ids)]
+        queries += [recent.where(SessionRow.resource_host.in_(c)) for c in _chunks(hosts)]
+        return self._sessions("list recent sessions", queries)
+
+    def _sessions(self, action: str, queries: Sequence[Any]) -> list[Session]:
+        found: dict[str, Session] = {}
+        read = _Sessions()
+        with self._transaction(action) as db:
+            connection = db.connection()  # Core rows: the ORM adds nothing to plain columns
+            for query in queries:
+                for row in connection.execute(query):
+                    if row[0] not in found:
+                        found[row[0]] = read(row)
+        return sorted_sessions(found.values())
+
+    # Outbox ----------------------------------------------------------------------------------
+    def enqueue(self, commands: Sequence[Command]) -> int:
+        # Fast for 100,000 commands: rows go to the driver as they are, without the ORM. SQLite
+        # takes them in one executemany (INSERT … ON CONFLICT DO NOTHING); PostgreSQL COPYs
+        # them into a temporary table and inserts from it with ON CONFLICT DO NOTHING.
+        rows = _command_values(commands, postgres=self._postgres)
+        if not rows:
+            return 0
+        with (
+            self._transaction(f"enqueue {len(rows)} commands", write=True) as db,
+            _refused("enqueue commands"),
+        ):
+            raw: Any = db.connection().connection.driver_connection
+            if self._postgres:
+                return _copy_new_commands(raw, rows)
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(_SQLITE_ENQUEUE, rows)
+                return int(cursor.rowcount)
+            finally:
+                cursor.close()
+
+    def due_commands(self, now: datetime, limit: int) -> list[Command]:
+        when, most = aware(now, "now"), page_size(limit)
+        query = (
+            select(CommandRow)
+            .where(CommandRow.status == _PENDING, CommandRow.next_attempt_at <= when)
+            .order_by(CommandRow.next_attempt_at)
+            .limit(most)
+        )
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True)
+        until = when + self._lease
+        with self._transaction("claim due commands", write=True) as db:
+            rows = list(db.scalars(query))
+            keys = [row.key for row in rows]
+            for start in range(0, len(keys), CHUNK):
+                db.execute(
+                    update(CommandRow)
+                    .where(CommandRow.key.in_(keys[start : start + CHUNK]))
+                    .values(next_attempt_at=until)
+                    .execution_options(synchronize_session=False)
+                )
+            return [replace(_command(row), next_attempt_at=until) for row in rows]
+
+    def record_attempt(
+        self,
+        key: str,
+        *,
+        status: CommandStatus,
+        at: datetime,
+        next_attempt_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        outcome, later = attempt(status, next_attempt_at)
+        when = aware(at, "at")
+        with self._transaction(f"record an attempt of command {key}", write=True) as db:
+            stored = db.scalar(
+                select(CommandRow.status).where(CommandRow.key == key).with_for_update()
+            )
+            if stored is None:
+                raise NotFound(f"no command {key}")
+            if not applies(CommandStatus(stored), outcome):
+                return
+            values: dict[str, Any] = {
+                "status": outcome.value,
+                "attempts": CommandRow.attempts + 1,
+                "last_error": error,
+            }
+            if outcome is CommandStatus.DELIVERED:
+                values["delivered_at"] = when
+            if later is not None:
+                values["next_attempt_at"] = later
+            db.execute(
+                update(CommandRow)
+                .where(CommandRow.key == key)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def get_command(self, key: str) -> Command:
+        with self._transaction(f"read command {key}") as db:
+            row = db.get(CommandRow, key)
+            if row is None:
+                raise NotFound(f"no command {key}")
+            return _command(row)
+
+    def list_commands(
+        self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
+    ) -> list[Command]:
+        query = (
+            select(CommandRow)
+            .order_by(CommandRow.created_at.desc(), CommandRow.key.desc())
+            .limit(page_size(limit))
+        )
+        conditions: list[ColumnElement[bool]] = []
+        if status is not None:
+            conditions.append(CommandRow.status == command_status(status).value)
+        if order_id is not None:
+            conditions.append(CommandRow.order_id == order_id)
+        with self._transaction("list commands") as db:
+            return [_command(row) for row in db.scalars(query.where(*conditions))]
+
+
+def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:
+    """An enforcement store on the (migrated) database at ``url``, with its own engine."""
+    engine = create(parse_url(url))
+    try:
+        check_migrated(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlEnforcementStore(engine, owns_engine=True, lease=lease)
+
+
+def enforcement_store_for(store: Store, *, lease: timedelta = DEFAULT_LEASE) -> EnforcementStore:
+    """The enforcement store beside ``store``: on the same database (and engine) for a
+    :class:`SqlStore`, in memory for any other store (a :class:`~remit.store.MemoryStore`)."""
+    if isinstance(store, SqlStore):
+        return SqlEnforcementStore(store._engine, lease=lease)  # same package, same database
+    return MemoryEnforcementStore(lease=lease)
+
+
+if TYPE_CHECKING:
+
+    def _is_an_enforcement_store(store: SqlEnforcementStore) -> EnforcementStore:
+        return store  # mypy checks that the class implements the protocol

@@ -1,0 +1,196 @@
+"""The transparency report as one HTML page: tables and inline SVG bar charts, no JavaScript.
+
+Every bar carries its number as text and every chart a ``<title>`` and a table of the same figures,
+so the page reads the same in a text browser, a screen reader or on paper.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from remit.transparency.report import ReportRow, TransparencyReport
+
+_WIDTH = 720
+_LABEL = 220
+_BAR = 22
+_GAP = 8
+_OUTCOMES = (
+    ("rejected", "Rejected", "#6b6b6b"),
+    ("complied_fully", "Complied fully", "#1f5fa8"),
+    ("complied_partly", "Complied partly (narrowed)", "#7fb0e0"),
+    ("pending", "Pending", "#e0c060"),
+)
+_PEOPLE = (
+    ("participants_refused_in_scope", "Refused inside scope", "#1f5fa8"),
+    ("participants_removed_in_scope", "Removed inside scope", "#7fb0e0"),
+    ("participants_affected_outside_scope", "Affected outside scope", "#c0392b"),
+)
+_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}
+th:first-child,td:first-child,td.text{text-align:left}
+caption{text-align:left;font-weight:bold;margin:.5em 0}
+svg text{font:12px system-ui,sans-serif}
+.legend span{display:inline-block;margin-right:1.2em}
+.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em}
+"""
+
+
+def _label(row: ReportRow) -> str:
+    if not row.territory_code:
+        return "All"
+    return f"{row.country} ({row.territory_code}), {row.requester_kind}"
+
+
+def _legend(series: tuple[tuple[str, str, str], ...]) -> str:
+    items = "".join(
+        f'<span><i style="background:{color}"></i>{escape(name)}</span>'
+        for _, name, color in series
+    )
+    return f'<p class="legend">{items}</p>'
+
+
+def _chart(
+    title: str, rows: tuple[ReportRow, ...], series: tuple[tuple[str, str, str], ...]
+) -> str:
+    """A horizontal stacked bar per row; each segment labelled with its number."""
+    totals = [sum(int(getattr(row, key)) for key, _, _ in series) for row in rows]
+    scale = (_WIDTH - _LABEL - 60) / max([*totals, 1])
+    height = max(1, len(rows)) * (_BAR + _GAP) + _GAP
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{_WIDTH}" '
+        f'height="{height}" viewBox="0 0 {_WIDTH} {height}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if not rows:
+        parts.append(f'<text x="0" y="{_BAR}">Nothing in this period.</text>')
+    for n, (row, total) in enumerate(zip(rows, totals, strict=True)):
+        y = _GAP + n * (_BAR + _GAP)
+        parts.append(
+            f'<text x="{_LABEL - 6}" y="{y + _BAR * 0.7:.1f}" text-anchor="end">'
+            f"{escape(_label(row))}</text>"
+        )
+        x = float(_LABEL)
+        for key, name, color in series:
+            value = int(getattr(row, key))
+            if not value:
+                continue
+            width = value * scale
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{_BAR}" '
+                f'fill="{color}"><title>{escape(name)}: {value}</title></rect>'
+            )
+            if width >= 18:
+                parts.append(
+                    f'<text x="{x + width / 2:.1f}" y="{y + _BAR * 0.7:.1f}" '
+                    f'text-anchor="middle" fill="#fff">{value}</text>'
+                )
+            x += width
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + _BAR * 0.7:.1f}">{total}</text>')
+    parts.append("</svg>")
+    return f"<figure>{''.join(parts)}<figcaption>{escape(title)}</figcaption></figure>"
+
+
+_COLUMNS = (
+    ("demands_received", "Demands"),
+    ("rejected", "Rejected"),
+    ("complied_fully", "Complied fully"),
+    ("complied_partly", "Complied partly"),
+    ("clarification_requested", "Clarification asked"),
+    ("pending", "Pending"),
+    ("asked_beyond_jurisdiction", "Asked beyond jurisdiction"),
+    ("account_actions_asked", "Account actions asked"),
+    ("accounts_suspended", "Accounts suspended"),
+    ("resources_restricted", "Resources restricted"),
+    ("participants_refused_in_scope", "Refused in scope"),
+    ("participants_removed_in_scope", "Removed in scope"),
+    ("participants_affected_outside_scope", "Affected outside scope"),
+    ("appeals_filed", "Appeals filed"),
+    ("appeals_upheld", "Upheld"),
+    ("appeals_reversed", "Reversed"),
+    ("median_hours_to_decision", "Median hours to decision"),
+)
+
+
+def _numbers(report: TransparencyReport) -> str:
+    head = "".join(f"<th>{escape(name)}</th>" for _, name in _COLUMNS)
+    lines = []
+    for row in (*report.rows, report.totals):
+        cells = []
+        for key, _ in _COLUMNS:
+            value = getattr(row, key)
+            cells.append(f"<td>{'–' if value is None else escape(str(value))}</td>")
+        tag = "th" if row is report.totals else "td"
+        lines.append(f"<tr><{tag}>{escape(_label(row))}</{tag}>{''.join(cells)}</tr>")
+    return (
+        "<table><caption>Numbers by jurisdiction and kind of authority</caption>"
+        f"<thead><tr><th>Jurisdiction, authority</th>{head}</tr></thead>"
+        f"<tbody>{''.join(lines)}</tbody></table>"
+    )
+
+
+def _bases(report: TransparencyReport) -> str:
+    lines = "".join(
+        f'<tr><td class="text">{escape(b.legal_basis or "(none stated)")}</td>'
+        f"<td>{b.demands}</td></tr>"
+        for b in report.totals.legal_bases
+    )
+    return (
+        "<table><caption>Legal bases cited</caption><thead><tr><th>Legal basis</th>"
+        f"<th>Demands</th></tr></thead><tbody>{lines}</tbody></table>"
+    )
+
+
+def _demands(report: TransparencyReport) -> str:
+    lines = []
+    for d in report.demands:
+        enforced = ", ".join(d.scope_enforced) if d.scope_enforced else "–"
+        lines.append(
+            "<tr>"
+            f'<td class="text">{escape(d.received_at.date().isoformat())}</td>'
+            f'<td class="text">{escape(d.authority)} ({escape(d.territory_code)}, '
+            f"{escape(d.requester_kind)})</td>"
+            f'<td class="text">{escape(d.case_id or "–")}</td>'
+            f'<td class="text">{escape(d.action_asked)} in {escape(", ".join(d.scope_asked))}</td>'
+            f'<td class="text">{escape(d.outcome.replace("_", " "))}</td>'
+            f'<td class="text">{escape(enforced)}</td>'
+            f"<td>{d.resources}</td>"
+            "</tr>"
+        )
+    return (
+        "<table><caption>Each demand: what was asked, what was done</caption><thead><tr>"
+        "<th>Received</th><th>Authority</th><th>Case</th><th>Asked</th><th>Outcome</th>"
+        "<th>Scope enforced</th><th>Resources</th></tr></thead>"
+        f"<tbody>{''.join(lines)}</tbody></table>"
+    )
+
+
+def page(report: TransparencyReport) -> str:
+    """The whole page."""
+    period = f"{report.period_start.isoformat()} to {report.period_end.isoformat()}"
+    generated = report.generated_at.isoformat(timespec="seconds")
+    t = report.totals
+    summary = (
+        f"<p>{t.demands_received} demands received; {t.rejected} rejected, "
+        f"{t.complied_fully} complied with fully, {t.complied_partly} partly, {t.pending} pending. "
+        f"Participants affected outside the scope of an order: "
+        f"<strong>{t.participants_affected_outside_scope}</strong>. Accounts suspended: "
+        f"<strong>{t.accounts_suspended}</strong>.</p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Transparency report, {escape(period)}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>Transparency report</h1><p>Government demands received from "
+        f"{escape(period)} (UTC). Generated {escape(generated)}.</p>{summary}"
+        "<h2>Demands and outcomes</h2>"
+        f"{_legend(_OUTCOMES)}{_chart('Demands by outcome', report.rows, _OUTCOMES)}"
+        "<h2>Participants refused or removed</h2>"
+        f"{_legend(_PEOPLE)}{_chart('Participants by place', report.rows, _PEOPLE)}"
+        f"<h2>Numbers</h2>{_numbers(report)}{_bases(report)}"
+        f"<h2>Demands</h2>{_demands(report)}"
+        "</body></html>\n"
+    )

@@ -1,0 +1,89 @@
+"""The log's key file: one Ed25519 signer key string (C2SP signed-note form), mode 0600.
+
+The file holds ``PRIVATE+KEY+name+keyid+base64`` and a newline. The same key also gives the log's
+secret for keyed hashes of targets (:func:`target_secret`), so one file is all a node needs; every
+node of one deployment must use the same file. Errors never repeat the private key.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from remit.errors import Conflict, InvalidConfiguration, InvalidInput
+from remit.transparency.note import Signer
+
+__all__ = [
+    "DEFAULT_KEY_PATH",
+    "DEFAULT_ORIGIN",
+    "create_key_file",
+    "read_key_file",
+    "target_secret",
+]
+
+#: A file in the working folder, like the SQLite database.
+DEFAULT_KEY_PATH = "remit-log.key"
+#: The origin line of checkpoints until the operator sets their own (their host and a path).
+DEFAULT_ORIGIN = "remit.example/log"
+
+
+def create_key_file(path: str | Path, name: str, *, force: bool = False) -> Signer:
+    """Write a new signer key named ``name`` to ``path`` (mode 0600) and return it.
+
+    The file appears whole or not at all (written aside, then linked into place), so that nodes
+    starting together never read half a key. ``Conflict`` when the file exists and ``force`` is
+    false; ``InvalidInput`` for a key name with spaces or ``+``.
+    """
+    signer = Signer.generate(name)
+    target = Path(path)
+    aside = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, (signer.private_key() + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if force:
+            os.replace(aside, target)
+        else:
+            os.link(aside, target)
+    except FileExistsError as exc:
+        raise Conflict(
+            f"{target} exists: a log key is never overwritten unless you say --force", field="path"
+        ) from exc
+    except OSError as exc:
+        raise InvalidConfiguration(
+            f"cannot create the log key {target}: {exc.strerror}", field="path"
+        ) from exc
+    finally:
+        aside.unlink(missing_ok=True)
+    return signer
+
+
+def read_key_file(path: str | Path) -> Signer:
+    """Read the signer key at ``path``; ``InvalidConfiguration`` when missing or unreadable."""
+    target = Path(path)
+    try:
+        text = target.read_text("ascii").strip()
+    except FileNotFoundError as exc:
+        raise InvalidConfiguration(
+            f"no log key at {target}: create one with `remit keys init`", field="path"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidConfiguration(f"cannot read the log key {target}", field="path") from exc
+    try:
+        return Signer.from_private_key(text)
+    except InvalidInput as exc:
+        raise InvalidConfiguration(
+            f"{target} is not a log key (PRIVATE+KEY+name+keyid+base64)", field="path"
+        ) from exc
+
+
+def target_secret(signer: Signer) -> bytes:
+    """The secret of the keyed hashes of targets, derived from the signing key (never shown)."""
+    return hmac.new(
+        signer.private_key().encode("ascii"), b"remit transparency log: target hashes", "sha256"
+    ).digest()

@@ -1,0 +1,196 @@
+"""The 2020 story, live: an order takes effect and only the mainland participants are removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from webhook_receiver import Receiver
+
+from conftest import Api
+from remit.connectors.webhook import WebhookConnector, new_secret
+from remit.enforcement import Platform
+
+# (participant, address): the static table places 127.0.0.10/.11 in CN, .20 HK, .30 MO, .40 TW,
+# .50 US; 10.9.9.9 is private and placed by no one.
+PEOPLE = [
+    ("ann", "127.0.0.10"), ("bo", "127.0.0.11"), ("chen", "127.0.0.20"), ("dai", "127.0.0.30"),
+    ("eli", "127.0.0.40"), ("fay", "127.0.0.50"), ("gus", "10.9.9.9"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def receiver(api: Api) -> Iterator[Receiver]:
+    secret = new_secret()
+    receiver = Receiver(secret)
+    settings = WebhookConnector.settings(receiver.url, secret)
+    assert api.node.enforcer is not None
+    api.node.enforcer.store.add_platform(Platform("platform", "webhook", settings, api.clock()))
+    yield receiver
+    receiver.close()
+
+
+def join(
+    api: Api, who: str, ip: str, meeting: str = "june4-a", host: str = "host-us-1", **p: Any
+) -> Any:
+    body = {
+        "resource": {"type": "meeting", "id": meeting, "host": host},
+        "participant": {"id": who, "ip": ip, **p},
+    }
+    return api.call("POST", "/v1/sessions", "platform", json=body)
+
+
+def approve(api: Api, **changes: Any) -> str:
+    order_id = api.record(**changes)
+    response = api.call(
+        "POST", f"/v1/orders/{order_id}/approve", "reviewer", json={"justification": "ok"}
+    )
+    assert response.status_code == 200, response.text
+    return order_id
+
+
+def deliver(api: Api) -> int:
+    assert api.node.enforcer is not None
+    return api.node.enforcer.deliver_due()
+
+
+def test_only_participants_inside_the_scope_are_removed(api: Api, receiver: Receiver) -> None:
+    sessions = {who: join(api, who, ip).json()["id"] for who, ip in PEOPLE}
+    elsewhere = join(api, "hal", "127.0.0.10", meeting="book-club", host="someone").json()["id"]
+    order_id = approve(api)
+    assert deliver(api) > 0
+
+    removed = receiver.of_type("participant.remove")
+    assert sorted(r["participant"]["id"] for r in removed) == ["ann", "bo"]
+    assert {r["session_id"] for r in removed} == {sessions["ann"], sessions["bo"]}
+    assert elsewhere not in {r["session_id"] for r in removed}
+    for r in removed:
+        assert r["order_id"] == order_id
+        assert r["resource"] == {"type": "meeting", "id": "june4-a", "host": "host-us-1"}
+        assert "Ministry of Public Security" in r["notice"]["body"]
+    hosts = receiver.of_type("host.notice")
+    assert len(hosts) == 1
+    assert hosts[0]["host"] == {"id": "host-us-1"}
+    assert hosts[0]["counts"] == {"CN": 2}
+    assert receiver.bad_signatures == 0
+
+
+def test_removals_are_idempotent_across_sweeps(api: Api, receiver: Receiver) -> None:
+    for who, ip in PEOPLE:
+        join(api, who, ip)
+    approve(api)
+    deliver(api)
+    assert api.node.enforcer is not None
+    assert api.node.enforcer.sweep() == 0, "a second activation adds nothing"
+    deliver(api)
+    assert len(receiver.ids) == len(set(receiver.ids)) == 3  # two removals, one host notice
+
+
+def test_a_refused_join_gets_451_naming_the_authority(api: Api, receiver: Receiver) -> None:
+    approve(api)
+    refused = join(api, "ann", "127.0.0.10", language="zh-CN")
+    assert refused.status_code == 451
+    assert refused.headers["content-type"] == "application/problem+json"
+    body = refused.json()
+    assert body["status"] == 451
+    assert body["authority"]["name"] == "Ministry of Public Security"
+    assert body["authority"]["jurisdiction"] == "CN"
+    assert body["language"] == "zh-Hans"
+    assert 'rel="blocked-by"' in refused.headers["link"]
+    assert "中国大陆" in body["detail"]
+    assert join(api, "chen", "127.0.0.20", language="zh-HK").status_code == 201
+
+
+def test_moving_into_the_scope_mid_meeting_removes(api: Api, receiver: Receiver) -> None:
+    session = join(api, "fay", "127.0.0.50").json()["id"]
+    approve(api)
+    deliver(api)
+    assert receiver.of_type("participant.remove") == []
+    moved = api.call("PATCH", f"/v1/sessions/{session}", "platform", json={"ip": "127.0.0.10"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "removing"
+    deliver(api)
+    assert [r["session_id"] for r in receiver.of_type("participant.remove")] == [session]
+
+
+def test_a_participant_who_left_is_not_removed(api: Api, receiver: Receiver) -> None:
+    session = join(api, "ann", "127.0.0.10").json()["id"]
+    assert api.call("DELETE", f"/v1/sessions/{session}", "platform").json()["status"] == "left"
+    approve(api)
+    deliver(api)
+    assert receiver.of_type("participant.remove") == []
+
+
+def test_an_unreachable_platform_gets_its_removals_when_it_returns(
+    api: Api, receiver: Receiver
+) -> None:
+    join(api, "ann", "127.0.0.10")
+    order_id = approve(api)
+    receiver.down = True
+    deliver(api)
+    pending = api.call("GET", "/v1/commands", "auditor", params={"order_id": order_id}).json()[
+        "commands"
+    ]
+    assert {c["status"] for c in pending} == {"pending"}
+    assert all(c["attempts"] == 1 and "503" in c["last_error"] for c in pending)
+    receiver.down = False
+    api.clock.advance(minutes=2)  # past the backoff
+    deliver(api)
+    done = api.call("GET", "/v1/commands", "auditor", params={"status": "delivered"}).json()[
+        "commands"
+    ]
+    assert len(done) == 2
+    assert [r["participant"]["id"] for r in receiver.of_type("participant.remove")] == ["ann"]
+
+
+def test_a_command_past_its_deadline_is_reported_failed_not_dropped(
+    api: Api, receiver: Receiver
+) -> None:
+    join(api, "ann", "127.0.0.10")
+    approve(api)
+    receiver.down = True
+    for _ in range(12):
+        deliver(api)
+        api.clock.advance(minutes=1)
+    failed = api.call("GET", "/v1/commands", "reviewer", params={"status": "failed"}).json()[
+        "commands"
+    ]
+    assert {c["type"] for c in failed} == {"participant.remove", "host.notice"}
+    assert all(c["last_error"] for c in failed)
+
+
+def test_impact_preview_before_approval_as_asked_beside_as_planned(
+    api: Api, receiver: Receiver
+) -> None:
+    for who, ip in PEOPLE:
+        join(api, who, ip)
+    join(api, "ivy", "127.0.0.50", meeting="june4-b", host="host-us-1")
+    order_id = api.record()
+    impact = api.call("GET", f"/v1/orders/{order_id}/impact", "reviewer").json()
+    assert impact["status"] == "received"
+    asked, planned = impact["as_asked"], impact["planned"]
+    assert asked["participants"] == 8
+    assert asked["by_country"] == {"CN": 2, "HK": 1, "MO": 1, "TW": 1, "US": 2, "unknown": 1}
+    assert asked["accounts"] == 1
+    assert asked["meetings"] == 2
+    assert planned == {
+        "scope": ["CN"],
+        "participants": 2,
+        "by_country": {"CN": 2},
+        "meetings": 1,
+        "accounts": 0,
+    }
+    assert impact["outside_scope"] == 0
+    narrowed = api.call(
+        "GET", f"/v1/orders/{order_id}/impact", "reviewer", params={"scope": "CN-BJ"}
+    ).json()
+    assert narrowed["planned"]["participants"] == 1
+
+
+def test_commands_are_listed_for_the_platform_that_gets_them(api: Api, receiver: Receiver) -> None:
+    join(api, "ann", "127.0.0.10")
+    approve(api, effective_until=(api.clock() + timedelta(hours=1)).isoformat())
+    listed = api.call("GET", "/v1/commands", "platform").json()["commands"]
+    assert {c["type"] for c in listed} == {"participant.remove", "host.notice"}
