@@ -194,3 +194,67 @@ def test_commands_are_listed_for_the_platform_that_gets_them(api: Api, receiver:
     approve(api, effective_until=(api.clock() + timedelta(hours=1)).isoformat())
     listed = api.call("GET", "/v1/commands", "platform").json()["commands"]
     assert {c["type"] for c in listed} == {"participant.remove", "host.notice"}
+
+
+def appeal(api: Api, order_id: str, who: str, kind: str = "participant") -> Any:
+    body = {
+        "order_id": order_id,
+        "appellant": {"kind": kind, "id": who},
+        "reason": "I live in Hong Kong",
+    }
+    return api.call("POST", "/v1/appeals", "platform", json=body)
+
+
+def test_a_reversed_appeal_lets_one_person_rejoin(api: Api, receiver: Receiver) -> None:
+    join(api, "ann", "127.0.0.10")
+    join(api, "bo", "127.0.0.11")
+    order_id = approve(api)
+    deliver(api)
+    filed = appeal(api, order_id, "ann")
+    assert filed.status_code == 201, filed.text
+    appeal_id = filed.json()["id"]
+    decide = {"outcome": "reversed", "reason": "mislocated", "remedy": "person"}
+    refused = api.call("POST", f"/v1/appeals/{appeal_id}/decide", "reviewer", json=decide)
+    assert refused.status_code == 403, "the approver may not decide the appeal"
+    decided = api.call("POST", f"/v1/appeals/{appeal_id}/decide", "reviewer2", json=decide)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "reversed"
+    assert decided.json()["readmitted"] == 1
+    deliver(api)
+    assert [r["participant"]["id"] for r in receiver.of_type("participant.readmit")] == ["ann"]
+    assert join(api, "ann", "127.0.0.10").status_code == 201
+    assert join(api, "bo", "127.0.0.11").status_code == 451
+    history = api.call("GET", f"/v1/orders/{order_id}", "auditor").json()["transitions"]
+    assert [t["action"] for t in history[-2:]] == ["appeal", "appeal_reversed"]
+    assert history[-1]["actor"] == "reviewer2"
+
+
+def test_an_appeal_reversed_for_everyone_lifts_the_order(api: Api, receiver: Receiver) -> None:
+    join(api, "ann", "127.0.0.10")
+    join(api, "bo", "127.0.0.11")
+    order_id = approve(api)
+    deliver(api)
+    appeal_id = appeal(api, order_id, "host-us-1", kind="host").json()["id"]
+    decide = {"outcome": "reversed", "reason": "no legal basis", "remedy": "order"}
+    decided = api.call("POST", f"/v1/appeals/{appeal_id}/decide", "reviewer2", json=decide).json()
+    assert decided["readmitted"] == 2
+    assert api.call("GET", f"/v1/orders/{order_id}", "auditor").json()["status"] == "lifted"
+    assert join(api, "bo", "127.0.0.11").status_code == 201
+
+
+def test_an_upheld_appeal_changes_nothing_and_is_listed(api: Api, receiver: Receiver) -> None:
+    join(api, "ann", "127.0.0.10")
+    order_id = approve(api)
+    appeal_id = appeal(api, order_id, "ann").json()["id"]
+    decide = {"outcome": "upheld", "reason": "located in Beijing"}
+    assert (
+        api.call("POST", f"/v1/appeals/{appeal_id}/decide", "reviewer2", json=decide).status_code
+        == 200
+    )
+    again = api.call("POST", f"/v1/appeals/{appeal_id}/decide", "reviewer2", json=decide)
+    assert again.status_code == 409
+    assert join(api, "ann", "127.0.0.10").status_code == 451
+    listed = api.call("GET", "/v1/appeals", "auditor", params={"status": "upheld"}).json()[
+        "appeals"
+    ]
+    assert [a["id"] for a in listed] == [appeal_id]

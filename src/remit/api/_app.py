@@ -106,6 +106,8 @@ class Endpoint:
     audit: bool = False
     #: Other media types a 200 may have, chosen by a query parameter (``format``).
     other_media_types: tuple[str, ...] = ()
+    #: Problem kinds (keys of KINDS) this operation may answer beyond those its shape implies.
+    problems: tuple[str, ...] = ()
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -323,6 +325,10 @@ ENDPOINTS += LOG_ENDPOINTS
 from remit.api._sessions import SESSION_ENDPOINTS  # noqa: E402
 
 ENDPOINTS += SESSION_ENDPOINTS
+
+from remit.api._appeals import APPEAL_ENDPOINTS  # noqa: E402
+
+ENDPOINTS += APPEAL_ENDPOINTS
 
 
 def _authenticate(call: Call, endpoint: Endpoint) -> None:

@@ -97,6 +97,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "conflict": "Not allowed in the order's state, or changed by someone else first",
             "four-eyes": "The recorder cannot approve",
         }
+    for kind in endpoint.problems:
+        problems.setdefault(kind, KINDS[kind][1])
     for kind, description in problems.items():
         code = str(KINDS[kind][0])
         if code not in responses:

@@ -52,7 +52,7 @@ def _free_port() -> int:
 def _wait(
     port: int, process: subprocess.Popen[bytes], ready: Callable[[httpx.Response], bool]
 ) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a first start logs every imported order
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}")
@@ -62,7 +62,7 @@ def _wait(
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("the server did not become ready within 120 s")
+    raise RuntimeError("the server did not become ready within 300 s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -109,6 +109,7 @@ def run_admissions(
 
         port = _free_port()
         command = [sys.executable, "-m", "remit", "serve", "--port", str(port), "--db", url]
+        command += ["--log-key", str(Path(tmp) / "remit-log.key")]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait(port, server, lambda r: r.json().get("orders_in_force") == orders)

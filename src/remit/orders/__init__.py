@@ -1,5 +1,12 @@
 """Orders: the demand lifecycle with four-eyes review, narrowing and expiry. Pure: no I/O."""
 
+from remit.orders._appeals import (
+    APPELLANT_KINDS,
+    REMEDIES,
+    decide_appeal,
+    file_appeal,
+    find_appeal,
+)
 from remit.orders._lifecycle import (
     EVERYWHERE,
     SYSTEM,
@@ -18,6 +25,8 @@ from remit.orders._lifecycle import (
 from remit.orders._model import (
     FINAL,
     OPEN,
+    Appeal,
+    AppealStatus,
     Authority,
     AuthorityKind,
     Checklist,
@@ -31,10 +40,14 @@ from remit.orders._model import (
 )
 
 __all__ = [
+    "APPELLANT_KINDS",
     "EVERYWHERE",
     "FINAL",
     "OPEN",
+    "REMEDIES",
     "SYSTEM",
+    "Appeal",
+    "AppealStatus",
     "Authority",
     "AuthorityKind",
     "Checklist",
@@ -49,7 +62,10 @@ __all__ = [
     "answer",
     "approve",
     "clarify",
+    "decide_appeal",
     "enforced_scope",
+    "file_appeal",
+    "find_appeal",
     "lift",
     "next_change",
     "record",

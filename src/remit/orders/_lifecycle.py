@@ -266,5 +266,9 @@ def to_active(order: Order) -> ActiveOrder:
     if not order.in_force or order.scope is None:
         raise Conflict(f"order {order.id} is {order.status.value}, not active")
     return ActiveOrder(
-        order.id, order.authority.jurisdiction, frozenset(order.scope), order.targets
+        order.id,
+        order.authority.jurisdiction,
+        frozenset(order.scope),
+        order.targets,
+        exempt=frozenset(order.exempt),
     )

@@ -130,6 +130,31 @@ class Transition:
     scope: tuple[str, ...] | None = None
 
 
+class AppealStatus(StrEnum):
+    """An appeal's outcome: ``upheld`` keeps the order as it was, ``reversed`` grants the appeal."""
+
+    FILED = "filed"
+    UPHELD = "upheld"
+    REVERSED = "reversed"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """An affected person's appeal against an order, and what was decided on it."""
+
+    id: str
+    appellant_kind: str  # participant | host
+    appellant: str
+    reason: str
+    filed_by: str
+    filed_at: datetime
+    status: AppealStatus = AppealStatus.FILED
+    remedy: str | None = None  # person | order, when reversed
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     """A recorded demand and everything decided about it."""
@@ -152,6 +177,9 @@ class Order:
     scope: tuple[str, ...] | None = None
     approved_by: str | None = None
     transitions: tuple[Transition, ...] = field(default=())
+    appeals: tuple[Appeal, ...] = field(default=())
+    #: Participants an upheld appeal released from this order.
+    exempt: tuple[str, ...] = field(default=())
 
     @property
     def in_force(self) -> bool:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from remit.orders import (
+    Appeal,
+    AppealStatus,
     Authority,
     AuthorityKind,
     Checklist,
@@ -62,6 +64,11 @@ def order_data(order: Order) -> dict[str, Any]:
         "document": None if order.document is None else asdict(order.document),
         "scope": _codes(order.scope),
         "approved_by": order.approved_by,
+        "appeals": [
+            {**asdict(a), "filed_at": _when(a.filed_at), "decided_at": _when(a.decided_at)}
+            for a in order.appeals
+        ],
+        "exempt": list(order.exempt),
     }
 
 
@@ -135,6 +142,8 @@ def order(row: OrderRow) -> Order:
         scope=_tuple(data["scope"]),
         approved_by=data["approved_by"],
         transitions=tuple(transition(t) for t in row.transitions),
+        appeals=tuple(_appeal(a) for a in data.get("appeals", ())),
+        exempt=tuple(data.get("exempt", ())),
     )
 
 
@@ -169,4 +178,15 @@ def audit_row(entry: AuditEntry) -> AuditRow:
 def audit_entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(
         actor=row.actor, action=row.action, subject=row.subject, at=row.at, outcome=row.outcome
+    )
+
+
+def _appeal(data: dict[str, Any]) -> Appeal:
+    return Appeal(
+        **{
+            **data,
+            "status": AppealStatus(data["status"]),
+            "filed_at": _parse_when(data["filed_at"]),
+            "decided_at": _parse_when(data["decided_at"]),
+        }
     )

@@ -1,0 +1,207 @@
+"""Appeals over HTTP: filed for an affected person, decided by a reviewer other than the approver.
+
+A reversal releases one person from the order (or lifts it for everyone), and each platform that
+removed them gets a ``participant.readmit`` command: they may rejoin. Outcomes go to the public log
+without naming anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from remit import orders
+from remit.api._app import Call, Endpoint, _json
+from remit.api._schemas import Id, Reason
+from remit.enforcement import READMIT, Command, CommandStatus, Enforcer
+from remit.errors import NotFound
+from remit.orders import Appeal, AppealStatus, Order, Status
+from remit.store import Role
+from remit.transparency import TransparencyLog
+
+SEPARATOR = "-appeal-"
+APPEALABLE = [Status.APPROVED, Status.ACTIVE, Status.LIFTED, Status.EXPIRED]
+
+
+class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class AppellantIn(_In):
+    kind: Literal["participant", "host"]
+    id: Id
+
+
+class AppealIn(_In):
+    """An affected person appeals an order."""
+
+    order_id: Id
+    appellant: AppellantIn
+    reason: Reason
+
+
+class DecideIn(_In):
+    """A reviewer's decision: ``reversed`` grants the appeal, ``upheld`` keeps the order."""
+
+    outcome: Literal["upheld", "reversed"]
+    reason: Reason
+    remedy: Literal["person", "order"] = "person"
+
+
+class AppealOut(msgspec.Struct, frozen=True):
+    id: str
+    order_id: str
+    appellant_kind: str
+    appellant: str
+    status: str
+    remedy: str | None
+    filed_at: datetime
+    decided_at: datetime | None
+    readmitted: int = 0
+
+
+class AppealListOut(msgspec.Struct, frozen=True):
+    appeals: list[AppealOut]
+
+
+def _out(order_id: str, a: Appeal, readmitted: int = 0) -> AppealOut:
+    return AppealOut(
+        a.id, order_id, a.appellant_kind, a.appellant, a.status.value, a.remedy,
+        a.filed_at, a.decided_at, readmitted,
+    )  # fmt: skip
+
+
+def _log(call: Call) -> TransparencyLog | None:
+    return next((x for x in call.node.listeners if isinstance(x, TransparencyLog)), None)
+
+
+async def file(call: Call) -> Response:
+    body = await call.body(AppealIn)
+    holder: dict[str, str] = {}
+
+    def step(order: Order, now: datetime) -> Order:
+        appeal_id = f"{order.id}{SEPARATOR}{len(order.appeals) + 1}"
+        holder["id"] = appeal_id
+        return orders.file_appeal(
+            order, appeal_id=appeal_id, appellant_kind=body.appellant.kind,
+            appellant=body.appellant.id, reason=body.reason, actor=call.actor, now=now,
+        )  # fmt: skip
+
+    order = await run_in_threadpool(call.node.act, body.order_id, step)
+    appeal = orders.find_appeal(order, holder["id"])
+    log = _log(call)
+    if log is not None:
+        await run_in_threadpool(
+            lambda: log.append_appeal_outcome(
+                order.id, "filed", order.scope or (), appeal_id=appeal.id
+            )
+        )
+    return _json(_out(order.id, appeal), 201, {"Location": f"/v1/appeals/{appeal.id}"})
+
+
+def _order_of(appeal_id: str) -> str:
+    order_id, sep, _ = appeal_id.rpartition(SEPARATOR)
+    if not sep:
+        raise NotFound(f"no appeal {appeal_id}")
+    return order_id
+
+
+def _readmits(
+    enforcer: Enforcer, order: Order, people: set[str] | None, now: datetime
+) -> list[Command]:
+    """A readmission for every removal of this order that reached one of ``people`` (all: None)."""
+    removed = enforcer.store.list_commands(order_id=order.id, limit=1000)
+    commands = []
+    for c in removed:
+        who = c.data.get("participant", {}).get("id")
+        if c.type != "participant.remove" or (people is not None and who not in people):
+            continue
+        commands.append(
+            Command(
+                key=f"readmit/{order.id}/{c.session_id}",
+                platform=c.platform,
+                type=READMIT,
+                data={
+                    "session_id": c.session_id,
+                    "resource": c.data["resource"],
+                    "participant": {"id": who},
+                    "order_id": order.id,
+                },
+                order_id=order.id,
+                session_id=c.session_id,
+                status=CommandStatus.PENDING,
+                created_at=now,
+                next_attempt_at=now,
+                deadline=now + enforcer.policy.ttl,
+            )
+        )
+    return commands
+
+
+async def decide(call: Call) -> Response:
+    body = await call.body(DecideIn)
+    appeal_id = call.params["id"]
+    outcome = AppealStatus(body.outcome)
+
+    def step(order: Order, now: datetime) -> Order:
+        return orders.decide_appeal(
+            order, appeal_id=appeal_id, outcome=outcome, reason=body.reason,
+            actor=call.actor, now=now, remedy=body.remedy,
+        )  # fmt: skip
+
+    order = await run_in_threadpool(call.node.act, _order_of(appeal_id), step)
+    appeal = orders.find_appeal(order, appeal_id)
+    readmitted = 0
+    enforcer = call.node.enforcer
+    if outcome is AppealStatus.REVERSED and enforcer is not None:
+        people = None if body.remedy == "order" else {appeal.appellant}
+        commands = await run_in_threadpool(_readmits, enforcer, order, people, call.node.clock())
+        readmitted = await run_in_threadpool(enforcer.store.enqueue, commands)
+    log = _log(call)
+    if log is not None:
+        scope = order.scope or ()
+        await run_in_threadpool(
+            lambda: log.append_appeal_outcome(order.id, outcome.value, scope, appeal_id=appeal.id)
+        )
+    return _json(_out(order.id, appeal, readmitted))
+
+
+async def list_appeals(call: Call) -> Response:
+    status = call.request.query_params.get("status")
+    if status is not None and status not in {s.value for s in AppealStatus}:
+        from remit.errors import InvalidInput
+
+        raise InvalidInput(f"status: {status!r} is not an appeal status", field="status")
+    found = await run_in_threadpool(call.node.store.orders_in, APPEALABLE)
+    out = [
+        _out(o.id, a)
+        for o in found
+        for a in o.appeals
+        if status is None or a.status.value == status
+    ]
+    return _json(AppealListOut(sorted(out, key=lambda a: a.filed_at)))
+
+
+APPEAL_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST", "/v1/appeals", file, "An affected participant or host appeals an order",
+        frozenset({Role.PLATFORM, Role.INTAKE}), AppealIn, AppealOut, 201, audit=True,
+        problems=("not-found", "conflict"),
+    ),
+    Endpoint(
+        "GET", "/v1/appeals", list_appeals, "Appeals, oldest first",
+        frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR}), response=AppealListOut,
+        query=(("status", "string", "Only appeals in this status: filed, upheld, reversed"),),
+    ),
+    Endpoint(
+        "POST", "/v1/appeals/{id}/decide", decide,
+        "Decide an appeal (not by the order's approver); a reversal lets the person rejoin",
+        frozenset({Role.REVIEWER}), DecideIn, AppealOut, audit=True,
+    ),
+)  # fmt: skip
+
+__all__ = ["APPEAL_ENDPOINTS"]
