@@ -22,6 +22,7 @@ LAYERS = [
     "api",
     "console",
     "connectors",
+    "demo",
     "bench",
     "cli",
 ]

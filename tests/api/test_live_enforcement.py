@@ -258,3 +258,39 @@ def test_an_upheld_appeal_changes_nothing_and_is_listed(api: Api, receiver: Rece
         "appeals"
     ]
     assert [a["id"] for a in listed] == [appeal_id]
+
+
+def test_daily_counts_reach_the_public_log_and_the_report(api: Api, receiver: Receiver) -> None:
+    from remit.transparency import MemoryLogStore, Signer, TransparencyLog
+    from remit.transparency.report import build_report
+
+    log = TransparencyLog(
+        MemoryLogStore(),
+        Signer.generate("test.example/log"),
+        origin="test.example/log",
+        secret=b"s",
+    ).open()
+    enforcer = api.node.enforcer
+    assert enforcer is not None
+    enforcer.on_counts = log.append_enforcement_counts
+    join(api, "ann", "127.0.0.10")
+    join(api, "bo", "127.0.0.11")  # placed in Beijing
+    join(api, "fay", "127.0.0.50")
+    order_id = approve(api)
+    assert join(api, "cai", "127.0.0.10").status_code == 451
+    assert join(api, "cai", "127.0.0.10").status_code == 451  # a retry is the same refusal
+    deliver(api)
+    api.clock.advance(days=1)
+    enforcer.sweep()
+    enforcer.sweep()  # publishing again adds nothing: one entry per order and day
+    entries = log.entries_of_kind(["enforcement.counts"])
+    assert len(entries) == 1
+    text = entries[0].decode()
+    for name in ("ann", "bo", "cai", "fay", "june4-a", "host-us-1"):
+        assert name not in text, "no one is named in the public log"
+    report = build_report(
+        [api.node.store.get_order(order_id)], log.entries(0, log.size), generated_at=api.clock()
+    )
+    assert report.totals.participants_removed_in_scope == 2
+    assert report.totals.participants_refused_in_scope == 1
+    assert report.totals.participants_affected_outside_scope == 0

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from remit import jurisdictions, orders
 from remit.api._app import Call, Endpoint, _json
 from remit.api._convert import decision_out
+from remit.api._node import new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
@@ -24,6 +25,7 @@ from remit.enforcement import (
     SessionStatus,
     must_go,
     place_in_scope,
+    refusal,
     refusal_problem,
     targets_of,
 )
@@ -115,18 +117,26 @@ def _locate(call: Call, ip: str | None, phone: str | None) -> Location:
         raise type(exc)(f"participant.{exc.message}", field=f"participant.{exc.field}") from exc
 
 
-def _refusal(call: Call, decision: Decision, language: str | None) -> Response:
+async def _refusal(call: Call, decision: Decision, session: Session) -> Response:
     order = call.node.in_force[decision.orders[0]]
     assert order.scope is not None
+    place = place_in_scope(decision.location, order.scope)
+    language = session.language
     body = refusal_problem(
         order,
-        place_in_scope(decision.location, order.scope),
+        place,
         order.scope,
         language,
         _enforcer(call).policy.appeal_url,
         _enforcer(call).policy.operator_url,
     )
     body["decision"] = msgspec.to_builtins(decision_out(decision))
+    notice = {k: body.get(k) for k in ("title", "detail", "language", "direction")}
+    records = [
+        refusal(call.node.in_force[order_id], session, place, notice, call.node.clock())
+        for order_id in decision.orders
+    ]
+    await run_in_threadpool(_enforcer(call).store.enqueue, records)
     headers = {
         "Content-Language": str(body.get("language", "en")),
         "Link": blocked_by_link(_enforcer(call).policy.operator_url),
@@ -143,10 +153,6 @@ async def join(call: Call) -> Response:
     location = _locate(call, p.ip, p.phone)
     resource = Resource(r.type, r.id, r.host)
     decision = call.node.index.decide(location, resource, p.id)
-    if not decision.allowed:
-        return _refusal(call, decision, p.language)
-    from remit.api._node import new_id
-
     session = Session(
         id=new_id("ses"),
         platform=call.actor,
@@ -158,6 +164,8 @@ async def join(call: Call) -> Response:
         phone=p.phone,
         language=p.language,
     )
+    if not decision.allowed:
+        return await _refusal(call, decision, session)
     await run_in_threadpool(enforcer.store.add_session, session)
     # An order may have taken effect while this join was decided: check again, now on the roster.
     await run_in_threadpool(

@@ -1,6 +1,14 @@
 """Benchmarks behind ``remit bench …``: each returns a result whose figures the README quotes."""
 
+from remit.bench._activation import ActivationResult, run_activation
 from remit.bench._admissions import AdmissionsResult, run_admissions
 from remit.bench._decide import DecideResult, run_decide
 
-__all__ = ["AdmissionsResult", "DecideResult", "run_admissions", "run_decide"]
+__all__ = [
+    "ActivationResult",
+    "AdmissionsResult",
+    "DecideResult",
+    "run_activation",
+    "run_admissions",
+    "run_decide",
+]

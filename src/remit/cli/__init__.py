@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from remit.cli._bench import bench
+from remit.cli._demo import demo
 from remit.cli._locate import locate
 from remit.cli._log_cli import keys, log_group
 from remit.cli._platform import platform
@@ -44,7 +45,7 @@ def cli() -> None:
     """
 
 
-for command in (bench, db, locate, platform, serve, user):
+for command in (bench, db, demo, locate, platform, serve, user):
     cli.add_command(command)
 for command in (export, keys, log_group, report):  # transparency
     cli.add_command(command)

@@ -14,6 +14,7 @@ from remit.connectors import load_connectors
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import Enforcer, Platform, Policy
 from remit.store import Role, open_enforcement_store, open_store
+from remit.transparency import TransparencyLog
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,6 +64,10 @@ def build_enforcer(
         active_orders=lambda: list(node.in_force.values()),
         policy=Policy(
             ttl=timedelta(seconds=command_ttl), appeal_url=appeal_url, operator_url=operator_url
+        ),
+        on_counts=next(
+            (x.append_enforcement_counts for x in node.listeners if isinstance(x, TransparencyLog)),
+            None,
         ),
     )
     node.enforcer = enforcer

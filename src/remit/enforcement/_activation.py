@@ -23,6 +23,7 @@ from remit.orders import Order
 from remit.policy import HOST, ActiveOrder, PolicyIndex, Resource
 
 REMOVE = "participant.remove"
+REFUSED = "participant.refused"
 HOST_NOTICE = "host.notice"
 READMIT = "participant.readmit"
 
@@ -67,17 +68,31 @@ def place_in_scope(location: Location, scope: tuple[str, ...]) -> str:
     return location.country
 
 
-def removal(order: Order, session: Session, delivery: Delivery) -> Command:
-    """The command removing one session, with the participant's notice."""
+#: Participants' notices of one order, as commands carry them, with the place each names: by
+#: location and language. One activation builds each once (every participant removed in one place
+#: in one language gets the same notice), and each command gets its own copy.
+NoticeCache = dict[tuple[Location, str | None], tuple[str, dict[str, Any]]]
+
+
+def removal(
+    order: Order, session: Session, delivery: Delivery, notices: NoticeCache | None = None
+) -> Command:
+    """The command removing one session, with the participant's notice.
+
+    ``notices`` memoises the notices of ``order`` across the removals of one activation.
+    """
     assert order.scope is not None
-    notice = participant_notice(
-        order,
-        place_in_scope(session.location, order.scope),
-        order.scope,
-        session.language,
-        "removed",
-        delivery.appeal_url,
-    )
+    key = (session.location, session.language)
+    found = None if notices is None else notices.get(key)
+    if found is None:
+        place = place_in_scope(session.location, order.scope)
+        notice = participant_notice(
+            order, place, order.scope, session.language, "removed", delivery.appeal_url
+        )
+        found = (place, notice.to_dict())
+        if notices is not None:
+            notices[key] = found
+    place, notice_json = found
     return Command(
         key=f"remove/{order.id}/{session.id}",
         platform=session.platform,
@@ -87,7 +102,8 @@ def removal(order: Order, session: Session, delivery: Delivery) -> Command:
             "resource": resource_json(session.resource),
             "participant": {"id": session.participant},
             "order_id": order.id,
-            "notice": notice.to_dict(),
+            "notice": dict(notice_json),
+            "place": place,
         },
         order_id=order.id,
         session_id=session.id,
@@ -136,4 +152,49 @@ def plan(
 ) -> list[Command]:
     """Every command an order's activation needs, given the live sessions it may reach."""
     removed = must_go(active, sessions)
-    return [removal(order, s, delivery) for s in removed] + host_notices(order, removed, delivery)
+    notices: NoticeCache = {}
+    commands = [removal(order, s, delivery, notices) for s in removed]
+    return commands + host_notices(order, removed, delivery)
+
+
+def refusal(
+    order: Order, session: Session, place: str, notice: dict[str, Any], now: datetime
+) -> Command:
+    """The record of a refused join: its notice went out in the 451 answer, so it is delivered.
+
+    One per participant, resource, order and day: refused retries are one refusal.
+    """
+    r = session.resource
+    return Command(
+        key=f"refused/{order.id}/{now.date().isoformat()}/{session.platform}/{session.participant}"
+        f"/{r.type}/{r.id}",
+        platform=session.platform,
+        type=REFUSED,
+        data={
+            "resource": resource_json(r),
+            "participant": {"id": session.participant},
+            "order_id": order.id,
+            "place": place,
+            "notice": notice,
+        },
+        order_id=order.id,
+        session_id=None,
+        status=CommandStatus.DELIVERED,
+        created_at=now,
+        next_attempt_at=now,
+        deadline=now,
+        delivered_at=now,
+    )
+
+
+def daily_counts(commands: Iterable[Command]) -> dict[str, dict[str, dict[str, int]]]:
+    """Removals and refusals by order, then place, with no one named: what the log publishes."""
+    names = {REMOVE: "removed", REFUSED: "refused"}
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for c in commands:
+        name, place = names.get(c.type), c.data.get("place")
+        if name is None or not isinstance(place, str):
+            continue
+        by_name = counts.setdefault(c.order_id, {}).setdefault(place, {})
+        by_name[name] = by_name.get(name, 0) + 1
+    return counts

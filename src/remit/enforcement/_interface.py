@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._model import (
+    Attempt,
+    Command,
+    CommandStatus,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.location import Location
 
 
@@ -28,6 +35,12 @@ class EnforcementStore(Protocol):
     def add_session(self, session: Session) -> None:
         """Put a live session on the roster (``Conflict`` when the id exists)."""
 
+    def add_sessions(self, sessions: Sequence[Session]) -> int:
+        """Put many sessions on the roster in one transaction, fast (loading a roster in bulk);
+        returns how many were new. A session whose id is stored already is left as it is, and
+        within one batch the first session with an id wins. A batch with a session the store
+        refuses (a naive time, a status that is not one) stores nothing."""
+
     def get_session(self, session_id: str) -> Session:
         """A session by id, or ``NotFound``."""
 
@@ -45,9 +58,13 @@ class EnforcementStore(Protocol):
         resource_type: str | None = None,
         resource_ids: Sequence[str] = (),
         hosts: Sequence[str] = (),
+        places: Sequence[str] = (),
     ) -> list[Session]:
         """Live sessions in any of ``resource_ids`` (of ``resource_type``) or hosted by any of
-        ``hosts``; with neither given, every live session."""
+        ``hosts``; with neither given, every live session. With ``places`` (country or
+        subdivision codes, such as the places an order's scope covers), only the sessions whose
+        location's country or subdivision is one of them: a session of unknown location is in
+        none."""
 
     def sessions_of(
         self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
@@ -77,6 +94,10 @@ class EnforcementStore(Protocol):
     ) -> None:
         """After a delivery attempt: delivered, failed, or pending until ``next_attempt_at``."""
 
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        """:meth:`record_attempt` for each of ``attempts``, in order, in one transaction: the
+        outcomes of one round of deliveries. An unknown key is ``NotFound`` and records none."""
+
     def get_command(self, key: str) -> Command:
         """A command by key, or ``NotFound``."""
 
@@ -84,6 +105,11 @@ class EnforcementStore(Protocol):
         self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
     ) -> list[Command]:
         """Commands, newest first, filtered."""
+
+    def commands_between(
+        self, since: datetime, until: datetime, types: Sequence[str]
+    ) -> list[Command]:
+        """Commands of ``types`` created in ``[since, until)``, oldest first (daily counts)."""
 
     def close(self) -> None:
         """Release connections."""

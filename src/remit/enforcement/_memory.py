@@ -18,6 +18,8 @@ both stores keep them (the contract tests in ``tests/store/test_enforcement_stor
   session comes once. ``live_sessions`` and ``sessions_of`` list by ``joined_at``, then ``id``.
 - ``sessions_of``: sessions in ``resource_ids`` (of any type) or hosted by ``hosts`` that are live,
   or that ended at or after ``since``.
+- ``add_sessions``: like ``enqueue``, a stored id is left as it is and the first session with an
+  id in a batch wins; a batch with a session the store refuses stores nothing.
 - ``enqueue``: within one batch too, the first command with a key wins. A batch with a command
   the store refuses (not JSON data, a missing field, a naive time) stores nothing.
 - ``due_commands``: returns the claimed commands with ``next_attempt_at`` moved to ``now + lease``
@@ -39,7 +41,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._model import (
+    Attempt,
+    Command,
+    CommandStatus,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
 
@@ -50,7 +59,11 @@ if TYPE_CHECKING:
 DEFAULT_LEASE = timedelta(seconds=30)
 
 
-_ENCODER = json.JSONEncoder(allow_nan=False)
+#: Commands' data as compact JSON with its text as it is (not as \uXXXX): a notice in Chinese,
+#: Russian or Arabic takes half the room, and an activation's outbox is written that much faster.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+#: For text UTF-8 cannot hold (a lone surrogate): escaped, as JSON allows.
+_ASCII_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 
 
 # Checks shared with the SQL store ---------------------------------------------------------------
@@ -118,9 +131,15 @@ def applies(stored: CommandStatus, outcome: CommandStatus) -> bool:
 def json_data(data: dict[str, Any], key: str) -> str:
     """A command's data as JSON text, or ``InvalidInput`` when it is not JSON."""
     try:
-        return _ENCODER.encode(data)
+        text = _ENCODER.encode(data)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"command {key}: data must be JSON ({exc})", field="data") from exc
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return _ASCII_ENCODER.encode(data)
+    return text
 
 
 def command_fields(command: Command) -> Command:
@@ -238,6 +257,17 @@ class MemoryEnforcementStore:
                 raise Conflict(f"session {session.id} already exists")
             self._sessions[session.id] = stored
 
+    def add_sessions(self, sessions: Sequence[Session]) -> int:
+        fresh: dict[str, Session] = {}
+        for session in sessions:
+            if session.id not in fresh:
+                fresh[session.id] = session_in_utc(session)
+        with self._lock:
+            new = [s for s in fresh.values() if s.id not in self._sessions]
+            for session in new:
+                self._sessions[session.id] = session
+        return len(new)
+
     def get_session(self, session_id: str) -> Session:
         with self._lock:
             found = self._sessions.get(session_id)
@@ -276,10 +306,16 @@ class MemoryEnforcementStore:
         resource_type: str | None = None,
         resource_ids: Sequence[str] = (),
         hosts: Sequence[str] = (),
+        places: Sequence[str] = (),
     ) -> list[Session]:
-        ids, owners = set(resource_ids), set(hosts)
+        ids, owners, where = set(resource_ids), set(hosts), set(places)
         with self._lock:
-            live = [s for s in self._sessions.values() if s.status is SessionStatus.LIVE]
+            live = [
+                s
+                for s in self._sessions.values()
+                if s.status is SessionStatus.LIVE
+                and (not where or s.location.country in where or s.location.subdivision in where)
+            ]
         if not ids and not owners:
             found = [s for s in live if resource_type is None or s.resource.type == resource_type]
         else:
@@ -342,23 +378,30 @@ class MemoryEnforcementStore:
         next_attempt_at: datetime | None = None,
         error: str | None = None,
     ) -> None:
-        outcome, later = attempt(status, next_attempt_at)
-        when = aware(at, "at")
+        self.record_attempts([Attempt(key, status, at, next_attempt_at, error)])
+
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        checked = [(a.key, *attempt(a.status, a.next_attempt_at), aware(a.at, "at"), a.error)
+                   for a in attempts]  # fmt: skip
         with self._lock:
-            stored = self._commands.get(key)
-            if stored is None:
-                raise NotFound(f"no command {key}")
-            command = stored.command
-            if not applies(command.status, outcome):
-                return
-            stored.command = replace(
-                command,
-                status=outcome,
-                attempts=command.attempts + 1,
-                last_error=error,
-                delivered_at=when if outcome is CommandStatus.DELIVERED else command.delivered_at,
-                next_attempt_at=later if later is not None else command.next_attempt_at,
-            )
+            for key, *_ in checked:
+                if key not in self._commands:
+                    raise NotFound(f"no command {key}")
+            for key, outcome, later, when, error in checked:
+                stored = self._commands[key]
+                command = stored.command
+                if not applies(command.status, outcome):
+                    continue
+                stored.command = replace(
+                    command,
+                    status=outcome,
+                    attempts=command.attempts + 1,
+                    last_error=error,
+                    delivered_at=when
+                    if outcome is CommandStatus.DELIVERED
+                    else command.delivered_at,
+                    next_attempt_at=later if later is not None else command.next_attempt_at,
+                )
 
     def get_command(self, key: str) -> Command:
         with self._lock:
@@ -384,6 +427,18 @@ class MemoryEnforcementStore:
                 reverse=True,
             )[:most]
             return [s.out() for s in found]
+
+    def commands_between(
+        self, since: datetime, until: datetime, types: Sequence[str]
+    ) -> list[Command]:
+        since, until = aware(since, "since"), aware(until, "until")
+        with self._lock:
+            found = [
+                s.command
+                for s in self._commands.values()
+                if since <= s.command.created_at < until and s.command.type in types
+            ]
+        return [replace(c) for c in sorted(found, key=lambda c: (c.created_at, c.key))]
 
 
 if TYPE_CHECKING:

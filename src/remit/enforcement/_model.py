@@ -84,3 +84,18 @@ class Command:
     attempts: int = 0
     delivered_at: datetime | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one delivery attempt of the command ``key``, as the outbox records it.
+
+    ``delivered``; ``pending`` until ``next_attempt_at`` (a retry); or ``failed`` for good.
+    ``error`` says why an attempt did not deliver.
+    """
+
+    key: str
+    status: CommandStatus
+    at: datetime
+    next_attempt_at: datetime | None = None
+    error: str | None = None

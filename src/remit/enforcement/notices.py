@@ -136,14 +136,32 @@ class _Writer:
         return self.fill(self.t.ngettext(singular, plural, n), english, **values)
 
     def number(self, n: int) -> str:
-        return format_decimal(n, locale=self.locale)
+        return _number(n, self.locale)
 
     def places(self, codes: Iterable[str], field: str) -> str:
         names = [place_name(code, self.language, field=field) for code in dict.fromkeys(codes)]
-        return format_list(names, locale=self.locale)
+        return _list(tuple(names), self.locale)
 
     def sentences(self, parts: Iterable[str]) -> str:
         return ("" if self.language in _NO_SPACES else " ").join(parts)
+
+
+# Memoised pieces: one activation writes a host notice per affected meeting (ten thousand, say),
+# all of one order, in a few languages, with small counts.
+@lru_cache(maxsize=4096)
+def _number(n: int, locale: str) -> str:
+    return format_decimal(n, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _list(items: tuple[str, ...], locale: str) -> str:
+    return format_list(list(items), locale=locale)
+
+
+#: The sentences about an order's demand, by order (its identity: the same object) and language.
+_DEMANDS: dict[tuple[int, str], tuple[Order, tuple[str, ...]]] = {}
+#: An order's enforced scope, checked, by order (its identity) and the scope asked for.
+_SCOPES: dict[tuple[int, tuple[str, ...] | None], tuple[Order, tuple[str, ...]]] = {}
 
 
 def _text(value: object, field: str, limit: int = _MAX_TEXT) -> str:
@@ -171,6 +189,20 @@ def _codes(scope: Iterable[str]) -> tuple[str, ...]:
 
 
 def _scope(order: Order, scope: Iterable[str] | None) -> tuple[str, ...]:
+    if scope is None or type(scope) is tuple:
+        key = (id(order), scope)
+        found = _SCOPES.get(key)
+        if found is not None and found[0] is order:
+            return found[1]
+        codes = _checked_scope(order, scope)
+        if len(_SCOPES) > 256:
+            _SCOPES.clear()
+        _SCOPES[key] = (order, codes)
+        return codes
+    return _checked_scope(order, scope)
+
+
+def _checked_scope(order: Order, scope: Iterable[str] | None) -> tuple[str, ...]:
     if scope is None:
         scope = order.scope
     if scope is None:
@@ -189,6 +221,16 @@ def _inside(place: str, scope: tuple[str, ...]) -> bool:
 
 def _demand(w: _Writer, order: Order) -> list[str]:
     """Who demanded it, under which law, and what they asked for, as asked."""
+    key = (id(order), w.language)
+    found = _DEMANDS.get(key)
+    if found is None or found[0] is not order:
+        if len(_DEMANDS) > 256:
+            _DEMANDS.clear()
+        found = _DEMANDS[key] = (order, tuple(_demand_sentences(w, order)))
+    return list(found[1])
+
+
+def _demand_sentences(w: _Writer, order: Order) -> list[str]:
     authority = order.authority
     out = [
         w._(
@@ -211,7 +253,7 @@ def _demand(w: _Writer, order: Order) -> list[str]:
             w._(
                 "What was asked: {action}, in {places}.",
                 action=action,
-                places=format_list(names, locale=w.locale),
+                places=_list(tuple(names), w.locale),
             )
         )
     return out
@@ -347,7 +389,7 @@ def host_notice(
             key=lambda item: (-item[1], item[0]),
         )
         items = [w._("{count} in {place}", count=w.number(n), place=name) for name, n in named]
-        body.append(w._("By location: {breakdown}.", breakdown=format_list(items, locale=w.locale)))
+        body.append(w._("By location: {breakdown}.", breakdown=_list(tuple(items), w.locale)))
     body += [
         *_demand(w, order),
         w._(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from remit.enforcement._interface import EnforcementStore
@@ -35,9 +35,17 @@ from remit.enforcement._memory import (
     lease_length,
     page_size,
     session_in_utc,
+    session_status,
     sorted_sessions,
 )
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._model import (
+    Attempt,
+    Command,
+    CommandStatus,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
 from remit.policy import Resource
@@ -45,6 +53,7 @@ from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
 from remit.store._interface import Store
 from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
 from remit.store._sql_migrate import check_migrated
+from remit.store._sql_models import UTCDateTime
 from remit.store._sql_store import SqlStore
 
 #: Resource ids or hosts per query (an IN list of bound parameters).
@@ -215,6 +224,10 @@ def _command_values(commands: Sequence[Command], *, postgres: bool) -> list[tupl
     return rows
 
 
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
 def _copy_new_commands(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (LIKE commands) ON COMMIT DROP")
@@ -227,6 +240,76 @@ def _copy_new_commands(connection: psycopg.Connection[Any], rows: list[tuple[Any
         )
         new = cursor.rowcount
         cursor.execute(f"DROP TABLE {_STAGING}")
+    return new
+
+
+_ROSTER_COLUMNS = (
+    "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
+    "location_source, ip, phone, language, joined_at, status, ended_at"
+)
+_SQLITE_ADD_SESSIONS = (
+    f"INSERT INTO sessions ({_ROSTER_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+_ROSTER_STAGING = "remit_add_sessions"
+
+#: One attempt's outcome, executed for many (``record_attempts``): see ``record_attempt``.
+_RECORD_ATTEMPT = (
+    update(CommandRow)
+    .where(CommandRow.key == bindparam("k"))
+    .values(
+        status=bindparam("s"),
+        attempts=CommandRow.attempts + 1,
+        last_error=bindparam("e"),
+        delivered_at=func.coalesce(bindparam("d", type_=UTCDateTime()), CommandRow.delivered_at),
+        next_attempt_at=func.coalesce(
+            bindparam("n", type_=UTCDateTime()), CommandRow.next_attempt_at
+        ),
+    )
+)
+
+
+def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple[Any, ...]]:
+    """Each id's first session as a row of ``_ROSTER_COLUMNS`` for the driver, checked."""
+    converted: dict[datetime, Any] = {}  # sessions loaded together share a few times
+
+    def when(value: datetime, name: str) -> Any:
+        found = converted.get(value)
+        if found is None:
+            utc = aware(value, name)
+            found = converted[value] = utc if postgres else sqlite_time(utc)
+        return found
+
+    seen: set[str] = set()
+    rows: list[tuple[Any, ...]] = []
+    for s in sessions:
+        if s.id in seen:
+            continue
+        seen.add(s.id)
+        r, loc = s.resource, s.location
+        rows.append(
+            (
+                s.id, s.platform, r.type, r.id, r.host, s.participant, loc.country,
+                loc.subdivision, loc.source, s.ip, s.phone, s.language,
+                when(s.joined_at, "joined_at"), session_status(s.status).value,
+                None if s.ended_at is None else when(s.ended_at, "ended_at"),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _copy_new_sessions(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {_ROSTER_STAGING} (LIKE sessions) ON COMMIT DROP")
+        with cursor.copy(f"COPY {_ROSTER_STAGING} ({_ROSTER_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO sessions ({_ROSTER_COLUMNS}) SELECT {_ROSTER_COLUMNS} "
+            f"FROM {_ROSTER_STAGING} ON CONFLICT (id) DO NOTHING"
+        )
+        new = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_ROSTER_STAGING}")
     return new
 
 
@@ -324,6 +407,25 @@ class SqlEnforcementStore:
                 raise Conflict(f"session {session.id} already exists")
             db.add(SessionRow(**values))
 
+    def add_sessions(self, sessions: Sequence[Session]) -> int:
+        # As enqueue: raw executemany on SQLite, COPY through a temporary table on PostgreSQL.
+        rows = _session_values(sessions, postgres=self._postgres)
+        if not rows:
+            return 0
+        with (
+            self._transaction(f"add {len(rows)} sessions", write=True) as db,
+            _refused("add sessions"),
+        ):
+            raw: Any = db.connection().connection.driver_connection
+            if self._postgres:
+                return _copy_new_sessions(raw, rows)
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(_SQLITE_ADD_SESSIONS, rows)
+                return int(cursor.rowcount)
+            finally:
+                cursor.close()
+
     def get_session(self, session_id: str) -> Session:
         with self._transaction(f"read session {session_id}") as db:
             row = db.execute(select(*_SESSION_COLUMNS).where(SessionRow.id == session_id)).first()
@@ -377,8 +479,12 @@ class SqlEnforcementStore:
         resource_type: str | None = None,
         resource_ids: Sequence[str] = (),
         hosts: Sequence[str] = (),
+        places: Sequence[str] = (),
     ) -> list[Session]:
         live = select(*_SESSION_COLUMNS).where(SessionRow.status == _LIVE)
+        if places:
+            where = sorted(set(places))
+            live = live.where(or_(SessionRow.country.in_(where), SessionRow.subdivision.in_(where)))
         of_type = (
             live if resource_type is None else live.where(SessionRow.resource_type == resource_type)
         )
@@ -405,7 +511,7 @@ class SqlEnforcementStore:
         with self._transaction(action) as db:
             connection = db.connection()  # Core rows: the ORM adds nothing to plain columns
             for query in queries:
-                for row in connection.execute(query):
+                for row in connection.execute(query).all():  # fetchall: fewer round trips
                     if row[0] not in found:
                         found[row[0]] = read(row)
         return sorted_sessions(found.values())
@@ -425,6 +531,7 @@ class SqlEnforcementStore:
             raw: Any = db.connection().connection.driver_connection
             if self._postgres:
                 return _copy_new_commands(raw, rows)
+            rows.sort(key=_first)  # in key order: the primary key's B-tree takes them faster
             cursor = raw.cursor()
             try:
                 cursor.executemany(_SQLITE_ENQUEUE, rows)
@@ -490,6 +597,33 @@ class SqlEnforcementStore:
                 .execution_options(synchronize_session=False)
             )
 
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        # One transaction for a round of deliveries: on SQLite, where writers take turns, a
+        # transaction per attempt would make the delivery workers queue for the write lock.
+        checked = [(a.key, *attempt(a.status, a.next_attempt_at), aware(a.at, "at"), a.error)
+                   for a in attempts]  # fmt: skip
+        if not checked:
+            return
+        with self._transaction(f"record {len(checked)} delivery attempts", write=True) as db:
+            stored: dict[str, CommandStatus] = {}
+            for chunk in _chunks([key for key, *_ in checked]):
+                query = select(CommandRow.key, CommandRow.status).where(CommandRow.key.in_(chunk))
+                if self._postgres:
+                    query = query.with_for_update()
+                stored.update((key, CommandStatus(status)) for key, status in db.execute(query))
+            rows = []
+            for key, outcome, later, when, error in checked:
+                status = stored.get(key)
+                if status is None:
+                    raise NotFound(f"no command {key}")
+                if not applies(status, outcome):
+                    continue
+                stored[key] = outcome
+                delivered = when if outcome is CommandStatus.DELIVERED else None
+                rows.append({"k": key, "s": outcome.value, "e": error, "d": delivered, "n": later})
+            if rows:
+                db.connection().execute(_RECORD_ATTEMPT, rows)
+
     def get_command(self, key: str) -> Command:
         with self._transaction(f"read command {key}") as db:
             row = db.get(CommandRow, key)
@@ -512,6 +646,21 @@ class SqlEnforcementStore:
             conditions.append(CommandRow.order_id == order_id)
         with self._transaction("list commands") as db:
             return [_command(row) for row in db.scalars(query.where(*conditions))]
+
+    def commands_between(
+        self, since: datetime, until: datetime, types: Sequence[str]
+    ) -> list[Command]:
+        query = (
+            select(CommandRow)
+            .where(
+                CommandRow.created_at >= aware(since, "since"),
+                CommandRow.created_at < aware(until, "until"),
+                CommandRow.type.in_(list(types)),
+            )
+            .order_by(CommandRow.created_at, CommandRow.key)
+        )
+        with self._transaction("read commands by day") as db:
+            return [_command(row) for row in db.scalars(query)]
 
 
 def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:

@@ -2,16 +2,27 @@
 
 The body is ``{"type": …, "timestamp": …, "data": …}``; ``webhook-id`` is the command's
 idempotency key, so a platform that sees the same id twice can ignore the repeat.
+
+Requests go out on keep-alive connections of the standard library's ``http.client``, one per
+delivery thread and platform address: it costs a third of httpx's time per request, which is what
+bounds the outbox's deliveries per second. A URL the environment sends through a proxy
+(``HTTPS_PROXY`` and the like) goes through httpx, which speaks to proxies.
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import secrets
+import ssl
 import threading
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime
+from functools import cache
 
+import certifi
 import httpx
 from standardwebhooks import Webhook
 
@@ -34,12 +45,69 @@ class WebhookConnector:
     def __init__(self, timeout: float = 5.0) -> None:
         self._timeout = timeout
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[http.client.HTTPConnection | httpx.Client] = []
+
+    def close(self) -> None:
+        """Close every connection the delivery threads opened (the enforcer calls this on stop)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            self._local = threading.local()
+        for connection in opened:
+            connection.close()
+
+    def _keep(self, opened: http.client.HTTPConnection | httpx.Client) -> None:
+        with self._lock:
+            self._opened.append(opened)
 
     def _client(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = httpx.Client(timeout=self._timeout)
+            self._keep(client)
         return client
+
+    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        """This thread's keep-alive connection to a platform's address."""
+        connections: dict[tuple[str, str], http.client.HTTPConnection] | None = getattr(
+            self._local, "connections", None
+        )
+        if connections is None:
+            connections = self._local.connections = {}
+        connection = connections.get((scheme, netloc))
+        if connection is None:
+            if scheme == "https":
+                connection = http.client.HTTPSConnection(
+                    netloc, timeout=self._timeout, context=_tls()
+                )
+            else:
+                connection = http.client.HTTPConnection(netloc, timeout=self._timeout)
+            connections[scheme, netloc] = connection
+            self._keep(connection)
+        return connection
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body``; the answer's status. Raises ``OSError`` or ``http.client`` errors."""
+        parts = urllib.parse.urlsplit(url)
+        if _proxied(parts.scheme, parts.hostname or ""):
+            return self._client().post(url, content=body, headers=headers).status_code
+        connection = self._connection(parts.scheme, parts.netloc)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        reused = connection.sock is not None
+        try:
+            return _exchange(connection, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            connection.close()
+            if not reused:
+                raise
+            # The platform closed the idle connection: send again on a new one (the
+            # webhook-id lets the platform drop a repeat, should the first have arrived).
+            return _exchange(connection, path, body, headers)
+        except BaseException:
+            connection.close()
+            raise
 
     @staticmethod
     def settings(url: str, secret: str) -> dict[str, str]:
@@ -74,8 +142,36 @@ class WebhookConnector:
             "content-type": "application/json",
         }
         try:
-            response = self._client().post(url, content=body.encode(), headers=headers)
-        except httpx.HTTPError as exc:
+            status = self._post(url, body.encode(), headers)
+        except (OSError, http.client.HTTPException, httpx.HTTPError, ValueError) as exc:
             raise DeliveryError(f"platform {platform.name}: {type(exc).__name__} at {url}") from exc
-        if not 200 <= response.status_code < 300:
-            raise DeliveryError(f"platform {platform.name}: {url} answered {response.status_code}")
+        if not 200 <= status < 300:
+            raise DeliveryError(f"platform {platform.name}: {url} answered {status}")
+
+
+def _exchange(
+    connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]
+) -> int:
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()  # the whole answer, so that the connection can carry the next request
+    return response.status
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """Certificates checked against the same CA bundle httpx uses (certifi's)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _proxied(scheme: str, host: str) -> bool:
+    """Whether the environment sends requests to ``host`` through a proxy."""
+    proxies = _proxies()
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(host)
+
+
+@cache
+def _proxies() -> dict[str, str]:
+    return urllib.request.getproxies()
