@@ -19,11 +19,16 @@ class Receiver:
         self.ids: list[str] = []
         self.down = False
         self.bad_signatures = 0
+        self.torn = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
+                length = int(self.headers["content-length"])
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: torn, not forged
+                    receiver.torn += 1
+                    return
                 if receiver.down:
                     self.send_response(503)
                     self.end_headers()
