@@ -218,10 +218,9 @@ review = _transition(
 )
 
 
-async def admissions(call: Call) -> Response:
-    body = await call.body(s.AdmissionIn)
+def admit(node: Node, metrics: Metrics, body: s.AdmissionIn) -> bytes:
+    """Decide one join from memory and count it: the JSON answer of ``/v1/admissions``."""
     started = time.perf_counter()
-    node = call.node
     participant = body.participant
     try:
         location = node.locator.locate(ip=participant.ip, phone=participant.phone)
@@ -230,8 +229,12 @@ async def admissions(call: Call) -> Response:
         raise type(exc)(f"participant.{exc.message}", field=field) from exc
     r = body.resource
     decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
-    call.metrics.decided(decision.allowed, time.perf_counter() - started)
-    return Response(_encoded(decision), media_type=JSON)
+    metrics.decided(decision.allowed, time.perf_counter() - started)
+    return _encoded(decision)
+
+
+async def admissions(call: Call) -> Response:
+    return Response(admit(call.node, call.metrics, await call.body(s.AdmissionIn)), media_type=JSON)
 
 
 _ENCODED: dict[int, tuple[Decision, bytes]] = {}
@@ -331,18 +334,28 @@ from remit.api._appeals import APPEAL_ENDPOINTS  # noqa: E402
 ENDPOINTS += APPEAL_ENDPOINTS
 
 
-def _authenticate(call: Call, endpoint: Endpoint) -> None:
-    assert endpoint.roles is not None
-    scheme, _, token = call.header(b"authorization").partition(" ")
+def bearer(node: Node, authorization: str) -> User:
+    """The user holding the bearer token of an Authorization header, or a 401 problem."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPProblem("unauthorized", "send Authorization: Bearer <token>")
-    user = call.node.user_for_token(token.strip())
+    user = node.user_for_token(token.strip())
     if user is None:
         raise HTTPProblem("unauthorized", "the token is not valid")
-    call.user = user
-    if user.roles.isdisjoint(endpoint.roles) and Role.ADMIN not in user.roles:
-        need = " or ".join(sorted(r.value for r in endpoint.roles))
+    return user
+
+
+def allowed(user: User, roles: frozenset[Role]) -> None:
+    """A 403 problem unless ``user`` holds one of ``roles`` (or is an admin)."""
+    if user.roles.isdisjoint(roles) and Role.ADMIN not in user.roles:
+        need = " or ".join(sorted(r.value for r in roles))
         raise HTTPProblem("forbidden", f"this needs the role {need}")
+
+
+def _authenticate(call: Call, endpoint: Endpoint) -> None:
+    assert endpoint.roles is not None
+    call.user = bearer(call.node, call.header(b"authorization"))
+    allowed(call.user, endpoint.roles)
 
 
 def _bind(
@@ -396,7 +409,7 @@ def _dispatch(
     return dispatch
 
 
-def create_app(node: Node, settings: Settings | None = None) -> Starlette:
+def create_app(node: Node, settings: Settings | None = None) -> RemitApp:
     """The ASGI app serving ``node``. The caller starts and stops the node."""
     from remit.api._openapi import openapi
 
@@ -428,4 +441,69 @@ def create_app(node: Node, settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
     app.state.node = node
     app.state.metrics = metrics
-    return app
+    return RemitApp(app, node, settings, metrics)
+
+
+_ANSWER_HEADERS = [(b"content-type", JSON.encode())]
+_PLATFORM = frozenset({Role.PLATFORM})
+
+
+class RemitApp:
+    """The API as an ASGI app. Every join's admission is answered here, on raw ASGI messages
+    with the same checks, errors and counting as the routed handler (shared functions); the rest
+    goes through Starlette's router. Any error takes the ordinary problem-document path.
+    """
+
+    def __init__(self, app: Starlette, node: Node, settings: Settings, metrics: Metrics) -> None:
+        self.app = app
+        self._node = node
+        self._settings = settings
+        self._metrics = metrics
+
+    @property
+    def state(self) -> Any:
+        """The Starlette app's state (``node``, ``metrics``)."""
+        return self.app.state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/v1/admissions"
+            and not scope["query_string"]
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            headers = dict(scope["headers"])
+            allowed(
+                bearer(self._node, headers.get(b"authorization", b"").decode("latin-1")), _PLATFORM
+            )
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if content_type.split(";")[0].strip().lower() != JSON:
+                raise HTTPProblem("unsupported-media-type", f"send {JSON}, not {content_type!r}")
+            body = await _read(receive, self._settings.max_body_bytes)
+            answer = admit(self._node, self._metrics, msgspec.json.decode(body, type=s.AdmissionIn))
+        except Exception as exc:  # the same problem documents as the routed handler
+            await from_error(exc)(scope, receive, send)
+            return
+        start = {"type": "http.response.start", "status": 200}
+        start["headers"] = [*_ANSWER_HEADERS, (b"content-length", str(len(answer)).encode())]
+        await send(start)
+        await send({"type": "http.response.body", "body": answer})
+
+
+async def _read(receive: Any, limit: int) -> bytes:
+    """The whole request body, refused past ``limit`` bytes."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise HTTPProblem("malformed", "the client went away before the body ended")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise HTTPProblem("too-large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
