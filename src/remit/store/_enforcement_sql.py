@@ -11,7 +11,7 @@ asked for in chunks, to stay inside the databases' limits on parameters.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -408,23 +408,8 @@ class SqlEnforcementStore:
             db.add(SessionRow(**values))
 
     def add_sessions(self, sessions: Sequence[Session]) -> int:
-        # As enqueue: raw executemany on SQLite, COPY through a temporary table on PostgreSQL.
         rows = _session_values(sessions, postgres=self._postgres)
-        if not rows:
-            return 0
-        with (
-            self._transaction(f"add {len(rows)} sessions", write=True) as db,
-            _refused("add sessions"),
-        ):
-            raw: Any = db.connection().connection.driver_connection
-            if self._postgres:
-                return _copy_new_sessions(raw, rows)
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(_SQLITE_ADD_SESSIONS, rows)
-                return int(cursor.rowcount)
-            finally:
-                cursor.close()
+        return self._insert_new("sessions", rows, _copy_new_sessions, _SQLITE_ADD_SESSIONS)
 
     def get_session(self, session_id: str) -> Session:
         with self._transaction(f"read session {session_id}") as db:
@@ -522,19 +507,34 @@ class SqlEnforcementStore:
         # takes them in one executemany (INSERT … ON CONFLICT DO NOTHING); PostgreSQL COPYs
         # them into a temporary table and inserts from it with ON CONFLICT DO NOTHING.
         rows = _command_values(commands, postgres=self._postgres)
+        if not self._postgres:
+            rows.sort(key=_first)  # in key order: the primary key's B-tree takes them faster
+        return self._insert_new("commands", rows, _copy_new_commands, _SQLITE_ENQUEUE)
+
+    def _insert_new(
+        self,
+        what: str,
+        rows: list[Any],
+        copy_new: Callable[[Any, list[Any]], int],
+        sqlite_insert: str,
+    ) -> int:
+        """Insert the rows whose key is new, in one transaction, past the ORM; how many were new.
+
+        SQLite takes them in one executemany (INSERT … ON CONFLICT DO NOTHING); PostgreSQL
+        COPYs them into a temporary table and inserts from it (``copy_new``).
+        """
         if not rows:
             return 0
         with (
-            self._transaction(f"enqueue {len(rows)} commands", write=True) as db,
-            _refused("enqueue commands"),
+            self._transaction(f"add {len(rows)} {what}", write=True) as db,
+            _refused(f"add {what}"),
         ):
             raw: Any = db.connection().connection.driver_connection
             if self._postgres:
-                return _copy_new_commands(raw, rows)
-            rows.sort(key=_first)  # in key order: the primary key's B-tree takes them faster
+                return copy_new(raw, rows)
             cursor = raw.cursor()
             try:
-                cursor.executemany(_SQLITE_ENQUEUE, rows)
+                cursor.executemany(sqlite_insert, rows)
                 return int(cursor.rowcount)
             finally:
                 cursor.close()
