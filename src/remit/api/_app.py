@@ -22,6 +22,7 @@ from remit.api._metrics import Metrics
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem, from_error, problem
 from remit.errors import InvalidInput
+from remit.location import Location
 from remit.orders import Status
 from remit.policy import Decision, Resource
 from remit.store import AuditEntry, Role, User
@@ -218,15 +219,20 @@ review = _transition(
 )
 
 
+def locate_participant(node: Node, ip: str | None, phone: str | None) -> Location:
+    """Where a participant is; a bad signal is an error naming ``participant.ip``/``.phone``."""
+    try:
+        return node.locator.locate(ip=ip, phone=phone)
+    except InvalidInput as exc:
+        field = f"participant.{exc.field}"
+        raise type(exc)(f"participant.{exc.message}", field=field) from exc
+
+
 def admit(node: Node, metrics: Metrics, body: s.AdmissionIn) -> bytes:
     """Decide one join from memory and count it: the JSON answer of ``/v1/admissions``."""
     started = time.perf_counter()
     participant = body.participant
-    try:
-        location = node.locator.locate(ip=participant.ip, phone=participant.phone)
-    except InvalidInput as exc:
-        field = f"participant.{exc.field}"
-        raise type(exc)(f"participant.{exc.message}", field=field) from exc
+    location = locate_participant(node, participant.ip, participant.phone)
     r = body.resource
     decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
     metrics.decided(decision.allowed, time.perf_counter() - started)

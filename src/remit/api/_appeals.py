@@ -18,7 +18,7 @@ from remit import orders
 from remit.api._app import Call, Endpoint, _json
 from remit.api._schemas import Id, Reason
 from remit.enforcement import READMIT, Command, CommandStatus, Enforcer
-from remit.errors import NotFound
+from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
 from remit.store import Role
 from remit.transparency import TransparencyLog
@@ -173,8 +173,6 @@ async def decide(call: Call) -> Response:
 async def list_appeals(call: Call) -> Response:
     status = call.request.query_params.get("status")
     if status is not None and status not in {s.value for s in AppealStatus}:
-        from remit.errors import InvalidInput
-
         raise InvalidInput(f"status: {status!r} is not an appeal status", field="status")
     found = await run_in_threadpool(call.node.store.orders_in, APPEALABLE)
     out = [

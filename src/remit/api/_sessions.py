@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit import jurisdictions, orders
-from remit.api._app import Call, Endpoint, _json
+from remit.api._app import Call, Endpoint, _json, locate_participant
 from remit.api._convert import decision_out
 from remit.api._node import new_id
 from remit.api._problems import HTTPProblem
@@ -31,7 +31,6 @@ from remit.enforcement import (
 )
 from remit.enforcement.notices import blocked_by_link
 from remit.errors import InvalidInput, NotFound
-from remit.location import Location
 from remit.orders import EVERYWHERE, RequestedAction
 from remit.policy import ActiveOrder, Decision, Resource
 from remit.store import Role
@@ -110,13 +109,6 @@ def _enforcer(call: Call) -> Enforcer:
     return call.node.enforcer
 
 
-def _locate(call: Call, ip: str | None, phone: str | None) -> Location:
-    try:
-        return call.node.locator.locate(ip=ip, phone=phone)
-    except InvalidInput as exc:
-        raise type(exc)(f"participant.{exc.message}", field=f"participant.{exc.field}") from exc
-
-
 async def _refusal(call: Call, decision: Decision, session: Session) -> Response:
     order = call.node.in_force[decision.orders[0]]
     assert order.scope is not None
@@ -150,7 +142,7 @@ async def join(call: Call) -> Response:
     body = await call.body(SessionIn)
     enforcer = _enforcer(call)
     p, r = body.participant, body.resource
-    location = _locate(call, p.ip, p.phone)
+    location = locate_participant(call.node, p.ip, p.phone)
     resource = Resource(r.type, r.id, r.host)
     decision = call.node.index.decide(location, resource, p.id)
     session = Session(
@@ -199,7 +191,7 @@ async def move(call: Call) -> Response:
     if session.status is not SessionStatus.LIVE:
         raise HTTPProblem("conflict", f"session {session.id} is {session.status.value}, not live")
     enforcer = _enforcer(call)
-    location = _locate(call, body.ip, body.phone)
+    location = locate_participant(call.node, body.ip, body.phone)
     moved = await run_in_threadpool(
         enforcer.store.move_session, session.id, location, body.ip, body.phone
     )

@@ -176,7 +176,6 @@ _SQLITE_ENQUEUE = (
     f"INSERT INTO commands ({_COMMAND_COLUMNS}) VALUES ({', '.join('?' * 13)}) "
     "ON CONFLICT (key) DO NOTHING"
 )
-_STAGING = "remit_enqueue"
 
 
 def sqlite_time(value: datetime) -> str:
@@ -228,19 +227,26 @@ def _first(row: tuple[Any, ...]) -> Any:
     return row[0]
 
 
-def _copy_new_commands(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (LIKE commands) ON COMMIT DROP")
-        with cursor.copy(f"COPY {_STAGING} ({_COMMAND_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO commands ({_COMMAND_COLUMNS}) SELECT {_COMMAND_COLUMNS} "
-            f"FROM {_STAGING} ON CONFLICT (key) DO NOTHING"
-        )
-        new = cursor.rowcount
-        cursor.execute(f"DROP TABLE {_STAGING}")
-    return new
+def _copy_new(table: str, columns: str, key: str) -> Callable[[Any, list[Any]], int]:
+    """A PostgreSQL bulk insert of new rows into ``table``: COPY into a temporary table, then
+    INSERT … ON CONFLICT (``key``) DO NOTHING; it returns how many rows were new."""
+    staging = f"remit_staging_{table}"
+
+    def copy_new(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {table}) ON COMMIT DROP")
+            with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                f"FROM {staging} ON CONFLICT ({key}) DO NOTHING"
+            )
+            new = cursor.rowcount
+            cursor.execute(f"DROP TABLE {staging}")
+        return new
+
+    return copy_new
 
 
 _ROSTER_COLUMNS = (
@@ -251,7 +257,6 @@ _SQLITE_ADD_SESSIONS = (
     f"INSERT INTO sessions ({_ROSTER_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
     "ON CONFLICT (id) DO NOTHING"
 )
-_ROSTER_STAGING = "remit_add_sessions"
 
 #: One attempt's outcome, executed for many (``record_attempts``): see ``record_attempt``.
 _RECORD_ATTEMPT = (
@@ -296,21 +301,6 @@ def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tupl
             )
         )  # fmt: skip
     return rows
-
-
-def _copy_new_sessions(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {_ROSTER_STAGING} (LIKE sessions) ON COMMIT DROP")
-        with cursor.copy(f"COPY {_ROSTER_STAGING} ({_ROSTER_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO sessions ({_ROSTER_COLUMNS}) SELECT {_ROSTER_COLUMNS} "
-            f"FROM {_ROSTER_STAGING} ON CONFLICT (id) DO NOTHING"
-        )
-        new = cursor.rowcount
-        cursor.execute(f"DROP TABLE {_ROSTER_STAGING}")
-    return new
 
 
 @contextmanager
@@ -409,7 +399,9 @@ class SqlEnforcementStore:
 
     def add_sessions(self, sessions: Sequence[Session]) -> int:
         rows = _session_values(sessions, postgres=self._postgres)
-        return self._insert_new("sessions", rows, _copy_new_sessions, _SQLITE_ADD_SESSIONS)
+        return self._insert_new(
+            "sessions", rows, _copy_new("sessions", _ROSTER_COLUMNS, "id"), _SQLITE_ADD_SESSIONS
+        )
 
     def get_session(self, session_id: str) -> Session:
         with self._transaction(f"read session {session_id}") as db:
@@ -509,7 +501,9 @@ class SqlEnforcementStore:
         rows = _command_values(commands, postgres=self._postgres)
         if not self._postgres:
             rows.sort(key=_first)  # in key order: the primary key's B-tree takes them faster
-        return self._insert_new("commands", rows, _copy_new_commands, _SQLITE_ENQUEUE)
+        return self._insert_new(
+            "commands", rows, _copy_new("commands", _COMMAND_COLUMNS, "key"), _SQLITE_ENQUEUE
+        )
 
     def _insert_new(
         self,
