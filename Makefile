@@ -32,7 +32,7 @@ unit: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m remit.cli._docs > docs/cli.md
-	$(BIN)/python -c 'import json; from remit.api import ENDPOINTS, openapi; print(json.dumps(openapi(ENDPOINTS), indent=2, sort_keys=True))' > docs/openapi.json
+	$(BIN)/python -c 'import json; from remit.api import openapi; from remit.connectors import all_endpoints; print(json.dumps(openapi(all_endpoints()), indent=2, sort_keys=True))' > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

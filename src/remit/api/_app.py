@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from remit import orders
 from remit.api import _schemas as s
@@ -86,8 +86,12 @@ class Call:
         return msgspec.json.decode(b"".join(chunks), type=kind)
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """``value`` as a JSON answer (msgspec-encoded)."""
     return Response(msgspec.json.encode(value), status, headers=headers, media_type=JSON)
+
+
+_json = json_response
 
 
 @dataclass(frozen=True)
@@ -415,24 +419,39 @@ def _dispatch(
     return dispatch
 
 
-def create_app(node: Node, settings: Settings | None = None) -> RemitApp:
-    """The ASGI app serving ``node``. The caller starts and stops the node."""
+def create_app(
+    node: Node,
+    settings: Settings | None = None,
+    *,
+    endpoints: Sequence[Endpoint] = (),
+    routes: Sequence[BaseRoute] = (),
+) -> RemitApp:
+    """The ASGI app serving ``node``. The caller starts and stops the node.
+
+    ``endpoints`` are more API operations (the connectors' own, such as a token broker), served
+    and documented like the built-in ones; ``routes`` are other Starlette routes (the console's
+    pages), tried after the API's.
+    """
     from remit.api._openapi import openapi
 
     settings = settings or Settings()
     metrics = Metrics(node.store)
+    every = (*ENDPOINTS, *endpoints)
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
-    for e in ENDPOINTS:
+    for e in every:
         by_path.setdefault(e.path, {})[e.method] = _bind(node, settings, metrics, e)
     # Starlette tries routes in order: the one every join takes goes first.
     hot = sorted(by_path, key=lambda path: path != "/v1/admissions")
-    routes = [Route(path, _dispatch(by_path[path]), methods=list(by_path[path])) for path in hot]
-    document = msgspec.json.encode(openapi(ENDPOINTS))
+    table: list[BaseRoute] = [
+        Route(path, _dispatch(by_path[path]), methods=list(by_path[path])) for path in hot
+    ]
+    document = msgspec.json.encode(openapi(every))
 
     async def spec(request: Request) -> Response:
         return Response(document, media_type=JSON)
 
-    routes.append(Route("/openapi.json", spec, methods=["GET"]))
+    table.append(Route("/openapi.json", spec, methods=["GET"]))
+    table.extend(routes)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return problem("not-found", f"no route {request.method} {request.url.path}")
@@ -444,7 +463,7 @@ def create_app(node: Node, settings: Settings | None = None) -> RemitApp:
             response.headers["Allow"] = allow["Allow"]
         return response
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    app = Starlette(routes=table, exception_handlers={404: not_found, 405: not_allowed})
     app.state.node = node
     app.state.metrics = metrics
     return RemitApp(app, node, settings, metrics)

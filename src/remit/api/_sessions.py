@@ -138,33 +138,83 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
     )
 
 
-async def join(call: Call) -> Response:
-    body = await call.body(SessionIn)
+async def open_session(
+    call: Call,
+    resource: Resource,
+    participant: str,
+    *,
+    ip: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+    refuse: bool = True,
+) -> tuple[Session, Decision, Response | None]:
+    """Decide a join by ``call``'s platform and put the participant on the live roster.
+
+    Returns the session, the decision and, when the join is refused, the 451 answer (RFC 7725,
+    with the notice in the participant's language); a refused join is recorded, not rostered.
+    With ``refuse=False`` (a server that has already let the person in and only reports it) the
+    session goes on the roster whatever the decision, and an order in force removes it at once.
+    Connectors that answer joins on their own routes (token brokers, event handlers) use this,
+    so every way in is decided the same way.
+    """
     enforcer = _enforcer(call)
-    p, r = body.participant, body.resource
-    location = locate_participant(call.node, p.ip, p.phone)
-    resource = Resource(r.type, r.id, r.host)
-    decision = call.node.index.decide(location, resource, p.id)
+    location = locate_participant(call.node, ip, phone)
+    decision = call.node.index.decide(location, resource, participant)
     session = Session(
         id=new_id("ses"),
         platform=call.actor,
         resource=resource,
-        participant=p.id,
+        participant=participant,
         location=location,
         joined_at=call.node.clock(),
-        ip=p.ip,
-        phone=p.phone,
-        language=p.language,
+        ip=ip,
+        phone=phone,
+        language=language,
     )
-    if not decision.allowed:
-        return await _refusal(call, decision, session)
+    if not decision.allowed and refuse:
+        return session, decision, await _refusal(call, decision, session)
     await run_in_threadpool(enforcer.store.add_session, session)
     # An order may have taken effect while this join was decided: check again, now on the roster.
     await run_in_threadpool(
         enforcer.check, session, call.node.index, call.node.in_force.__getitem__
     )
+    return session, decision, None
+
+
+async def join(call: Call) -> Response:
+    body = await call.body(SessionIn)
+    p, r = body.participant, body.resource
+    session, decision, refused = await open_session(
+        call,
+        Resource(r.type, r.id, r.host),
+        p.id,
+        ip=p.ip,
+        phone=p.phone,
+        language=p.language,
+    )
+    if refused is not None:
+        return refused
     out = SessionOut(session.id, SessionStatus.LIVE.value, decision_out(decision))
     return _json(out, 201, {"Location": f"/v1/sessions/{session.id}"})
+
+
+async def close_sessions(call: Call, resource: Resource, participant: str) -> list[Session]:
+    """End ``call``'s platform's live sessions of ``participant`` in ``resource`` (the person
+    left); returns them as ended. For connectors whose server reports leaves by room and person
+    rather than by remit's session id."""
+    store = _enforcer(call).store
+    live = await run_in_threadpool(
+        store.live_sessions, resource_type=resource.type, resource_ids=[resource.id]
+    )
+    ended = []
+    for session in live:
+        if session.platform == call.actor and session.participant == participant:
+            ended.append(
+                await run_in_threadpool(
+                    store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
+                )
+            )
+    return ended
 
 
 async def _own_session(call: Call) -> Session:

@@ -10,9 +10,9 @@ import click
 
 from remit.api import Node, create_user, utcnow
 from remit.cli._options import db_option
-from remit.connectors import load_connectors
-from remit.connectors.webhook import WebhookConnector, new_secret
+from remit.connectors import configure, load_connectors
 from remit.enforcement import Enforcer, Platform, Policy
+from remit.errors import InvalidConfiguration
 from remit.store import Role, open_enforcement_store, open_store
 from remit.transparency import TransparencyLog
 
@@ -82,24 +82,53 @@ def platform() -> None:
 
 @platform.command("add")
 @click.argument("name")
-@click.option("--webhook-url", required=True, help="Where remit POSTs the platform's commands.")
+@click.option(
+    "--connector",
+    default="webhook",
+    show_default=True,
+    help="The connector that delivers this platform's commands (see docs/connectors/).",
+)
+@click.option("--webhook-url", help="Where remit POSTs the platform's commands (sets url).")
+@click.option(
+    "--setting",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A setting of the connector; repeat for several (each connector's guide lists them).",
+)
 @db_option
-def platform_add(name: str, webhook_url: str, db_url: str) -> None:
-    """Register a platform; prints its API token and its webhook signing secret.
+def platform_add(
+    name: str, connector: str, webhook_url: str | None, settings: tuple[str, ...], db_url: str
+) -> None:
+    """Register a platform; prints its API token and any secret the connector made.
 
     The token (role platform) is what the platform sends to /v1/admissions and /v1/sessions;
-    the secret (whsec_…) verifies the Standard Webhooks signature of every command it receives.
-    Both are shown once.
+    for webhooks, the secret (whsec_…) verifies the Standard Webhooks signature of every command
+    it receives. Both are shown once.
     """
-    secret = new_secret()
-    settings = WebhookConnector.settings(webhook_url, secret)
+    connectors = load_connectors()
+    if connector not in connectors:
+        known = ", ".join(sorted(connectors))
+        raise InvalidConfiguration(
+            f"connector: no connector named {connector!r} (installed: {known})", field="connector"
+        )
+    options: dict[str, str] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidConfiguration(f"setting: {item!r} is not KEY=VALUE", field="setting")
+        options[key.strip()] = value
+    if webhook_url is not None:
+        options["url"] = webhook_url
+    stored, shown = configure(connectors[connector], options)
     store = open_store(db_url)
     enforcement = open_enforcement_store(db_url)
     try:
         token = create_user(store, name, [Role.PLATFORM.value], now=utcnow())
-        enforcement.add_platform(Platform(name, "webhook", settings, utcnow()))
+        enforcement.add_platform(Platform(name, connector, stored, utcnow()))
     finally:
         enforcement.close()
         store.close()
     click.echo(f"token: {token}")
-    click.echo(f"secret: {secret}")
+    for key, value in shown.items():
+        click.echo(f"{key}: {value}")

@@ -10,6 +10,7 @@ from remit.api import Node, Settings, create_app, create_user, utcnow
 from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
 from remit.cli._platform import build_enforcer, enforcement_options
+from remit.connectors import load_endpoints
 from remit.store import Role, open_store, upgrade
 
 
@@ -75,7 +76,9 @@ def serve(
     enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl)
     node.start()
     enforcer.start()
-    app = create_app(node, Settings(max_document_bytes=max_document_bytes))
+    app = create_app(
+        node, Settings(max_document_bytes=max_document_bytes), endpoints=load_endpoints()
+    )
     click.echo(
         f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
     )

@@ -3,6 +3,22 @@
 Built in: ``webhook`` (Standard Webhooks). Others are plugins (see :mod:`remit.connectors._hooks`).
 """
 
-from remit.connectors._hooks import hookimpl, hookspec, load_connectors, plugin_manager
+from remit.connectors._hooks import (
+    all_endpoints,
+    configure,
+    hookimpl,
+    hookspec,
+    load_connectors,
+    load_endpoints,
+    plugin_manager,
+)
 
-__all__ = ["hookimpl", "hookspec", "load_connectors", "plugin_manager"]
+__all__ = [
+    "all_endpoints",
+    "configure",
+    "hookimpl",
+    "hookspec",
+    "load_connectors",
+    "load_endpoints",
+    "plugin_manager",
+]

@@ -17,8 +17,11 @@ and in ``remit_jitsi/plugin.py``::
 
 from __future__ import annotations
 
+import importlib
+
 import pluggy
 
+from remit.api import ENDPOINTS, Endpoint
 from remit.enforcement import Connector
 from remit.errors import InvalidConfiguration
 
@@ -34,16 +37,41 @@ class Hooks:
     def remit_connectors(self) -> list[Connector]:  # type: ignore[empty-body]
         """Return the connectors this plugin provides."""
 
+    @hookspec
+    def remit_endpoints(self) -> list[Endpoint]:  # type: ignore[empty-body]
+        """Return the HTTP operations this plugin adds to remit's API (under
+        ``/v1/connectors/<connector>/``), such as a token broker or an event receiver. They are
+        served, authenticated and documented in OpenAPI like the built-in ones."""
+
+
+#: The built-in plugins: registered the way an installed one is, one module each.
+BUILT_IN = ("remit.connectors.webhook.plugin",)
+
 
 def plugin_manager() -> pluggy.PluginManager:
     """The plugin manager with the built-in plugins and every installed one."""
-    from remit.connectors.webhook import plugin as webhook_plugin
-
     manager = pluggy.PluginManager(PROJECT)
     manager.add_hookspecs(Hooks)
-    manager.register(webhook_plugin, name="remit.webhook")
+    for module in BUILT_IN:
+        manager.register(importlib.import_module(module), name=module)
     manager.load_setuptools_entrypoints(PROJECT)
     return manager
+
+
+def configure(
+    connector: Connector, options: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A platform's settings for ``connector`` from the operator's ``options``.
+
+    Returns the settings to store and the values to show the operator once (new secrets).
+    A connector checks its own options with a ``configure(options)`` method of the same shape;
+    one without it takes the options as they are.
+    """
+    own = getattr(connector, "configure", None)
+    if own is None:
+        return dict(options), {}
+    settings, shown = own(dict(options))
+    return dict(settings), dict(shown)
 
 
 def load_connectors(manager: pluggy.PluginManager | None = None) -> dict[str, Connector]:
@@ -58,3 +86,24 @@ def load_connectors(manager: pluggy.PluginManager | None = None) -> dict[str, Co
                 )
             found[connector.name] = connector
     return found
+
+
+def load_endpoints(manager: pluggy.PluginManager | None = None) -> list[Endpoint]:
+    """Every HTTP operation the plugins add; one that clashes with another is refused."""
+    seen = {(e.method, e.path) for e in ENDPOINTS}
+    found: list[Endpoint] = []
+    for endpoints in (manager or plugin_manager()).hook.remit_endpoints():
+        for endpoint in endpoints:
+            if (endpoint.method, endpoint.path) in seen:
+                raise InvalidConfiguration(
+                    f"connectors: two plugins serve {endpoint.method} {endpoint.path}",
+                    field="connectors",
+                )
+            seen.add((endpoint.method, endpoint.path))
+            found.append(endpoint)
+    return found
+
+
+def all_endpoints() -> tuple[Endpoint, ...]:
+    """The API's operations with every plugin's: what ``remit serve`` serves and documents."""
+    return (*ENDPOINTS, *load_endpoints())

@@ -120,6 +120,21 @@ class WebhookConnector:
             raise InvalidConfiguration("secret: must start with whsec_", field="secret")
         return {"url": url, "secret": secret}
 
+    def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Settings from the operator's options (``url``, optional ``secret``); a new secret is
+        made when none is given, and shown once."""
+        unknown = sorted(set(options) - {"url", "secret"})
+        if unknown:
+            raise InvalidConfiguration(
+                f"{unknown[0]}: not a setting of the webhook connector (url, secret)",
+                field=unknown[0],
+            )
+        if "url" not in options:
+            raise InvalidConfiguration("url: the webhook connector needs a URL", field="url")
+        secret = options.get("secret") or new_secret()
+        shown = {} if "secret" in options else {"secret": secret}
+        return self.settings(options["url"], secret), shown
+
     def deliver(self, platform: Platform, command: Command) -> None:
         """POST the command, signed; any answer but 2xx is a :class:`DeliveryError`."""
         url = platform.settings.get("url", "")
