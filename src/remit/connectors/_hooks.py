@@ -45,7 +45,13 @@ class Hooks:
 
 
 #: The built-in plugins: registered the way an installed one is, one module each.
-BUILT_IN = ("remit.connectors.webhook.plugin",)
+BUILT_IN = (
+    "remit.connectors.webhook.plugin",
+    "remit.connectors.synapse.plugin",
+    "remit.connectors.janus.plugin",
+    "remit.connectors.prosody.plugin",
+    "remit.connectors.livekit.plugin",
+)
 
 
 def plugin_manager() -> pluggy.PluginManager:

@@ -1,0 +1,1 @@
+"""The janus connector (being written: see issue 6)."""

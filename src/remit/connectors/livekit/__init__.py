@@ -1,0 +1,1 @@
+"""The livekit connector (being written: see issue 6)."""

@@ -1,0 +1,1 @@
+"""The prosody connector (being written: see issue 6)."""

@@ -1,0 +1,1 @@
+"""The synapse connector (being written: see issue 6)."""
