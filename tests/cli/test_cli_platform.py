@@ -1,0 +1,73 @@
+"""``remit platform add``: any installed connector, settings checked, nothing stored on error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from remit.cli import cli
+from remit.store import open_enforcement_store
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+    assert CliRunner().invoke(cli, ["db", "upgrade", "--db", url]).exit_code == 0
+    return url
+
+
+def _platforms(db: str) -> list[str]:
+    store = open_enforcement_store(db)
+    try:
+        return [p.name for p in store.list_platforms()]
+    finally:
+        store.close()
+
+
+def test_webhook_platform_gets_a_token_and_a_new_secret_shown_once(db: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["platform", "add", "meet", "--webhook-url", "https://meet.example/remit", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["token"].startswith("remit_")
+    assert lines["secret"].startswith("whsec_")
+    store = open_enforcement_store(db)
+    try:
+        platform = store.get_platform("meet")
+    finally:
+        store.close()
+    assert platform.connector == "webhook"
+    assert platform.settings == {"url": "https://meet.example/remit", "secret": lines["secret"]}
+
+
+def test_a_given_secret_is_kept_and_not_shown_again(db: str) -> None:
+    secret = "whsec_" + "A" * 44
+    args = ["platform", "add", "meet", "--setting", "url=http://127.0.0.1:9/x"]
+    result = CliRunner().invoke(cli, [*args, "--setting", f"secret={secret}", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert secret not in result.stdout
+    assert [line.split(": ")[0] for line in result.stdout.splitlines()] == ["token"]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--connector", "carrier-pigeon", "--webhook-url", "https://x.example/"], "connector"),
+        (["--webhook-url", "ftp://x.example/"], "webhook-url"),
+        (["--setting", "url"], "setting"),
+        (["--setting", "url=https://x.example/", "--setting", "colour=blue"], "colour"),
+        ([], "url"),
+    ],
+)
+def test_bad_settings_exit_2_naming_the_problem_and_store_nothing(
+    db: str, args: list[str], named: str
+) -> None:
+    result = CliRunner().invoke(cli, ["platform", "add", "meet", *args, "--db", db])
+    assert result.exit_code == 2, result.output
+    assert named in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _platforms(db) == []
