@@ -8,7 +8,7 @@ from pathlib import Path
 from remit.api import openapi
 from remit.api._problems import KINDS
 from remit.cli._docs import reference
-from remit.connectors import all_endpoints
+from remit.connectors import all_endpoints, load_connectors
 from remit.store import Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,3 +56,11 @@ def test_readme_shows_the_two_commands() -> None:
     assert "make run" in readme
     assert "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text("utf-8")
+
+
+def test_every_connector_has_an_operators_guide_linked_from_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name in load_connectors():
+        guide = ROOT / "docs" / "connectors" / f"{name}.md"
+        assert guide.exists(), f"connector {name} has no guide at docs/connectors/{name}.md"
+        assert f"docs/connectors/{name}.md" in readme, f"README does not link the {name} guide"
