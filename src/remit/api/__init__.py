@@ -2,13 +2,20 @@
 
 from remit.api._app import (
     ENDPOINTS,
+    STEP_BODIES,
     Call,
     Endpoint,
     Settings,
+    allowed,
     bearer,
     create_app,
+    endpoint_roles,
     json_response,
+    record_order,
+    step_for,
 )
+from remit.api._appeals import AppealOut, DecideIn, appeals_of, decide_appeal
+from remit.api._log_routes import log_of, report_of
 from remit.api._node import (
     TOKEN_PREFIX,
     Node,
@@ -19,26 +26,51 @@ from remit.api._node import (
     utcnow,
 )
 from remit.api._openapi import openapi
-from remit.api._problems import HTTPProblem
-from remit.api._sessions import close_sessions, open_session
+from remit.api._problems import HTTPProblem, explain
+from remit.api._sessions import (
+    ImpactOut,
+    ReachOut,
+    close_sessions,
+    decide_join,
+    enforcer_of,
+    impact_of,
+    open_session,
+)
 
 __all__ = [
     "ENDPOINTS",
+    "STEP_BODIES",
     "TOKEN_PREFIX",
+    "AppealOut",
     "Call",
+    "DecideIn",
     "Endpoint",
     "HTTPProblem",
+    "ImpactOut",
     "Node",
     "OrderListener",
+    "ReachOut",
     "Settings",
+    "allowed",
+    "appeals_of",
     "bearer",
     "close_sessions",
     "create_app",
     "create_user",
+    "decide_appeal",
+    "decide_join",
+    "endpoint_roles",
+    "enforcer_of",
+    "explain",
     "hash_token",
+    "impact_of",
     "json_response",
+    "log_of",
     "new_id",
     "open_session",
     "openapi",
+    "record_order",
+    "report_of",
+    "step_for",
     "utcnow",
 ]

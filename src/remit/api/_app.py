@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -118,17 +119,22 @@ class Endpoint:
 # Handlers -------------------------------------------------------------------------------------
 
 
-async def create_order(call: Call) -> Response:
-    body = await call.body(s.OrderIn)
-    if body.document is not None and len(body.document.content) > call.settings.max_document_bytes:
+def record_order(node: Node, settings: Settings, body: s.OrderIn, actor: str) -> orders.Order:
+    """Record a demand as received by ``actor``: the API and the console both record this way."""
+    if body.document is not None and len(body.document.content) > settings.max_document_bytes:
         raise HTTPProblem(
             "too-large",
-            f"document.content: over the limit of {call.settings.max_document_bytes} bytes",
+            f"document.content: over the limit of {settings.max_document_bytes} bytes",
             "document.content",
         )
-    kwargs, content = order_in(body, order_id=new_id("ord"), actor=call.actor)
-    order = orders.record(now=call.node.clock(), **kwargs)  # type: ignore[arg-type]
-    await run_in_threadpool(call.node.record, order, content)
+    kwargs, content = order_in(body, order_id=new_id("ord"), actor=actor)
+    order = orders.record(now=node.clock(), **kwargs)  # type: ignore[arg-type]
+    return node.record(order, content)
+
+
+async def create_order(call: Call) -> Response:
+    body = await call.body(s.OrderIn)
+    order = await run_in_threadpool(record_order, call.node, call.settings, body, call.actor)
     location = f"/v1/orders/{order.id}"
     return _json(s.CreatedOut(order.id, order.status.value), 201, {"Location": location})
 
@@ -173,54 +179,64 @@ async def get_document(call: Call) -> Response:
     return Response(content, 200, headers=headers, media_type=order.document.media_type)
 
 
-def _transition(
-    kind: type[Any], step: Callable[[Any, Call], Callable[..., orders.Order]]
-) -> Handler:
+Step = Callable[[orders.Order, datetime], orders.Order]
+
+
+def step_for(action: str, body: Any, actor: str) -> Step:
+    """The lifecycle step ``action`` (``approve``, ``reject``, …) with ``body``'s fields (its
+    Struct from ``_schemas``), by ``actor``: for :meth:`Node.act`. The API and the console both
+    change orders through this, so four eyes, narrowing and every other rule hold in both."""
+    if action == "approve":
+        return lambda o, now: orders.approve(
+            o,
+            actor=actor,
+            now=now,
+            justification=body.justification,
+            scope=body.scope,
+            checklist=checklist_in(body.checklist),
+        )
+    if action == "reject":
+        return lambda o, now: orders.reject(
+            o, actor=actor, now=now, reason=body.reason, checklist=checklist_in(body.checklist)
+        )
+    if action == "lift":
+        return lambda o, now: orders.lift(o, actor=actor, now=now, reason=body.reason)
+    if action == "clarify":
+        return lambda o, now: orders.clarify(o, actor=actor, now=now, question=body.question)
+    if action == "answer":
+        return lambda o, now: orders.answer(o, actor=actor, now=now, answer=body.answer)
+    if action == "review":
+        return lambda o, now: orders.start_review(o, actor=actor, now=now, reason=body.reason)
+    raise InvalidInput(f"action: {action!r} is not a step of the order lifecycle", field="action")
+
+
+#: The body each lifecycle step takes.
+STEP_BODIES: dict[str, type[Any]] = {
+    "approve": s.ApproveIn,
+    "reject": s.RejectIn,
+    "lift": s.LiftIn,
+    "clarify": s.ClarifyIn,
+    "answer": s.AnswerIn,
+    "review": s.ReviewIn,
+}
+
+
+def _transition(action: str) -> Handler:
     async def handler(call: Call) -> Response:
-        body = await call.body(kind)
-        change = step(body, call)
-        order = await run_in_threadpool(call.node.act, call.params["id"], change)
+        body = await call.body(STEP_BODIES[action])
+        step = step_for(action, body, call.actor)
+        order = await run_in_threadpool(call.node.act, call.params["id"], step)
         return _json(order_out(order))
 
     return handler
 
 
-approve = _transition(
-    s.ApproveIn,
-    lambda b, c: (
-        lambda o, now: orders.approve(
-            o,
-            actor=c.actor,
-            now=now,
-            justification=b.justification,
-            scope=b.scope,
-            checklist=checklist_in(b.checklist),
-        )
-    ),
-)
-reject = _transition(
-    s.RejectIn,
-    lambda b, c: (
-        lambda o, now: orders.reject(
-            o, actor=c.actor, now=now, reason=b.reason, checklist=checklist_in(b.checklist)
-        )
-    ),
-)
-lift = _transition(
-    s.LiftIn, lambda b, c: lambda o, now: orders.lift(o, actor=c.actor, now=now, reason=b.reason)
-)
-clarify = _transition(
-    s.ClarifyIn,
-    lambda b, c: lambda o, now: orders.clarify(o, actor=c.actor, now=now, question=b.question),
-)
-answer = _transition(
-    s.AnswerIn,
-    lambda b, c: lambda o, now: orders.answer(o, actor=c.actor, now=now, answer=b.answer),
-)
-review = _transition(
-    s.ReviewIn,
-    lambda b, c: lambda o, now: orders.start_review(o, actor=c.actor, now=now, reason=b.reason),
-)
+approve = _transition("approve")
+reject = _transition("reject")
+lift = _transition("lift")
+clarify = _transition("clarify")
+answer = _transition("answer")
+review = _transition("review")
 
 
 def locate_participant(node: Node, ip: str | None, phone: str | None) -> Location:
@@ -360,6 +376,15 @@ def allowed(user: User, roles: frozenset[Role]) -> None:
     if user.roles.isdisjoint(roles) and Role.ADMIN not in user.roles:
         need = " or ".join(sorted(r.value for r in roles))
         raise HTTPProblem("forbidden", f"this needs the role {need}")
+
+
+def endpoint_roles(method: str, path: str) -> frozenset[Role] | None:
+    """The roles the API's operation ``method path`` needs (None: public). The console asks
+    this for the page that does the same thing, so both enforce the same roles."""
+    for endpoint in ENDPOINTS:
+        if endpoint.method == method and endpoint.path == path:
+            return endpoint.roles
+    raise KeyError(f"no API operation {method} {path}")
 
 
 def _authenticate(call: Call, endpoint: Endpoint) -> None:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from remit import orders
 from remit.api._app import Call, Endpoint, _json
+from remit.api._node import Node
 from remit.api._schemas import Id, Reason
 from remit.enforcement import READMIT, Command, CommandStatus, Enforcer
 from remit.errors import InvalidInput, NotFound
@@ -75,8 +76,12 @@ def _out(order_id: str, a: Appeal, readmitted: int = 0) -> AppealOut:
     )  # fmt: skip
 
 
+def _log_of(node: Node) -> TransparencyLog | None:
+    return next((x for x in node.listeners if isinstance(x, TransparencyLog)), None)
+
+
 def _log(call: Call) -> TransparencyLog | None:
-    return next((x for x in call.node.listeners if isinstance(x, TransparencyLog)), None)
+    return _log_of(call.node)
 
 
 async def file(call: Call) -> Response:
@@ -142,46 +147,54 @@ def _readmits(
     return commands
 
 
-async def decide(call: Call) -> Response:
-    body = await call.body(DecideIn)
-    appeal_id = call.params["id"]
+def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> AppealOut:
+    """Decide an appeal by ``actor`` (not the order's approver): a reversal readmits the person
+    (or everyone), and the outcome goes to the public log. The API and the console both decide
+    appeals through this."""
     outcome = AppealStatus(body.outcome)
 
     def step(order: Order, now: datetime) -> Order:
         return orders.decide_appeal(
             order, appeal_id=appeal_id, outcome=outcome, reason=body.reason,
-            actor=call.actor, now=now, remedy=body.remedy,
+            actor=actor, now=now, remedy=body.remedy,
         )  # fmt: skip
 
-    order = await run_in_threadpool(call.node.act, _order_of(appeal_id), step)
+    order = node.act(_order_of(appeal_id), step)
     appeal = orders.find_appeal(order, appeal_id)
     readmitted = 0
-    enforcer = call.node.enforcer
+    enforcer = node.enforcer
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
-        commands = await run_in_threadpool(_readmits, enforcer, order, people, call.node.clock())
-        readmitted = await run_in_threadpool(enforcer.store.enqueue, commands)
-    log = _log(call)
+        readmitted = enforcer.store.enqueue(_readmits(enforcer, order, people, node.clock()))
+    log = _log_of(node)
     if log is not None:
-        scope = order.scope or ()
-        await run_in_threadpool(
-            lambda: log.append_appeal_outcome(order.id, outcome.value, scope, appeal_id=appeal.id)
-        )
-    return _json(_out(order.id, appeal, readmitted))
+        log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)
+    return _out(order.id, appeal, readmitted)
 
 
-async def list_appeals(call: Call) -> Response:
-    status = call.request.query_params.get("status")
+async def decide(call: Call) -> Response:
+    body = await call.body(DecideIn)
+    out = await run_in_threadpool(decide_appeal, call.node, call.params["id"], body, call.actor)
+    return _json(out)
+
+
+def appeals_of(node: Node, status: str | None = None) -> list[AppealOut]:
+    """Appeals, oldest first, only those in ``status`` when given."""
     if status is not None and status not in {s.value for s in AppealStatus}:
         raise InvalidInput(f"status: {status!r} is not an appeal status", field="status")
-    found = await run_in_threadpool(call.node.store.orders_in, APPEALABLE)
+    found = node.store.orders_in(APPEALABLE)
     out = [
         _out(o.id, a)
         for o in found
         for a in o.appeals
         if status is None or a.status.value == status
     ]
-    return _json(AppealListOut(sorted(out, key=lambda a: a.filed_at)))
+    return sorted(out, key=lambda a: a.filed_at)
+
+
+async def list_appeals(call: Call) -> Response:
+    status = call.request.query_params.get("status")
+    return _json(AppealListOut(await run_in_threadpool(appeals_of, call.node, status)))
 
 
 APPEAL_ENDPOINTS: tuple[Endpoint, ...] = (
@@ -202,4 +215,4 @@ APPEAL_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )  # fmt: skip
 
-__all__ = ["APPEAL_ENDPOINTS"]
+__all__ = ["APPEAL_ENDPOINTS", "AppealOut", "DecideIn", "appeals_of", "decide_appeal"]

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit.api._app import JSON, Call, Endpoint
+from remit.api._node import Node
 from remit.api._problems import HTTPProblem
 from remit.errors import InvalidInput
 from remit.transparency import MAX_ENTRIES_PER_CALL, TransparencyLog
@@ -27,6 +28,8 @@ __all__ = [
     "InclusionProofOut",
     "LogEntriesOut",
     "LogEntryOut",
+    "log_of",
+    "report_of",
     "transparency_log",
 ]
 
@@ -56,12 +59,25 @@ class ConsistencyProofOut(msgspec.Struct):
     proof: list[str]
 
 
-def transparency_log(call: Call) -> TransparencyLog:
-    """The log this node keeps: the one among its order listeners."""
-    for listener in getattr(call.node, "listeners", ()):
+def log_of(node: Node) -> TransparencyLog:
+    """The log ``node`` keeps: the one among its order listeners (a 503 problem when none)."""
+    for listener in getattr(node, "listeners", ()):
         if isinstance(listener, TransparencyLog):
             return listener
     raise HTTPProblem("unavailable", "this node keeps no transparency log")
+
+
+def transparency_log(call: Call) -> TransparencyLog:
+    """The log this node keeps: the one among its order listeners."""
+    return log_of(call.node)
+
+
+def report_of(node: Node, start: date | None, end: date | None) -> reports.TransparencyReport:
+    """The transparency report for a period, from the orders and the log: the API's and the
+    console's."""
+    orders = node.store.changes_since(0).orders
+    entries = log_of(node).entries_of_kind(_REPORT_KINDS)
+    return reports.build_report(orders, entries, start=start, end=end, generated_at=node.clock())
 
 
 def _b64(value: bytes) -> str:
@@ -127,7 +143,7 @@ def _day(call: Call, name: str) -> date | None:
 
 
 async def transparency_report(call: Call) -> Response:
-    log = transparency_log(call)
+    transparency_log(call)  # a 503 before anything else when there is none
     start, end = _day(call, "from"), _day(call, "to")
     format = call.request.query_params.get("format", "json")
     if format not in reports.FORMATS:
@@ -135,12 +151,7 @@ async def transparency_report(call: Call) -> Response:
     node = call.node
 
     def build() -> str:
-        orders = node.store.changes_since(0).orders
-        entries = log.entries_of_kind(_REPORT_KINDS)
-        report = reports.build_report(
-            orders, entries, start=start, end=end, generated_at=node.clock()
-        )
-        return reports.render(report, format)
+        return reports.render(report_of(node, start, end), format)
 
     text = await run_in_threadpool(build)
     media_type = reports.MEDIA_TYPES[format]

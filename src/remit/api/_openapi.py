@@ -78,7 +78,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         }
     for other in endpoint.other_media_types:
         responses[str(endpoint.status)]["content"][other] = {"schema": {"type": "string"}}
-    problems = {"internal": "Internal error", "unavailable": "The database could not be reached"}
+    problems = {"internal": "Internal error", "unavailable": KINDS["unavailable"][1]}
     if endpoint.roles is not None:
         problems |= {"unauthorized": "No valid token", "forbidden": "The token lacks the role"}
     if endpoint.body is not None:

@@ -35,7 +35,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "conflict": (409, "Not allowed in the current state, or someone else changed it first"),
     "too-large": (413, "The request body is larger than allowed"),
     "unsupported-media-type": (415, "The request body must be application/json"),
-    "unavailable": (503, "The database could not be reached"),
+    "unavailable": (503, "A service remit depends on could not be reached"),
     "internal": (500, "Internal error"),
 }
 
@@ -61,10 +61,13 @@ def problem(kind: str, detail: str, field: str | None = None) -> Response:
     return Response(msgspec.json.encode(body), status, headers=headers, media_type=MEDIA_TYPE)
 
 
-def from_error(exc: Exception) -> Response:
-    """The problem response for any exception a handler let escape."""
+def explain(exc: Exception) -> tuple[str, str, str | None]:
+    """The problem kind (a key of :data:`KINDS`), the detail and the field for any exception.
+
+    The API answers with it as a problem document; the console shows the detail next to the field.
+    """
     if isinstance(exc, HTTPProblem):
-        return problem(exc.kind, exc.detail, exc.field)
+        return exc.kind, exc.detail, exc.field
     if isinstance(exc, msgspec.ValidationError):
         text = str(exc)
         match = _PATH.search(text)
@@ -73,19 +76,25 @@ def from_error(exc: Exception) -> Response:
         named = _NAMED.match(detail)
         if named:  # msgspec reports these at the enclosing object: name the field itself
             field = f"{field}.{named.group(1)}" if field else named.group(1)
-        return problem("invalid-field", f"{field}: {detail}" if field else detail, field)
+        return "invalid-field", f"{field}: {detail}" if field else detail, field
     if isinstance(exc, msgspec.DecodeError):
-        return problem("malformed", f"the body is not valid JSON: {exc}")
-    if isinstance(exc, FourEyesViolation):
-        return problem("four-eyes", exc.message, exc.field)
-    if isinstance(exc, InvalidInput):
-        return problem("invalid-field", exc.message, exc.field)
-    if isinstance(exc, NotFound):
-        return problem("not-found", exc.message, exc.field)
-    if isinstance(exc, Conflict):
-        return problem("conflict", exc.message, exc.field)
-    if isinstance(exc, StoreError):
-        return problem("unavailable", exc.message)
-    if isinstance(exc, RemitError):
-        return problem("invalid-field", exc.message, exc.field)
-    return problem("internal", "an unexpected error; it has been logged")
+        return "malformed", f"the body is not valid JSON: {exc}", None
+    for kind, error in _REMIT_KINDS:
+        if isinstance(exc, error):
+            return kind, exc.message, None if kind == "unavailable" else exc.field
+    return "internal", "an unexpected error; it has been logged", None
+
+
+_REMIT_KINDS: tuple[tuple[str, type[RemitError]], ...] = (
+    ("four-eyes", FourEyesViolation),
+    ("invalid-field", InvalidInput),
+    ("not-found", NotFound),
+    ("conflict", Conflict),
+    ("unavailable", StoreError),
+    ("invalid-field", RemitError),
+)
+
+
+def from_error(exc: Exception) -> Response:
+    """The problem response for any exception a handler let escape."""
+    return problem(*explain(exc))

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from remit import jurisdictions, orders
 from remit.api._app import Call, Endpoint, _json, locate_participant
 from remit.api._convert import decision_out
-from remit.api._node import new_id
+from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
@@ -103,10 +103,15 @@ class ImpactOut(msgspec.Struct, frozen=True):
     attendance_since: Any
 
 
-def _enforcer(call: Call) -> Enforcer:
-    if call.node.enforcer is None:
+def enforcer_of(node: Node) -> Enforcer:
+    """The node's live enforcement, or a 503 problem when it runs none."""
+    if node.enforcer is None:
         raise HTTPProblem("unavailable", "live enforcement is not running on this node")
-    return call.node.enforcer
+    return node.enforcer
+
+
+def _enforcer(call: Call) -> Enforcer:
+    return enforcer_of(call.node)
 
 
 async def _refusal(call: Call, decision: Decision, session: Session) -> Response:
@@ -138,6 +143,50 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
     )
 
 
+def _decide(
+    call: Call,
+    resource: Resource,
+    participant: str,
+    ip: str | None,
+    phone: str | None,
+    language: str | None,
+) -> tuple[Session, Decision]:
+    location = locate_participant(call.node, ip, phone)
+    decision = call.node.index.decide(location, resource, participant)
+    session = Session(
+        id=new_id("ses"),
+        platform=call.actor,
+        resource=resource,
+        participant=participant,
+        location=location,
+        joined_at=call.node.clock(),
+        ip=ip,
+        phone=phone,
+        language=language,
+    )
+    return session, decision
+
+
+async def decide_join(
+    call: Call,
+    resource: Resource,
+    participant: str,
+    *,
+    ip: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> tuple[Decision, Response | None]:
+    """Decide a join by ``call``'s platform without putting anyone on the roster: for token
+    brokers, which answer before the person connects (their server reports the join later, and
+    :func:`open_session` rosters it then). Returns the decision and, when refused, the same 451
+    answer as ``POST /v1/sessions`` (the refusal is recorded)."""
+    _enforcer(call)
+    session, decision = _decide(call, resource, participant, ip, phone, language)
+    if decision.allowed:
+        return decision, None
+    return decision, await _refusal(call, decision, session)
+
+
 async def open_session(
     call: Call,
     resource: Resource,
@@ -158,19 +207,7 @@ async def open_session(
     so every way in is decided the same way.
     """
     enforcer = _enforcer(call)
-    location = locate_participant(call.node, ip, phone)
-    decision = call.node.index.decide(location, resource, participant)
-    session = Session(
-        id=new_id("ses"),
-        platform=call.actor,
-        resource=resource,
-        participant=participant,
-        location=location,
-        joined_at=call.node.clock(),
-        ip=ip,
-        phone=phone,
-        language=language,
-    )
+    session, decision = _decide(call, resource, participant, ip, phone, language)
     if not decision.allowed and refuse:
         return session, decision, await _refusal(call, decision, session)
     await run_in_threadpool(enforcer.store.add_session, session)
@@ -313,14 +350,18 @@ def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut
     )
 
 
-async def impact(call: Call) -> Response:
-    order = await run_in_threadpool(call.node.store.get_order, call.params["id"])
-    narrower = call.request.query_params.get("scope")
+def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactOut:
+    """What the demand as asked would hit, beside what remit's plan hits (recent attendance).
+
+    ``narrower`` previews a narrower scope (comma-separated codes). The API's impact preview
+    and the console's order page both show this.
+    """
+    order = node.store.get_order(order_id)
     scope = order.scope or orders.enforced_scope(order, narrower.split(",") if narrower else None)
     active = ActiveOrder(order.id, order.authority.jurisdiction, frozenset(scope), order.targets)
     resources, hosts = targets_of(active)
-    since = call.node.clock() - ATTENDANCE
-    seen = await run_in_threadpool(_enforcer(call).store.sessions_of, resources, hosts, since)
+    since = node.clock() - ATTENDANCE
+    seen = enforcer_of(node).store.sessions_of(resources, hosts, since)
     seen = [s for s in seen if s.resource.id in resources or s.resource.host in hosts]
     asked = list(order.request.scope)
     hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
@@ -329,17 +370,20 @@ async def impact(call: Call) -> Response:
         accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
     planned = must_go(active, seen)
     outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
-    return _json(
-        ImpactOut(
-            order_id=order.id,
-            status=order.status.value,
-            action_asked=order.request.action.value,
-            as_asked=_reach(hit_as_asked, asked, accounts),
-            planned=_reach(planned, list(scope), 0),
-            outside_scope=len(outside),
-            attendance_since=since,
-        )
+    return ImpactOut(
+        order_id=order.id,
+        status=order.status.value,
+        action_asked=order.request.action.value,
+        as_asked=_reach(hit_as_asked, asked, accounts),
+        planned=_reach(planned, list(scope), 0),
+        outside_scope=len(outside),
+        attendance_since=since,
     )
+
+
+async def impact(call: Call) -> Response:
+    narrower = call.request.query_params.get("scope")
+    return _json(await run_in_threadpool(impact_of, call.node, call.params["id"], narrower))
 
 
 PLATFORM = frozenset({Role.PLATFORM})
@@ -374,4 +418,4 @@ SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )  # fmt: skip
 
-__all__ = ["SESSION_ENDPOINTS"]
+__all__ = ["SESSION_ENDPOINTS", "ImpactOut", "ReachOut", "enforcer_of", "impact_of"]
