@@ -10,7 +10,9 @@ import remit.store
 from remit.store import MemoryStore, SqlStore, Store
 
 PUBLIC = {
-    "DEFAULT_URL", "AuditEntry", "MemoryStore", "OrderChanges", "Role", "SqlEnforcementStore",
+    "DEFAULT_URL", "AuditEntry", "ConsoleSession", "ConsoleStore", "MemoryConsoleStore",
+    "MemoryStore", "SqlConsoleStore", "console_store_for", "OrderChanges", "Role",
+    "SqlEnforcementStore",
     "SqlLogStore", "SqlStore", "Store", "User", "enforcement_store_for", "log_store_for",
     "open_enforcement_store", "open_log_store", "open_store", "upgrade",
 }  # fmt: skip

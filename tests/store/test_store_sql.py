@@ -160,7 +160,8 @@ def _every_call(store: Store) -> list[Callable[[], object]]:
 def test_no_database_error_escapes_untranslated(url: str) -> None:
     store = open_store(url)
     try:
-        tables = ["order_transitions", "documents", "tokens", "orders", "users", "audit"]
+        tables = ["console_sessions", "console_passwords", "order_transitions", "documents"]
+        tables += ["tokens", "orders", "users", "audit"]
         _execute(url, *(f"DROP TABLE {table}" for table in tables))
         for call in _every_call(store):
             with pytest.raises(StoreError) as raised:

@@ -1,8 +1,9 @@
-"""``remit serve``, ``remit db upgrade`` and ``remit user add``: running the service."""
+"""``remit serve``, ``remit db upgrade``, ``remit user add`` and ``remit user passwd``."""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
@@ -11,6 +12,7 @@ from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
 from remit.cli._platform import build_enforcer, enforcement_options
 from remit.connectors import load_endpoints
+from remit.console import console_routes, set_password
 from remit.store import Role, open_store, upgrade
 
 
@@ -38,6 +40,22 @@ from remit.store import Role, open_store, upgrade
     help="How often each node re-reads order changes as a safety net behind notifications.",
 )
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+@click.option(
+    "--console/--no-console",
+    "with_console",
+    default=True,
+    show_default=True,
+    help="Serve the web console at / (sign in with remit user passwd or an API token).",
+)
+@click.option(
+    "--console-session-hours",
+    envvar="REMIT_CONSOLE_SESSION_HOURS",
+    show_envvar=True,
+    type=click.FloatRange(0.05, 24 * 30),
+    default=8.0,
+    show_default=True,
+    help="How long a console sign-in lasts.",
+)
 @db_option
 @log_options
 @enforcement_options
@@ -48,6 +66,8 @@ def serve(
     max_document_bytes: int,
     resync_seconds: float,
     access_log: bool,
+    with_console: bool,
+    console_session_hours: float,
     db_url: str,
     log_key: str,
     log_origin: str,
@@ -56,7 +76,7 @@ def serve(
     command_ttl: int,
     **location: str,
 ) -> None:
-    """Run the remit HTTP API (migrating the database first).
+    """Run the remit HTTP API and the web console (migrating the database first).
 
     On a database with no users yet, creates the user 'admin' and prints its token once.
     Several nodes may share one PostgreSQL database; order changes reach every node's decision
@@ -76,13 +96,17 @@ def serve(
     enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl)
     node.start()
     enforcer.start()
-    app = create_app(
-        node, Settings(max_document_bytes=max_document_bytes), endpoints=load_endpoints()
+    settings = Settings(max_document_bytes=max_document_bytes)
+    routes = (
+        console_routes(node, settings, session_hours=console_session_hours) if with_console else []
     )
+    app = create_app(node, settings, endpoints=load_endpoints(), routes=routes)
     click.echo(
         f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Connectors call conferencing servers with httpx, which logs every request at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
     finally:
@@ -139,3 +163,29 @@ def user_add(name: str, roles: tuple[str, ...], db_url: str) -> None:
         store.close()
     click.echo(f"user {name} added with roles {', '.join(sorted(roles))}; token:")
     click.echo(token)
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of a prompt.",
+)
+@db_option
+def user_passwd(name: str, password_stdin: bool, db_url: str) -> None:
+    """Set a user's password for the web console (asked twice; never given as an argument).
+
+    Setting it signs the user out of every console session. The password is stored as an
+    scrypt hash; at least 10 characters.
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = open_store(db_url)
+    try:
+        set_password(store, name, password, now=utcnow())
+    finally:
+        store.close()
+    click.echo(f"password of {name} set; their console sessions have ended")

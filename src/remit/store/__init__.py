@@ -6,7 +6,8 @@ working folder) or PostgreSQL (many nodes sharing one database, with order chang
 through LISTEN/NOTIFY). The transparency log's entries live in the same database
 (:class:`SqlLogStore`, from :func:`log_store_for` or :func:`open_log_store`), and so do live
 enforcement's platforms, roster and outbox (:class:`SqlEnforcementStore`, from
-:func:`enforcement_store_for` or :func:`open_enforcement_store`)::
+:func:`enforcement_store_for` or :func:`open_enforcement_store`), and so do the console's
+passwords and sessions (:class:`ConsoleStore`, from :func:`console_store_for`)::
 
     upgrade("sqlite:///remit.sqlite3")        # create or migrate the schema (`remit db upgrade`)
     store = open_store("sqlite:///remit.sqlite3")
@@ -16,6 +17,8 @@ Every method raises only remit errors: ``NotFound``, ``Conflict``, ``InvalidInpu
 ``InvalidConfiguration`` for a URL remit cannot use) and ``StoreError``.
 """
 
+from remit.store._console import ConsoleSession, ConsoleStore, MemoryConsoleStore
+from remit.store._console_sql import SqlConsoleStore, console_store_for
 from remit.store._enforcement_sql import (
     SqlEnforcementStore,
     enforcement_store_for,
@@ -31,14 +34,19 @@ from remit.store._sql_store import SqlStore, open_store
 __all__ = [
     "DEFAULT_URL",
     "AuditEntry",
+    "ConsoleSession",
+    "ConsoleStore",
+    "MemoryConsoleStore",
     "MemoryStore",
     "OrderChanges",
     "Role",
+    "SqlConsoleStore",
     "SqlEnforcementStore",
     "SqlLogStore",
     "SqlStore",
     "Store",
     "User",
+    "console_store_for",
     "enforcement_store_for",
     "log_store_for",
     "open_enforcement_store",

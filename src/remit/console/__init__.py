@@ -1,0 +1,85 @@
+"""The web console: where legal and trust-and-safety staff record, review and watch enforcement.
+
+Server-rendered pages (Jinja2 templates, plain forms, one small script for the live view), served
+beside the API by ``remit serve`` at ``/``::
+
+    app = create_app(node, settings, routes=console_routes(node, settings))
+
+Users sign in with the API's users and roles, by password (``remit user passwd``) or API token.
+Every change is made by the same functions the API uses, so the rules are the API's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from remit.api import Node, Settings
+from remit.console import _appeals, _live, _orders, _signin, _transparency
+from remit.console._auth import Sessions
+from remit.console._passwords import check_new_password, hash_password, verify_password
+from remit.console._web import Console, Handler, environment, page_handler, redirect
+from remit.store import Store, console_store_for
+
+__all__ = [
+    "check_new_password",
+    "console_routes",
+    "hash_password",
+    "set_password",
+    "verify_password",
+]
+
+
+def set_password(store: Store, name: str, password: str, *, now: datetime) -> None:
+    """Set ``name``'s console password (hashed) and sign them out everywhere."""
+    console_store_for(store).set_password(name, hash_password(password), now)
+
+
+def console_routes(
+    node: Node,
+    settings: Settings | None = None,
+    *,
+    session_hours: float = 8.0,
+    sse_seconds: float = 25.0,
+    sse_interval: float = 1.0,
+) -> list[BaseRoute]:
+    """The console's routes, for ``create_app(..., routes=...)``.
+
+    ``session_hours``: how long a sign-in lasts. ``sse_seconds``: how long one live-view stream
+    lasts before the browser reconnects; ``sse_interval``: how often it looks for changes.
+    """
+    sessions = Sessions(node, console_store_for(node.store), timedelta(hours=session_hours))
+    console = Console(
+        node, settings or Settings(), sessions, environment(), sse_seconds, sse_interval
+    )
+
+    def page(path: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
+        return Route(path, page_handler(console, handler), methods=list(methods))
+
+    async def home(console: Console, request: Request) -> Response:
+        return redirect("/orders")
+
+    return [
+        page("/", home),
+        page("/signin", _signin.signin_form),
+        page("/signin", _signin.signin, ("POST",)),
+        page("/signout", _signin.signout, ("POST",)),
+        page("/lang/{code}", _signin.language),
+        page("/orders", _orders.queue),
+        page("/orders/new", _orders.new_form),
+        page("/orders/new", _orders.create, ("POST",)),
+        page("/orders/{id}", _orders.order_page),
+        page("/orders/{id}/document", _orders.document),
+        page("/orders/{id}/{action}", _orders.act, ("POST",)),
+        page("/live", _live.live_page),
+        page("/live/panel", _live.live_panel),
+        page("/live/events", _live.live_events),
+        page("/appeals", _appeals.appeals_page),
+        page("/appeals/{id}/decide", _appeals.decide, ("POST",)),
+        page("/transparency", _transparency.transparency_page),
+        Mount("/static", StaticFiles(packages=[("remit.console", "static")]), name="static"),
+    ]

@@ -1,0 +1,159 @@
+"""Signing in to the console: password or API token, a session cookie, CSRF tokens, roles.
+
+The cookie holds a random session id; the database holds only its SHA-256, who it belongs to,
+when it ends and the session's CSRF token. Every form carries that token and every POST is
+refused without it (the sign-in form, which has no session yet, uses a double-submit cookie).
+Cookies are HttpOnly and SameSite=Strict, and Secure when the console is reached over HTTPS.
+Roles are the API's: a page asks :func:`remit.api.endpoint_roles` what the API operation doing
+the same thing needs, and checks it with the same function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from remit.api import HTTPProblem, Node, allowed, endpoint_roles
+from remit.console._passwords import verify_password
+from remit.errors import NotFound
+from remit.store import ConsoleSession, ConsoleStore, Role, User
+
+SESSION_COOKIE = "remit_session"
+SIGNIN_COOKIE = "remit_signin"
+CSRF_FIELD = "csrf"
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in user: the browser is sent to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """The signed-in user lacks the role the page needs (the message says which)."""
+
+
+class CsrfRefused(Exception):
+    """A POST without the form's CSRF token: refused, nothing changed."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page: the user and their console session."""
+
+    user: User
+    session: ConsoleSession
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def may(self, method: str, path: str) -> bool:
+        """Whether the API would let this user call ``method path`` (to show or hide a form)."""
+        roles = endpoint_roles(method, path)
+        return (
+            roles is None
+            or not roles.isdisjoint(self.user.roles)
+            or (Role.ADMIN in self.user.roles)
+        )
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+class Sessions:
+    """Starts, finds and ends console sessions for one node."""
+
+    def __init__(self, node: Node, store: ConsoleStore, ttl: timedelta) -> None:
+        self.node = node
+        self.store = store
+        self.ttl = ttl
+
+    def authenticate(self, name: str, password: str, token: str) -> User | None:
+        """The user a password (with their name) or an API token signs in, else None."""
+        if token:
+            user = self.node.user_for_token(token.strip())
+            return user if user is not None and not user.disabled else None
+        try:
+            user = self.node.store.get_user(name)
+        except NotFound:  # an unknown name: still spend the time a password check takes
+            verify_password(password, None)
+            return None
+        if user.disabled or not verify_password(password, self.store.password_hash(name)):
+            return None
+        return user
+
+    def start(self, user: User, response: Response, request: Request) -> None:
+        """Start a session for ``user`` and set its cookie on ``response``."""
+        cookie = secrets.token_urlsafe(32)
+        now = self.node.clock()
+        self.store.end_expired(now)
+        session = ConsoleSession(
+            _digest(cookie), user.name, secrets.token_urlsafe(32), now, now + self.ttl
+        )
+        self.store.add_session(session)
+        response.set_cookie(
+            SESSION_COOKIE,
+            cookie,
+            max_age=int(self.ttl.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/",
+        )
+        response.delete_cookie(SIGNIN_COOKIE, path="/")
+
+    async def viewer(self, request: Request) -> Viewer | None:
+        """The signed-in viewer of ``request``, or None (no cookie, unknown, expired, disabled)."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        session = await run_in_threadpool(self.store.get_session, _digest(cookie))
+        if session is None or session.expires_at <= self.node.clock():
+            return None
+        try:
+            user = await run_in_threadpool(self.node.store.get_user, session.user)
+        except NotFound:
+            return None
+        return None if user.disabled else Viewer(user, session)
+
+    async def end(self, request: Request, response: Response) -> None:
+        """Sign out: forget the session and clear its cookie."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            await run_in_threadpool(self.store.end_session, _digest(cookie))
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def check_csrf(expected: str, given: object) -> None:
+    """Refuse a form whose CSRF token is missing or is not ``expected``."""
+    if not expected or not isinstance(given, str) or not hmac.compare_digest(expected, given):
+        raise CsrfRefused("the form's security token is missing or stale: reload the page")
+
+
+def require(viewer: Viewer | None, method: str, path: str) -> Viewer:
+    """The viewer, when they may do what the API operation ``method path`` does."""
+    if viewer is None:
+        raise SignInRequired()
+    roles = endpoint_roles(method, path)
+    if roles is not None:
+        try:
+            allowed(viewer.user, roles)
+        except HTTPProblem as exc:
+            raise Forbidden(exc.detail) from exc
+    return viewer
+
+
+def new_signin_token() -> str:
+    """A fresh token for the sign-in form's double-submit cookie."""
+    return secrets.token_urlsafe(32)

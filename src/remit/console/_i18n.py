@@ -1,0 +1,52 @@
+"""Interface strings in English and Chinese (simplified), and choosing between them.
+
+The message ids are the English strings; :data:`ZH` holds their translations. A test reads every
+``_("…")`` in the templates and every :func:`N_` in the code and fails when one has no
+translation, so a new string cannot ship in English only. What remit's core says (an error's
+detail, a notice) comes in English from the layers below and is shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+
+from remit.console._en import EN
+from remit.console._zh import ZH
+
+LANG_COOKIE = "remit_lang"
+#: Language codes the console offers, with the tag for ``<html lang>`` and the name to show.
+LANGUAGES: dict[str, tuple[str, str]] = {"en": ("en", "English"), "zh": ("zh-Hans", "中文")}
+
+Translate = Callable[..., str]
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` as an interface string translated where it is shown."""
+    return text
+
+
+def pick(request: Request) -> str:
+    """The viewer's language: their choice (a cookie), else their browser's, else English."""
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def translator(language: str) -> Translate:
+    """``_(text, **values)``: ``text`` in ``language``, with ``{name}`` fields filled in."""
+    table = ZH if language == "zh" else EN
+
+    def translate(text: str, **values: object) -> str:
+        found = table.get(text, text)
+        return found.format(**values) if values else found
+
+    return translate

@@ -1,0 +1,283 @@
+"""The demand pages: the queue, intake, and the order page where a reviewer decides.
+
+Every change goes through the API's own functions (``record_order``, ``step_for`` and
+``Node.act``), so four eyes, narrowing only inside the jurisdiction and every other rule hold
+here exactly as in the API. The forms add one check of their own: the order's ``version`` the
+reviewer saw, so that a decision taken on a page that has gone stale is refused (``Conflict``)
+rather than applied to an order someone else changed meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from remit import orders
+from remit.api import (
+    STEP_BODIES,
+    HTTPProblem,
+    ImpactOut,
+    endpoint_roles,
+    explain,
+    impact_of,
+    record_order,
+    step_for,
+)
+from remit.console._auth import Viewer, require
+from remit.console._charts import grouped
+from remit.console._i18n import N_
+from remit.console._intake import TEXT_FIELDS, input_field, order_from_form
+from remit.console._web import Console, redirect
+from remit.errors import Conflict, InvalidInput, NotFound
+from remit.orders import Checklist, Order, Status
+from remit.store import AuditEntry
+
+ORDER = "/v1/orders/{id}"
+CHECKLIST = tuple(f.name for f in fields(Checklist))
+CHECKLIST_LABELS = {
+    "legal_basis_stated": N_("The demand states its legal basis"),
+    "authority_competent": N_("The authority is competent for it"),
+    "written_and_signed": N_("It is in writing and signed"),
+    "targets_inside_jurisdiction": N_("Its targets are inside the jurisdiction"),
+    "overbroad": N_("It is overbroad"),
+    "gag_order_without_end_date": N_("It gags us with no end date"),
+}
+#: HTTP status of a form re-shown after each kind of problem.
+STATUS = {"four-eyes": 403, "conflict": 409, "not-found": 404, "too-large": 413}
+
+
+async def _audit(console: Console, viewer: Viewer, action: str, subject: str, outcome: str) -> None:
+    entry = AuditEntry(viewer.name, f"console {action}", subject, console.node.clock(), outcome)
+    await run_in_threadpool(console.node.store.audit, entry)
+
+
+# The queue ----------------------------------------------------------------------------------
+
+
+async def queue(console: Console, request: Request) -> Response:
+    viewer = require(await console.sessions.viewer(request), "GET", "/v1/orders")
+    found = await run_in_threadpool(lambda: console.node.store.list_orders(limit=1000))
+    waiting = [o for o in found if o.status in orders.OPEN]
+    decided = sorted(
+        (o for o in found if o.status not in orders.OPEN), key=lambda o: o.id, reverse=True
+    )
+    context = {"waiting": waiting, "decided": decided[:100]}
+    return console.render(request, viewer, "queue.html", context)
+
+
+# Intake -------------------------------------------------------------------------------------
+
+INTAKE_DEFAULTS = {
+    "type": "GovernmentRequest",
+    "authority.kind": "ministry",
+    "request.action": "other",
+    "request.scope": "*",
+    "utc_offset": "+00:00",
+}
+
+
+async def new_form(console: Console, request: Request) -> Response:
+    viewer = require(await console.sessions.viewer(request), "POST", "/v1/orders")
+    context = {"values": dict(INTAKE_DEFAULTS), "options": _options()}
+    return console.render(request, viewer, "intake.html", context)
+
+
+async def create(console: Console, request: Request) -> Response:
+    viewer = require(await console.sessions.viewer(request), "POST", "/v1/orders")
+    try:
+        async with console.form(request, viewer) as form:
+            return await _record(console, request, viewer, form)
+    except HTTPException as exc:  # a body the parser refuses, such as a file too large
+        if exc.status_code != 400:
+            raise
+        errors = {"document": f"document: {exc.detail}"}
+        context = {"values": dict(INTAKE_DEFAULTS), "options": _options(), "errors": errors}
+        return console.render(request, viewer, "intake.html", context, 413)
+
+
+async def _record(
+    console: Console, request: Request, viewer: Viewer, form: dict[str, Any]
+) -> Response:
+    values = {name: str(form.get(name, "")) for name in TEXT_FIELDS}
+    try:
+        body = await order_from_form(form)
+        order = await run_in_threadpool(
+            record_order, console.node, console.settings, body, viewer.name
+        )
+    except (msgspec.ValidationError, InvalidInput, HTTPProblem) as exc:
+        kind, detail, field = explain(exc)
+        errors = {input_field(field) or "form": detail}
+        context = {"values": values, "options": _options(), "errors": errors}
+        return console.render(request, viewer, "intake.html", context, STATUS.get(kind, 422))
+    await _audit(console, viewer, "record", order.id, "201")
+    return redirect(f"/orders/{order.id}?done=record")
+
+
+def _options() -> dict[str, list[str]]:
+    return {
+        "type": [t.value for t in orders.OrderType],
+        "kind": [k.value for k in orders.AuthorityKind],
+        "action": [a.value for a in orders.RequestedAction],
+    }
+
+
+# The order page -----------------------------------------------------------------------------
+
+
+def _impact(console: Console, order: Order, narrower: str | None) -> tuple[ImpactOut | None, str]:
+    try:
+        return impact_of(console.node, order.id, narrower), ""
+    except (HTTPProblem, InvalidInput) as exc:
+        return None, explain(exc)[1]
+
+
+def _impact_chart(impact: ImpactOut) -> Any:
+    countries = sorted(set(impact.as_asked.by_country) | set(impact.planned.by_country))
+    values = {"asked": impact.as_asked.by_country, "planned": impact.planned.by_country}
+    return grouped(countries, ("asked", "planned"), values)
+
+
+async def order_page(
+    console: Console,
+    request: Request,
+    *,
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    viewer = require(await console.sessions.viewer(request), "GET", ORDER)
+    order = await run_in_threadpool(console.node.store.get_order, request.path_params["id"])
+    narrower = request.query_params.get("scope") or None
+    impact, impact_error = await run_in_threadpool(_impact, console, order, narrower)
+    if impact is None and narrower:
+        impact, _ = await run_in_threadpool(_impact, console, order, None)
+    plan_scope = order.scope
+    if plan_scope is None:
+        try:
+            plan_scope = orders.enforced_scope(order, None)
+        except InvalidInput:
+            plan_scope = ()
+    context = {
+        "order": order,
+        "plan_scope": plan_scope,
+        "impact": impact,
+        "impact_error": impact_error,
+        "chart": None if impact is None else _impact_chart(impact),
+        "narrower": narrower or "",
+        "checklist": [(name, CHECKLIST_LABELS[name]) for name in CHECKLIST],
+        "actions": _actions(viewer, order),
+        "errors": errors or {},
+        "values": values or {},
+        "done": request.query_params.get("done", ""),
+        "account_actions": {"suspend_account", "delete_account"},
+        "impact_roles": endpoint_roles("GET", "/v1/orders/{id}/impact"),
+    }
+    return console.render(request, viewer, "order.html", context, status)
+
+
+_ALLOWED_FROM = {
+    "review": {Status.RECEIVED},
+    "approve": {Status.RECEIVED, Status.IN_REVIEW},
+    "reject": set(orders.OPEN),
+    "clarify": {Status.RECEIVED, Status.IN_REVIEW},
+    "answer": {Status.CLARIFICATION_REQUESTED},
+    "lift": {Status.APPROVED, Status.ACTIVE},
+}
+
+
+def _actions(viewer: Viewer, order: Order) -> list[str]:
+    """The forms to show: the steps the viewer's roles allow from the order's status.
+
+    Only a convenience: the step itself decides (the recorder sees the approve form, and is
+    refused by four eyes when they use it, as the API would refuse them).
+    """
+    return [
+        action
+        for action in ("review", "approve", "reject", "clarify", "answer", "lift")
+        if order.status in _ALLOWED_FROM[action]
+        and viewer.may("POST", f"/v1/orders/{{id}}/{action}")
+    ]
+
+
+def _step_body(action: str, form: dict[str, Any]) -> Any:
+    data: dict[str, Any] = {}
+    for name in ("justification", "reason", "question", "answer"):
+        if name in form:
+            data[name] = str(form[name])
+    if action in ("approve", "reject"):
+        data["checklist"] = {name: form.get(f"checklist.{name}") == "on" for name in CHECKLIST}
+    if action == "approve":
+        codes = [c.strip() for c in str(form.get("scope", "")).split(",") if c.strip()]
+        data["scope"] = codes or None
+    return msgspec.convert(data, STEP_BODIES[action])
+
+
+def _locked(step: Any, version: str) -> Any:
+    """``step``, refused when the order is no longer the version the reviewer saw."""
+
+    def locked(order: Order, now: datetime) -> Order:
+        if str(order.version) != version:
+            raise Conflict(
+                f"order {order.id} changed since this page was opened (version {version}, "
+                f"now {order.version}): read it again before deciding",
+                field="version",
+            )
+        result: Order = step(order, now)
+        return result
+
+    return locked
+
+
+async def act(console: Console, request: Request) -> Response:
+    action = request.path_params["action"]
+    if action not in STEP_BODIES:
+        raise NotFound(f"no step {action}")
+    viewer = require(await console.sessions.viewer(request), "POST", f"/v1/orders/{{id}}/{action}")
+    async with console.form(request, viewer) as form:
+        return await _act(console, request, viewer, action, form)
+
+
+async def _act(
+    console: Console, request: Request, viewer: Viewer, action: str, form: dict[str, Any]
+) -> Response:
+    order_id = request.path_params["id"]
+    try:
+        body = _step_body(action, form)
+        step = _locked(step_for(action, body, viewer.name), str(form.get("version", "")))
+        await run_in_threadpool(console.node.act, order_id, step)
+    except (msgspec.ValidationError, InvalidInput, Conflict) as exc:
+        kind, detail, field = explain(exc)
+        await _audit(console, viewer, action, order_id, kind)
+        kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+        errors = {action: {(field or "form").split(".")[0]: detail}}
+        return await order_page(
+            console, request, errors=errors, values={action: kept}, status=STATUS.get(kind, 422)
+        )
+    await _audit(console, viewer, action, order_id, "200")
+    return redirect(f"/orders/{order_id}?done={action}")
+
+
+async def document(console: Console, request: Request) -> Response:
+    viewer = require(await console.sessions.viewer(request), "GET", "/v1/orders/{id}/document")
+    del viewer
+    order = await run_in_threadpool(console.node.store.get_order, request.path_params["id"])
+    if order.document is None:
+        raise NotFound(f"order {order.id} has no document")
+    content = await run_in_threadpool(console.node.store.get_document, order.id)
+    name = order.document.filename or f"{order.id}.bin"
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    headers = {
+        "X-Content-SHA256": order.document.sha256,
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    return Response(content, 200, headers=headers, media_type=order.document.media_type)

@@ -1,0 +1,103 @@
+"""The console's passwords and sessions on the store's database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
+
+from remit.errors import Conflict, NotFound
+from remit.store._checks import aware
+from remit.store._console import ConsoleSession, ConsoleStore, MemoryConsoleStore, checked
+from remit.store._console_models import ConsolePasswordRow, ConsoleSessionRow
+from remit.store._interface import Store
+from remit.store._sql_engine import WRITE, is_postgres, translated
+from remit.store._sql_models import UserRow
+from remit.store._sql_store import SqlStore
+
+
+class SqlConsoleStore:
+    """A :class:`~remit.store.ConsoleStore` sharing a :class:`SqlStore`'s engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._write: dict[str, Any] = {} if is_postgres(engine) else {WRITE: True}
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[Session]:
+        with (
+            translated(action),
+            Session(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            session.connection(execution_options=self._write if write else {})
+            yield session
+
+    def set_password(self, name: str, password_hash: str, at: datetime) -> None:
+        aware(at, "at")
+        with self._transaction(f"set the password of {name}", write=True) as db:
+            if db.get(UserRow, name) is None:
+                raise NotFound(f"no user {name}")
+            row = db.get(ConsolePasswordRow, name)
+            if row is None:
+                db.add(ConsolePasswordRow(user_name=name, hash=password_hash, updated_at=at))
+            else:
+                row.hash, row.updated_at = password_hash, at
+            db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_name == name))
+
+    def password_hash(self, name: str) -> str | None:
+        with self._transaction(f"read the password of {name}") as db:
+            row = db.get(ConsolePasswordRow, name)
+            return None if row is None else row.hash
+
+    def add_session(self, session: ConsoleSession) -> None:
+        checked(session)
+        with self._transaction(f"start a console session of {session.user}", write=True) as db:
+            if db.get(ConsoleSessionRow, session.id_hash) is not None:
+                raise Conflict("that session id is already in use")
+            db.add(
+                ConsoleSessionRow(
+                    id_hash=session.id_hash,
+                    user_name=session.user,
+                    csrf=session.csrf,
+                    created_at=session.created_at,
+                    expires_at=session.expires_at,
+                )
+            )
+
+    def get_session(self, id_hash: str) -> ConsoleSession | None:
+        with self._transaction("read a console session") as db:
+            row = db.get(ConsoleSessionRow, id_hash)
+            if row is None:
+                return None
+            return ConsoleSession(
+                row.id_hash, row.user_name, row.csrf, row.created_at, row.expires_at
+            )
+
+    def end_session(self, id_hash: str) -> None:
+        with self._transaction("end a console session", write=True) as db:
+            db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.id_hash == id_hash))
+
+    def end_expired(self, now: datetime) -> int:
+        aware(now, "now")
+        with self._transaction("end expired console sessions", write=True) as db:
+            result = db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.expires_at < now))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+def console_store_for(store: Store) -> ConsoleStore:
+    """The console store beside ``store``: on its database for a :class:`SqlStore`, else in
+    memory (beside a :class:`~remit.store.MemoryStore`)."""
+    if isinstance(store, SqlStore):
+        return SqlConsoleStore(store._engine)  # same package, same database
+    return MemoryConsoleStore(store)
+
+
+if TYPE_CHECKING:
+
+    def _is_a_console_store(store: SqlConsoleStore) -> ConsoleStore:
+        return store

@@ -1,0 +1,243 @@
+"""The DESIGN.md story through the console, in a real browser (Debian's Chromium via Playwright).
+
+The platform puts three participants in meeting june4-a (mainland China, Hong Kong, the US);
+``intake`` records the 2020 demand with its document and is refused when approving it
+themselves (four eyes); ``reviewer`` opens it from the queue, reads the impact preview (as
+asked: everyone and the host account; as planned: the mainland participant only), ticks the
+checklist and approves; the live view, open all along, shows the mainland participant removed
+without a reload while the others stay, and the failed delivery highlighted; the transparency
+page shows the demand and the log's checkpoint. Every step saves a screenshot under
+``artifacts/console/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_server import PASSWORD, ConsoleServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]  # fmt: skip
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _missing(reason: str) -> None:
+    """A missing prerequisite: a failure in CI, a skip (with the reason) elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the Python package playwright is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ConsoleServer]:
+    remit = ConsoleServer(tmp_path)
+    remit.start()
+    try:
+        yield remit
+    finally:
+        remit.stop()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    return SHOTS
+
+
+def _sign_in(page: object, base: str, name: str) -> None:
+    """Sign in with the keyboard only: the name field has focus, Tab to the password, Enter."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/signin")  # type: ignore[attr-defined]
+    expect(page.get_by_label("Name")).to_be_focused()  # type: ignore[attr-defined]
+    page.keyboard.type(name)  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    page.keyboard.type(PASSWORD)  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/orders")  # type: ignore[attr-defined]
+
+
+def test_the_2020_story_through_the_console(
+    chromium: object, server: ConsoleServer, shots: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    base = server.base
+    for participant, ip in (("p-cn", "127.0.0.10"), ("p-hk", "127.0.0.20"), ("p-us", "127.0.0.50")):
+        server.join(participant, ip)
+    document = tmp_path / "mps-demand-2020.txt"
+    document.write_text("公安部 要求: delete the four meetings and the accounts hosting them.\n")
+
+    # intake records the demand as received, with its document.
+    intake = chromium.new_context(viewport=WIDE, locale="en-US").new_page()  # type: ignore[attr-defined]
+    intake.goto(f"{base}/signin")
+    intake.screenshot(path=shots / "01-sign-in.png")
+    _sign_in(intake, base, "intake")
+    intake.get_by_role("link", name="New demand").click()
+    intake.get_by_label(re.compile(r"^Authority")).fill("Ministry of Public Security")
+    intake.get_by_label("Kind of authority").select_option("ministry")
+    intake.get_by_label("Jurisdiction").fill("CN")
+    intake.get_by_label("Legal basis").fill("Cybersecurity Law art. 12")
+    intake.get_by_label("Case or reference number").fill("MPS-2020-0604")
+    intake.get_by_label("Received at").fill("2020-06-01T09:00")
+    intake.get_by_label("Time zone offset from UTC").fill("+08:00")
+    intake.get_by_label("Action asked").select_option("delete_account")
+    intake.get_by_label("Scope asked").fill("*")
+    intake.get_by_label("Text of the demand").fill(
+        "Delete the meetings commemorating June 4 and the accounts hosting them."
+    )
+    intake.get_by_label("Targets").fill("meeting june4-a\nhost host-us-1")
+    intake.get_by_label("Document (PDF, image or text)").set_input_files(document)
+    intake.screenshot(path=shots / "02-intake-form.png", full_page=True)
+    intake.get_by_role("button", name="Record the demand").click()
+    expect(intake.locator("#order-status")).to_have_text("received")
+    expect(intake.get_by_role("link", name="mps-demand-2020.txt")).to_be_visible()
+    order_url = intake.url.split("?")[0]
+    intake.screenshot(path=shots / "03-recorded.png", full_page=True)
+
+    # ... and cannot approve it: a second person must (four eyes).
+    approve = intake.locator("#approve-form")
+    approve.get_by_label("Justification").fill("I recorded it and it looks lawful.")
+    approve.get_by_role("button", name="Approve").click()
+    expect(intake.get_by_role("alert")).to_contain_text("cannot also approve")
+    expect(intake.locator("#order-status")).to_have_text("received")
+    expect(intake.locator("#approve-form").get_by_label("Justification")).to_have_value(
+        "I recorded it and it looks lawful."
+    )
+    intake.screenshot(path=shots / "04-four-eyes-refused.png", full_page=True)
+
+    # The live view is open before the approval, listening for server-sent events.
+    watcher = chromium.new_context(viewport=WIDE).new_page()  # type: ignore[attr-defined]
+    _sign_in(watcher, base, "reviewer")
+    watcher.goto(f"{base}/live")
+    live = watcher.locator("#live-panel")
+    for who in ("p-cn", "p-hk", "p-us"):
+        expect(live.locator(f'li[data-participant="{who}"]')).to_have_attribute(
+            "data-status", "live"
+        )
+    expect(watcher.locator("#live-status")).to_contain_text("Updated at")  # the first event
+    watcher.evaluate("window.notReloaded = true")
+    watcher.screenshot(path=shots / "05-live-before.png", full_page=True)
+
+    # reviewer opens the order from the queue and reads the impact preview.
+    reviewer = chromium.new_context(viewport=WIDE).new_page()  # type: ignore[attr-defined]
+    _sign_in(reviewer, base, "reviewer")
+    reviewer.get_by_role("link", name="MPS-2020-0604").click()
+    table = reviewer.locator("#impact-table")
+    rows = {
+        row.locator("th").inner_text(): row.locator("td").all_inner_texts()
+        for row in table.locator("tbody tr").all()
+    }
+    assert rows == {"CN": ["1", "1"], "HK": ["1", "0"], "US": ["1", "0"]}
+    accounts = table.locator("tfoot tr", has_text="Accounts").locator("td").all_inner_texts()
+    assert accounts == ["1", "0"]  # as asked: the host account; as planned: no account
+    expect(reviewer.locator("#plan-scope")).to_have_text("CN")
+    expect(reviewer.locator("figure.chart svg")).to_be_visible()
+    reviewer.screenshot(path=shots / "06-review-impact.png", full_page=True)
+
+    form = reviewer.locator("#approve-form")
+    for label in (
+        "The demand states its legal basis",
+        "The authority is competent for it",
+        "It is in writing and signed",
+        "It is overbroad",
+    ):
+        form.get_by_label(label).check()
+    form.get_by_label("Justification").fill(
+        "Lawful in CN only; enforced in mainland China, no account touched."
+    )
+    reviewer.screenshot(path=shots / "07-review-checklist.png", full_page=True)
+    form.get_by_role("button", name="Approve").click()
+    expect(reviewer.locator("#order-status")).to_have_text("active")
+    history = reviewer.locator("#history tbody tr")
+    expect(history).to_have_count(2)
+    expect(history.nth(1)).to_contain_text("reviewer")
+    expect(history.nth(1)).to_contain_text("It is overbroad")
+    reviewer.screenshot(path=shots / "08-approved.png", full_page=True)
+    assert reviewer.url.startswith(order_url)
+
+    # The live view shows the mainland participant's removal, without a reload; the others stay.
+    cn = live.locator('li[data-participant="p-cn"]')
+    expect(cn).not_to_have_attribute("data-status", "live", timeout=15_000)
+    for who in ("p-hk", "p-us"):
+        expect(live.locator(f'li[data-participant="{who}"]')).to_have_attribute(
+            "data-status", "live"
+        )
+    assert watcher.evaluate("window.notReloaded") is True
+    removal = live.locator("tr.command", has_text="p-cn")
+    expect(removal).to_be_visible()
+    by_country = {
+        row.locator("th").inner_text(): row.locator("td").all_inner_texts()
+        for row in live.locator("table.by-country tbody tr").all()
+    }
+    assert by_country == {"CN": ["0", "1"], "HK": ["1", "0"], "US": ["1", "0"]}
+    watcher.screenshot(path=shots / "09-live-removed.png", full_page=True)
+    # The platform's receiver is down: the removal fails after its 3 s, highlighted.
+    expect(removal).to_have_attribute("data-status", "failed", timeout=20_000)
+    expect(removal).to_contain_text("⚠")
+    expect(cn).to_have_attribute("data-status", "removal_failed")
+    expect(live.locator(".counts .status.failed")).not_to_contain_text(": 0")
+    watcher.screenshot(path=shots / "10-live-delivery-failed.png", full_page=True)
+
+    # The transparency page: the demand as asked and done, and the log's checkpoint.
+    reviewer.get_by_role("link", name="Transparency").click()
+    demands = reviewer.locator("#demands tbody tr")
+    expect(demands).to_have_count(1)
+    expect(demands.first).to_contain_text("Ministry of Public Security")
+    expect(demands.first).to_contain_text("everywhere")
+    expect(reviewer.locator("#total-outside")).to_have_text("0")
+    expect(reviewer.locator("#checkpoint")).to_contain_text("remit.example/log")
+    expect(reviewer.get_by_text("remit log verify --url")).to_be_visible()
+    reviewer.screenshot(path=shots / "11-transparency.png", full_page=True)
+
+    # At phone width the live view fits: nothing wider than the screen but scrolling tables.
+    phone = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()  # type: ignore[attr-defined]
+    _sign_in(phone, base, "reviewer")
+    phone.goto(f"{base}/live")
+    expect(phone.locator('li[data-participant="p-cn"]')).to_have_attribute(
+        "data-status", "removal_failed"
+    )
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.screenshot(path=shots / "12-phone-live.png", full_page=True)
+    phone.goto(order_url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.screenshot(path=shots / "13-phone-order.png", full_page=True)
+
+    # The same pages in Chinese.
+    reviewer.goto(order_url)
+    reviewer.get_by_role("link", name="中文").click()
+    expect(reviewer.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(reviewer.locator("#order-status")).to_have_text("生效中")
+    expect(reviewer.get_by_role("heading", name="影响预览")).to_be_visible()
+    reviewer.screenshot(path=shots / "14-order-zh.png", full_page=True)
+    for page in (intake, watcher, reviewer, phone):  # end the live streams before remit stops
+        page.context.close()

@@ -1,0 +1,117 @@
+"""Recording a demand in the console: as the API records it, with the document as received."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from conftest import Site, csrf_of
+
+DEMAND = {
+    "type": "GovernmentRequest",
+    "authority.name": "Ministry of Public Security",
+    "authority.kind": "ministry",
+    "authority.jurisdiction": "CN",
+    "legal_basis": "Cybersecurity Law art. 12",
+    "case_id": "2020-0604",
+    "received_at": "2020-06-01T09:00",
+    "utc_offset": "+08:00",
+    "request.action": "delete_account",
+    "request.scope": "*",
+    "request.text": "Delete the meetings and the accounts hosting them.",
+    "targets": "meeting june4-a\nhost host-us-1",
+}
+DOCUMENT = "公安部通知 2020-06-01".encode()
+
+
+def record(site: Site, who: str = "intake", **changes: str) -> Any:
+    browser = site.signed_in(who)
+    form = browser.get("/orders/new")
+    data = {"csrf": csrf_of(form.text), **DEMAND, **changes}
+    files = {"document": ("通知.txt", DOCUMENT, "text/plain")}
+    return browser.post("/orders/new", data=data, files=files, follow_redirects=False)
+
+
+def test_intake_records_the_demand_with_its_document(site: Site) -> None:
+    answer = record(site)
+    assert answer.status_code == 303
+    order_id = answer.headers["location"].split("/")[2].split("?")[0]
+    order = site.node.store.get_order(order_id)
+    assert order.recorded_by == "intake"
+    assert order.status.value == "received"
+    assert order.authority.jurisdiction == "CN"
+    assert order.request.scope == ("*",)
+    assert order.received_at.isoformat() == "2020-06-01T01:00:00+00:00"
+    assert [(t.type, t.id) for t in order.targets] == [
+        ("meeting", "june4-a"),
+        ("host", "host-us-1"),
+    ]
+    assert order.document is not None
+    assert order.document.sha256 == hashlib.sha256(DOCUMENT).hexdigest()
+    assert order.document.filename == "通知.txt"
+    assert site.node.store.get_document(order_id) == DOCUMENT
+    assert site.node.store.audit_trail()[0].action == "console record"
+
+
+def test_the_document_downloads_as_received(site: Site) -> None:
+    location = record(site).headers["location"].split("?")[0]
+    download = site.signed_in("reviewer").get(f"{location}/document")
+    assert download.status_code == 200
+    assert download.content == DOCUMENT
+    assert download.headers["x-content-sha256"] == hashlib.sha256(DOCUMENT).hexdigest()
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_bad_input_is_shown_beside_its_field_and_the_input_is_kept(site: Site) -> None:
+    cases = {
+        "authority.jurisdiction": ({"authority.jurisdiction": "XX"}, "XX"),
+        "targets": ({"targets": "meeting"}, "TYPE ID"),
+        "received_at": ({"received_at": "yesterday"}, "not a date"),
+        "request.scope": ({"request.scope": ""}, "request.scope"),
+        "utc_offset": ({"utc_offset": "8"}, "+08:00"),
+    }
+    for field, (changes, message) in cases.items():
+        answer = record(site, **changes)
+        assert answer.status_code == 422, (field, answer.text)
+        input_tag = re.search(
+            rf'<(?:input|textarea)[^>]*name="{re.escape(field)}"[^>]*>', answer.text
+        )
+        assert input_tag, field
+        assert 'aria-invalid="true"' in input_tag.group(0), field
+        error = re.search(rf'id="f-{re.escape(field)}-error"[^>]*>([^<]*)<', answer.text)
+        assert error, field
+        assert message in error.group(1), field
+        assert 'value="Ministry of Public Security"' in answer.text  # the rest is kept
+    assert site.node.store.list_orders() == []
+
+
+def test_a_document_over_the_limit_is_refused_with_a_message(site: Site) -> None:
+    browser = site.signed_in("intake")
+    form = browser.get("/orders/new")
+    data = {"csrf": csrf_of(form.text), **DEMAND}
+    big = b"x" * (64 * 1024 + 10)
+    answer = browser.post(
+        "/orders/new", data=data, files={"document": ("big.pdf", big, "application/pdf")}
+    )
+    assert answer.status_code == 413
+    assert 'id="f-document-error"' in answer.text
+    assert site.node.store.list_orders() == []
+
+
+def test_a_form_without_its_csrf_token_records_nothing(site: Site) -> None:
+    browser = site.signed_in("intake")
+    answer = browser.post("/orders/new", data={**DEMAND, "csrf": "forged"})
+    assert answer.status_code == 403
+    assert site.node.store.list_orders() == []
+
+
+def test_only_intake_may_record(site: Site) -> None:
+    browser = site.signed_in("reviewer")
+    assert browser.get("/orders/new").status_code == 403
+    queue = browser.get("/orders")
+    answer = browser.post("/orders/new", data={**DEMAND, "csrf": csrf_of(queue.text)})
+    assert answer.status_code == 403
+    assert "this needs the role intake" in answer.text
+    assert 'href="/orders/new"' not in queue.text  # not offered either
+    assert site.node.store.list_orders() == []

@@ -1,0 +1,162 @@
+"""Deciding in the console follows the API's rules: roles, four eyes, scope, optimistic lock."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conftest import Site, csrf_of
+from remit.orders import Status
+
+DEMAND: dict[str, Any] = {
+    "type": "GovernmentRequest",
+    "authority": {"name": "Ministry of Public Security", "kind": "ministry", "jurisdiction": "CN"},
+    "legal_basis": "Cybersecurity Law art. 12",
+    "case_id": "2020-0604",
+    "received_at": "2020-06-01T09:00:00+08:00",
+    "request": {"text": "Delete the meetings.", "action": "delete_account", "scope": ["*"]},
+    "targets": [{"type": "meeting", "id": "june4-a"}, {"type": "host", "id": "host-us-1"}],
+}
+
+
+def recorded(site: Site, who: str = "intake") -> str:
+    answer = site.api(who, "POST", "/v1/orders", json=DEMAND)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def join(site: Site, participant: str, ip: str) -> None:
+    body = {
+        "resource": {"type": "meeting", "id": "june4-a", "host": "host-us-1"},
+        "participant": {"id": participant, "ip": ip},
+    }
+    assert site.api("platform", "POST", "/v1/sessions", json=body).status_code == 201
+
+
+def decide(site: Site, who: str, order_id: str, action: str, **fields: str) -> Any:
+    browser = site.signed_in(who)
+    page = browser.get(f"/orders/{order_id}")
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    data = {"csrf": csrf_of(page.text), "version": version.group(1) if version else "1", **fields}
+    return browser.post(f"/orders/{order_id}/{action}", data=data, follow_redirects=False)
+
+
+def test_the_order_page_shows_the_demand_beside_the_plan_and_the_impact(site: Site) -> None:
+    for participant, ip in (("p-cn", "127.0.0.10"), ("p-hk", "127.0.0.20"), ("p-us", "127.0.0.50")):
+        join(site, participant, ip)
+    order_id = recorded(site)
+    page = site.signed_in("reviewer").get(f"/orders/{order_id}").text
+    table = page[
+        page.index('id="impact-table"') : page.index("</table>", page.index('id="impact-table"'))
+    ]
+    assert "Ministry of Public Security" in page
+    assert '<strong id="plan-scope">CN</strong>' in page
+    assert "remit never suspends or deletes an account" in page
+    assert re.findall(r'<th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td>', table) == [
+        ("CN", "1", "1"), ("HK", "1", "0"), ("US", "1", "0"),
+        ("Participants", "3", "1"), ("Meetings", "1", "1"), ("Accounts", "1", "0"),
+    ]  # fmt: skip
+    assert "<svg viewBox" in page
+    assert "Participants by country, as asked and as planned" in page
+
+
+def test_a_reviewer_approves_with_the_checklist_and_a_narrower_scope(site: Site) -> None:
+    order_id = recorded(site)
+    answer = decide(
+        site, "reviewer", order_id, "approve", justification="Lawful in Beijing only.",
+        scope="CN-BJ", **{"checklist.legal_basis_stated": "on", "checklist.overbroad": "on"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/orders/{order_id}?done=approve"
+    order = site.node.store.get_order(order_id)
+    assert order.status is Status.ACTIVE
+    assert order.scope == ("CN-BJ",)
+    assert order.approved_by == "reviewer"
+    last = order.transitions[-1]
+    assert last.reason == "Lawful in Beijing only."
+    assert last.checklist is not None
+    assert last.checklist.legal_basis_stated
+    assert last.checklist.overbroad
+    assert not last.checklist.written_and_signed
+    assert order_id in site.node.in_force  # in the decision index at once
+    history = site.signed_in("auditor").get(f"/orders/{order_id}").text
+    assert "Lawful in Beijing only." in history
+    assert "The demand states its legal basis" in history
+
+
+def test_the_recorder_cannot_approve_their_own_demand(site: Site) -> None:
+    order_id = recorded(site, "lead")  # lead records demands and reviews them
+    answer = decide(site, "lead", order_id, "approve", justification="Looks fine to me.")
+    assert answer.status_code == 403
+    assert "lead recorded this order and cannot also approve it" in answer.text
+    assert "Looks fine to me." in answer.text  # the justification is kept
+    assert site.node.store.get_order(order_id).status is Status.RECEIVED
+
+
+def test_a_role_without_the_right_is_refused_and_changes_nothing(site: Site) -> None:
+    order_id = recorded(site)
+    for who in ("intake", "auditor"):
+        page = site.signed_in(who).get(f"/orders/{order_id}").text
+        assert 'action="/orders/' + order_id + '/approve"' not in page  # not offered
+        answer = decide(site, who, order_id, "approve", justification="I approve.")
+        assert answer.status_code == 403, who
+        assert "this needs the role reviewer" in answer.text
+    assert site.node.store.get_order(order_id).status is Status.RECEIVED
+
+
+def test_a_scope_outside_the_jurisdiction_is_refused_beside_its_field(site: Site) -> None:
+    order_id = recorded(site)
+    answer = decide(
+        site, "reviewer", order_id, "approve", justification="Also Hong Kong.", scope="HK"
+    )
+    assert answer.status_code == 422
+    assert re.search(r'id="approve-scope-error"[^>]*>[^<]*HK', answer.text)
+    assert 'value="HK"' in answer.text
+    assert "Also Hong Kong." in answer.text
+    assert site.node.store.get_order(order_id).status is Status.RECEIVED
+
+
+def test_a_decision_on_a_stale_page_is_refused(site: Site) -> None:
+    order_id = recorded(site)
+    browser = site.signed_in("reviewer")
+    page = browser.get(f"/orders/{order_id}")
+    assert (
+        site.api("reviewer2", "POST", f"/v1/orders/{order_id}/review", json={}).status_code == 200
+    )
+    answer = browser.post(
+        f"/orders/{order_id}/approve",
+        data={"csrf": csrf_of(page.text), "version": "1", "justification": "As I read it."},
+    )
+    assert answer.status_code == 409
+    assert "changed since this page was opened" in answer.text
+    assert site.node.store.get_order(order_id).status is Status.IN_REVIEW
+
+
+def test_an_empty_justification_or_a_forged_form_changes_nothing(site: Site) -> None:
+    order_id = recorded(site)
+    empty = decide(site, "reviewer", order_id, "approve", justification="")
+    assert empty.status_code == 422
+    assert "justification" in empty.text
+    forged = site.signed_in("reviewer").post(
+        f"/orders/{order_id}/approve", data={"csrf": "x", "version": "1", "justification": "ok"}
+    )
+    assert forged.status_code == 403
+    assert site.node.store.get_order(order_id).status is Status.RECEIVED
+
+
+def test_reject_and_clarification_with_their_reasons(site: Site) -> None:
+    first, second = recorded(site), recorded(site)
+    assert decide(site, "reviewer", first, "reject", reason="No legal basis.").status_code == 303
+    assert site.node.store.get_order(first).status is Status.REJECTED
+    asked = decide(site, "reviewer", second, "clarify", question="Which meetings exactly?")
+    assert asked.status_code == 303
+    assert site.node.store.get_order(second).status is Status.CLARIFICATION_REQUESTED
+    answered = decide(site, "intake", second, "answer", answer="Only june4-a.")
+    assert answered.status_code == 303
+    order = site.node.store.get_order(second)
+    assert order.status is Status.IN_REVIEW
+    assert [t.actor for t in order.transitions] == ["intake", "reviewer", "intake"]
+    queue = site.signed_in("reviewer").get("/orders").text
+    waiting = queue[: queue.index("Decided")]
+    assert second in waiting
+    assert first not in waiting

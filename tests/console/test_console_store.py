@@ -1,0 +1,84 @@
+"""The console's store: passwords and sessions, alike in memory, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from remit.errors import Conflict, InvalidInput, NotFound
+from remit.store import (
+    ConsoleSession,
+    ConsoleStore,
+    MemoryStore,
+    Role,
+    User,
+    console_store_for,
+    open_store,
+    upgrade,
+)
+
+NOW = datetime(2026, 6, 4, 12, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConsoleStore]:
+    if request.param == "memory":
+        base = MemoryStore()
+    else:
+        url = (
+            f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+            if request.param == "sqlite"
+            else str(request.getfixturevalue("postgres_url"))
+        )
+        upgrade(url)
+        base = open_store(url)
+    base.add_user(User("ana", frozenset({Role.REVIEWER}), NOW), hashlib.sha256(b"t").hexdigest())
+    try:
+        yield console_store_for(base)
+    finally:
+        base.close()
+
+
+def _session(n: int, user: str = "ana", hours: float = 8) -> ConsoleSession:
+    digest = hashlib.sha256(str(n).encode()).hexdigest()
+    return ConsoleSession(digest, user, f"csrf-{n}", NOW, NOW + timedelta(hours=hours))
+
+
+def test_a_password_hash_is_kept_and_replaced(store: ConsoleStore) -> None:
+    assert store.password_hash("ana") is None
+    store.set_password("ana", "scrypt$1", NOW)
+    store.set_password("ana", "scrypt$2", NOW)
+    assert store.password_hash("ana") == "scrypt$2"
+    with pytest.raises(NotFound):
+        store.set_password("nobody", "scrypt$1", NOW)
+
+
+def test_sessions_start_end_and_expire(store: ConsoleStore) -> None:
+    store.add_session(_session(1))
+    store.add_session(_session(2, hours=1))
+    assert store.get_session(_session(1).id_hash) == _session(1)
+    with pytest.raises(Conflict):
+        store.add_session(_session(1))
+    assert store.end_expired(NOW + timedelta(hours=2)) == 1
+    assert store.get_session(_session(2).id_hash) is None
+    store.end_session(_session(1).id_hash)
+    store.end_session(_session(1).id_hash)  # again: nothing happens
+    assert store.get_session(_session(1).id_hash) is None
+
+
+def test_a_new_password_ends_the_users_sessions(store: ConsoleStore) -> None:
+    store.add_session(_session(1))
+    store.set_password("ana", "scrypt$new", NOW)
+    assert store.get_session(_session(1).id_hash) is None
+
+
+def test_a_session_the_store_cannot_keep_is_refused(store: ConsoleStore) -> None:
+    with pytest.raises(InvalidInput):
+        store.add_session(ConsoleSession("not-a-hash", "ana", "c", NOW, NOW))
+    naive = datetime(2026, 6, 4, 12)
+    with pytest.raises(InvalidInput):
+        store.add_session(ConsoleSession(_session(3).id_hash, "ana", "c", naive, naive))
