@@ -1,1 +1,8 @@
-"""The livekit connector (being written: see issue 6)."""
+"""The LiveKit connector: tokens only for admitted participants, the roster from LiveKit's signed
+webhooks, and removals through LiveKit's RoomService. See docs/connectors/livekit.md."""
+
+from remit.connectors.livekit._connector import NOTICE_TOPIC, LiveKitConnector
+from remit.connectors.livekit._endpoints import ENDPOINTS
+from remit.connectors.livekit._seal import ATTRIBUTE, Sealed, seal, unseal
+
+__all__ = ["ATTRIBUTE", "ENDPOINTS", "NOTICE_TOPIC", "LiveKitConnector", "Sealed", "seal", "unseal"]

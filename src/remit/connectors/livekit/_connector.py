@@ -1,0 +1,185 @@
+"""Commands carried out through LiveKit's RoomService (Twirp), with livekit-api.
+
+``participant.remove`` tells the participant why (a data message on the topic ``remit.notice``,
+which the platform's app shows) and then removes them with ``RemoveParticipant``. A participant
+LiveKit no longer has, or one who joined again after the command was made (a new join is decided
+on its own, so it is not the session the command is about), needs nothing more: done.
+``host.notice`` goes to the host the same way. ``participant.readmit`` needs nothing in LiveKit:
+the person's next token request is decided afresh.
+
+livekit-api speaks asyncio and aiohttp; the outbox delivers from worker threads. Each thread keeps
+its own event loop and its own aiohttp session (keep-alive connections to the server), and
+:meth:`LiveKitConnector.close` closes them all when the enforcer stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+from livekit import api
+from livekit.api.room_service import RoomService
+
+from remit.connectors.livekit._settings import LiveKitSettings, configure
+from remit.enforcement import HOST_NOTICE, READMIT, REMOVE, Command, Platform
+from remit.errors import DeliveryError
+
+#: The data-message topic of notices: the platform's app shows what arrives on it.
+NOTICE_TOPIC = "remit.notice"
+T = TypeVar("T")
+
+
+@dataclass
+class _Worker:
+    """One delivery thread's event loop and HTTP session."""
+
+    loop: asyncio.AbstractEventLoop
+    session: aiohttp.ClientSession | None = None
+
+
+class LiveKitConnector:
+    """Carries commands to LiveKit servers through their RoomService API."""
+
+    name = "livekit"
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+
+    def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Settings ``url``, ``api_key``, ``api_secret`` (and optional ``client_url``,
+        ``token_ttl_seconds``), checked."""
+        return configure(options)
+
+    def close(self) -> None:
+        """Close every delivery thread's session and loop (the enforcer calls this on stop,
+        once its workers are done)."""
+        with self._lock:
+            workers, self._workers = self._workers, []
+            self._local = threading.local()
+        for worker in workers:
+            if worker.session is not None:
+                worker.loop.run_until_complete(worker.session.close())
+            worker.loop.close()
+
+    def deliver(self, platform: Platform, command: Command) -> None:
+        """Carry out one command; a failure LiveKit may recover from is a DeliveryError."""
+        settings = LiveKitSettings.of(platform.settings)
+        if command.type == READMIT:
+            return  # nothing to undo in LiveKit: the next token request is decided afresh
+        if command.type == REMOVE:
+            self._run(platform, settings, lambda room: _remove(room, command))
+        elif command.type == HOST_NOTICE:
+            self._run(platform, settings, lambda room: _notify_host(room, command))
+        else:
+            raise DeliveryError(
+                f"platform {platform.name}: livekit cannot carry out {command.type}"
+            )
+
+    def _run(
+        self,
+        platform: Platform,
+        settings: LiveKitSettings,
+        work: Callable[[RoomService], Awaitable[None]],
+    ) -> None:
+        worker = self._worker()
+        try:
+            worker.loop.run_until_complete(self._call(worker, settings, work))
+        except api.ServerError as exc:
+            raise DeliveryError(
+                f"platform {platform.name}: LiveKit answered {exc.status} {exc.code}: {exc.message}"
+            ) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            raise DeliveryError(
+                f"platform {platform.name}: {type(exc).__name__} at {settings.url}"
+            ) from exc
+
+    async def _call(
+        self,
+        worker: _Worker,
+        settings: LiveKitSettings,
+        work: Callable[[RoomService], Awaitable[None]],
+    ) -> None:
+        if worker.session is None:
+            worker.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout)
+            )
+        client = api.LiveKitAPI(
+            settings.url,
+            settings.api_key,
+            settings.api_secret,
+            session=worker.session,
+            failover=False,
+        )
+        await work(client.room)
+
+    def _worker(self) -> _Worker:
+        worker: _Worker | None = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = self._local.worker = _Worker(asyncio.new_event_loop())
+            with self._lock:
+                self._workers.append(worker)
+        return worker
+
+
+async def _remove(room: RoomService, command: Command) -> None:
+    where = command.data["resource"]["id"]
+    identity = command.data["participant"]["id"]
+    present = await _gone_if_absent(
+        room.get_participant(api.RoomParticipantIdentity(room=where, identity=identity))
+    )
+    if present is None or _joined_ms(present) > command.created_at.timestamp() * 1000:
+        return  # already gone, or a later join that was decided on its own
+    notice = {"type": command.type, "order_id": command.order_id, "notice": command.data["notice"]}
+    await _gone_if_absent(_send(room, where, identity, notice))
+    await _gone_if_absent(
+        room.remove_participant(api.RoomParticipantIdentity(room=where, identity=identity))
+    )
+
+
+async def _notify_host(room: RoomService, command: Command) -> None:
+    host = command.data["host"]["id"]
+    notice = {
+        "type": command.type,
+        "order_id": command.order_id,
+        "counts": command.data["counts"],
+        "notice": command.data["notice"],
+    }
+    # A host who is not in the room gets nothing now; the platform can read the notice from
+    # GET /v1/commands. A room LiveKit does not have (it ended) is the same.
+    await _gone_if_absent(_send(room, command.data["resource"]["id"], host, notice))
+
+
+def _send(
+    room: RoomService, where: str, identity: str, body: dict[str, Any]
+) -> Awaitable[api.SendDataResponse]:
+    return room.send_data(
+        api.SendDataRequest(
+            room=where,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            kind=api.DataPacket.Kind.RELIABLE,
+            destination_identities=[identity],
+            topic=NOTICE_TOPIC,
+        )
+    )
+
+
+async def _gone_if_absent(call: Awaitable[T]) -> T | None:
+    """The call's answer, or None when LiveKit has no such room or participant."""
+    try:
+        return await call
+    except api.ServerError as exc:
+        if exc.code == api.ServerErrorCode.NOT_FOUND:
+            return None
+        raise
+
+
+def _joined_ms(participant: api.ParticipantInfo) -> int:
+    return participant.joined_at_ms or participant.joined_at * 1000

@@ -1,0 +1,258 @@
+"""The LiveKit connector's API: a token broker that decides every join, and the receiver of
+LiveKit's webhooks that keeps remit's roster.
+
+A participant gets into a LiveKit room only with an access token; the platform asks remit for it
+(``POST /v1/connectors/livekit/tokens``), so a join inside an order's scope is refused before it
+happens, with the notice. LiveKit then reports who joined and left to
+``POST /v1/connectors/livekit/webhooks/{platform}``, signed with the platform's key pair; remit
+rosters the joins with what it sealed into the token at the door (see :mod:`._seal`), so an order
+taking effect mid-meeting reaches them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+from google.protobuf import json_format
+from livekit import api
+from msgspec import Meta
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from remit.api import (
+    Call,
+    Endpoint,
+    HTTPProblem,
+    decide_join,
+    enforcer_of,
+    json_response,
+    open_session,
+)
+from remit.connectors.livekit._seal import ATTRIBUTE, Sealed, seal, unseal
+from remit.connectors.livekit._settings import LiveKitSettings
+from remit.enforcement import Platform, Session, SessionStatus
+from remit.errors import NotFound
+from remit.policy import Resource
+from remit.store import Role
+
+log = logging.getLogger("remit.connectors.livekit")
+
+CONNECTOR = "livekit"
+MEETING = "meeting"  # what a LiveKit room is, as an order's target names it
+MAX_WEBHOOK_BYTES = 1024 * 1024
+#: The participant attribute in which LiveKit's SIP service puts a caller's number.
+SIP_PHONE = "sip.phoneNumber"
+#: Participants that are people: egress recorders, ingress streams and agents are not rostered.
+PEOPLE = frozenset({api.ParticipantInfo.Kind.STANDARD, api.ParticipantInfo.Kind.SIP})
+
+Identity = Annotated[str, Meta(min_length=1, max_length=512)]
+RoomName = Annotated[str, Meta(min_length=1, max_length=512)]
+
+
+class LiveKitParticipantIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Who asks to join: their LiveKit identity, and where they connect from."""
+
+    id: Identity
+    ip: Annotated[str, Meta(max_length=64)] | None = None
+    phone: Annotated[str, Meta(pattern=r"^\+[0-9 ().-]{3,40}$")] | None = None
+    language: Annotated[str, Meta(max_length=35)] | None = None
+    name: Annotated[str, Meta(max_length=256)] | None = None
+
+
+class LiveKitTokenIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request for an access token to one room."""
+
+    room: RoomName
+    participant: LiveKitParticipantIn
+    host: Identity | None = None
+
+
+class LiveKitTokenOut(msgspec.Struct, frozen=True):
+    token: str
+    url: str
+    room: str
+    identity: str
+    expires_at: datetime
+
+
+class LiveKitSessionOut(msgspec.Struct, frozen=True):
+    id: str
+    status: str
+
+
+class LiveKitWebhookOut(msgspec.Struct, frozen=True):
+    event: str
+    sessions: list[LiveKitSessionOut]
+
+
+async def _platform(call: Call, name: str) -> tuple[Platform, LiveKitSettings]:
+    try:
+        platform = await run_in_threadpool(enforcer_of(call.node).store.get_platform, name)
+    except NotFound:
+        platform = None
+    if platform is None or platform.connector != CONNECTOR:
+        raise HTTPProblem("not-found", f"no LiveKit platform named {name!r}")
+    return platform, LiveKitSettings.of(platform.settings)
+
+
+async def mint_token(call: Call) -> Response:
+    """Decide the join as ``POST /v1/sessions`` would; a token only when it is allowed."""
+    body = await call.body(LiveKitTokenIn)
+    _, settings = await _platform(call, call.actor)
+    p = body.participant
+    resource = Resource(MEETING, body.room, body.host)
+    _, refused = await decide_join(
+        call, resource, p.id, ip=p.ip, phone=p.phone, language=p.language
+    )
+    if refused is not None:
+        return refused
+    sealed = seal(
+        settings.api_secret, p.id, body.room, Sealed(p.ip, p.phone, p.language, body.host)
+    )
+    token = (
+        api.AccessToken(settings.api_key, settings.api_secret)
+        .with_identity(p.id)
+        .with_name(p.name or "")
+        .with_ttl(settings.token_ttl)
+        .with_grants(api.VideoGrants(room_join=True, room=body.room))
+        .with_attributes({ATTRIBUTE: sealed})
+    )
+    expires = datetime.now(UTC).replace(microsecond=0) + settings.token_ttl
+    out = LiveKitTokenOut(token.to_jwt(), settings.client_url, body.room, p.id, expires)
+    return json_response(out, 201)
+
+
+async def _body(call: Call) -> bytes:
+    chunks, size = [], 0
+    async for chunk in call.request.stream():
+        size += len(chunk)
+        if size > MAX_WEBHOOK_BYTES:
+            raise HTTPProblem("too-large", f"the body is over {MAX_WEBHOOK_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _verified(settings: LiveKitSettings, body: bytes, authorization: str) -> api.WebhookEvent:
+    """The event, when LiveKit signed it with the platform's key pair; else a 401 problem."""
+    token = authorization.removeprefix("Bearer ").strip()
+    if not token:
+        raise HTTPProblem("unauthorized", "LiveKit signs webhooks in the Authorization header")
+    try:
+        text = body.decode()
+    except UnicodeDecodeError as exc:
+        raise HTTPProblem("malformed", "the webhook is not UTF-8 JSON") from exc
+    receiver = api.WebhookReceiver(api.TokenVerifier(settings.api_key, settings.api_secret))
+    try:
+        return receiver.receive(text, token)
+    except json_format.ParseError as exc:
+        raise HTTPProblem("malformed", f"the webhook is not a LiveKit event: {exc}") from exc
+    except Exception as exc:  # livekit-api raises jwt's errors and bare Exceptions alike
+        raise HTTPProblem(
+            "unauthorized", "the webhook's signature does not verify with this platform's key"
+        ) from exc
+
+
+async def _act_as(call: Call, name: str) -> None:
+    """The session belongs to the platform LiveKit signed for: the call acts as it."""
+    try:
+        user = await run_in_threadpool(call.node.store.get_user, name)
+    except NotFound:
+        user = None
+    if user is None or user.disabled or Role.PLATFORM not in user.roles:
+        raise HTTPProblem("forbidden", f"platform {name!r} has no enabled platform account")
+    call.user = user
+
+
+async def receive_webhook(call: Call) -> Response:
+    platform, settings = await _platform(call, call.params["id"])
+    event = _verified(settings, await _body(call), call.header(b"authorization"))
+    await _act_as(call, platform.name)
+    room, person = event.room.name, event.participant
+    sessions: list[Session] = []
+    if event.event == "participant_joined" and person.kind in PEOPLE:
+        sessions = [await _joined(call, settings, room, person)]
+    elif event.event in ("participant_left", "participant_connection_aborted"):
+        removed = person.disconnect_reason == api.DisconnectReason.PARTICIPANT_REMOVED
+        status = SessionStatus.REMOVED if removed else SessionStatus.LEFT
+        sessions = await _end(call, room, person.identity, status)
+    elif event.event == "room_finished":
+        sessions = await _end(call, room, None, SessionStatus.LEFT)
+    out = [LiveKitSessionOut(s.id, s.status.value) for s in sessions]
+    return json_response(LiveKitWebhookOut(event.event, out))
+
+
+async def _live(call: Call, room: str, identity: str | None) -> list[Session]:
+    store = enforcer_of(call.node).store
+    live = await run_in_threadpool(store.live_sessions, resource_type=MEETING, resource_ids=[room])
+    return [
+        s
+        for s in live
+        if s.platform == call.actor and (identity is None or s.participant == identity)
+    ]
+
+
+async def _joined(
+    call: Call, settings: LiveKitSettings, room: str, person: api.ParticipantInfo
+) -> Session:
+    """Roster one join. The same join reported again (LiveKit retries a webhook) is the session
+    already live; the identity joining again from elsewhere ends that session first."""
+    sealed = _sealed(settings, room, person)
+    for live in await _live(call, room, person.identity):
+        if (live.ip, live.phone) == (sealed.ip, sealed.phone):
+            return live
+        await _end_one(call, live, SessionStatus.LEFT)
+    session, _, _ = await open_session(
+        call,
+        Resource(MEETING, room, sealed.host),
+        person.identity,
+        ip=sealed.ip,
+        phone=sealed.phone,
+        language=sealed.language,
+        refuse=False,
+    )
+    return session
+
+
+def _sealed(settings: LiveKitSettings, room: str, person: api.ParticipantInfo) -> Sealed:
+    """What remit sealed into the participant's token; a caller's number for a SIP participant
+    (LiveKit's SIP service sets it); else nothing, and the location stays unknown."""
+    value = person.attributes.get(ATTRIBUTE)
+    sealed = None if value is None else unseal(settings.api_secret, person.identity, room, value)
+    if sealed is not None:
+        return sealed
+    if person.kind == api.ParticipantInfo.Kind.SIP and person.attributes.get(SIP_PHONE):
+        return Sealed(phone=person.attributes[SIP_PHONE])
+    log.warning(
+        "participant %r joined %r without a token remit minted: location unknown",
+        person.identity,
+        room,
+    )
+    return Sealed()
+
+
+async def _end_one(call: Call, session: Session, status: SessionStatus) -> Session:
+    store = enforcer_of(call.node).store
+    return await run_in_threadpool(store.end_session, session.id, status, call.node.clock())
+
+
+async def _end(call: Call, room: str, identity: str | None, status: SessionStatus) -> list[Session]:
+    return [await _end_one(call, s, status) for s in await _live(call, room, identity)]
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST", "/v1/connectors/livekit/tokens", mint_token,
+        "LiveKit: decide a join, and mint an access token when it is allowed",
+        frozenset({Role.PLATFORM}), LiveKitTokenIn, LiveKitTokenOut, 201,
+        problems=("not-found",),
+    ),
+    Endpoint(
+        "POST", "/v1/connectors/livekit/webhooks/{id}", receive_webhook,
+        "LiveKit: a signed webhook of the platform {id} (participant joined or left)",
+        None, response=LiveKitWebhookOut,
+        problems=("unauthorized", "forbidden", "malformed", "invalid-field", "too-large"),
+    ),
+)  # fmt: skip
