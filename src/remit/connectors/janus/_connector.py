@@ -1,0 +1,106 @@
+"""The ``janus`` connector: remit's commands carried out on a Janus VideoRoom through its API.
+
+``participant.remove`` revokes the participant's join token (``allowed`` ``remove``) and kicks
+their publisher; a participant already gone, or a room that no longer exists, counts as done.
+``participant.readmit`` gives the token back. ``host.notice`` has nothing to do in Janus, which
+has no channel to a room's host: it is acknowledged, and stays listed in ``GET /v1/commands``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remit.connectors.janus import _tickets as tickets
+from remit.connectors.janus._client import (
+    NO_SUCH_FEED,
+    NO_SUCH_ROOM,
+    JanusAPI,
+    failure,
+)
+from remit.enforcement import HOST_NOTICE, READMIT, REMOVE, Command, Platform
+from remit.errors import DeliveryError, InvalidConfiguration
+
+OPTIONS = ("url", "room_secret", "api_secret", "token_secret")
+
+
+def janus_room(room: str) -> int | str:
+    """A room id as Janus takes it: a number, unless the VideoRoom uses string ids."""
+    return int(room) if room.isdigit() else room
+
+
+class JanusConnector:
+    """Carries commands to a Janus server's VideoRoom plugin over its HTTP API."""
+
+    name = "janus"
+
+    def __init__(self, api: JanusAPI | None = None) -> None:
+        self.api = api or JanusAPI()
+
+    def close(self) -> None:
+        """Close the connections to Janus (the enforcer calls this on stop)."""
+        self.api.close()
+
+    def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Settings from the operator's options: ``url`` (Janus's HTTP API), ``room_secret``
+        (the rooms' ``secret``), optional ``api_secret`` (janus.jcfg's ``api_secret``) and
+        ``token_secret`` (signs join tokens; made when not given, and never needs showing)."""
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise InvalidConfiguration(
+                f"{unknown[0]}: not a setting of the janus connector ({', '.join(OPTIONS)})",
+                field=unknown[0],
+            )
+        url = options.get("url", "").rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise InvalidConfiguration(
+                "url: the janus connector needs Janus's HTTP API URL, such as "
+                "http://127.0.0.1:8088/janus",
+                field="url",
+            )
+        if not options.get("room_secret"):
+            raise InvalidConfiguration(
+                "room_secret: the janus connector needs the rooms' secret", field="room_secret"
+            )
+        settings = {"url": url, "room_secret": options["room_secret"]}
+        if options.get("api_secret"):
+            settings["api_secret"] = options["api_secret"]
+        settings["token_secret"] = options.get("token_secret") or tickets.new_secret()
+        return settings, {}
+
+    def deliver(self, platform: Platform, command: Command) -> None:
+        """Carry out one command, or raise :class:`DeliveryError` (the outbox retries)."""
+        if command.type == HOST_NOTICE:
+            return  # Janus has no way to reach a room's host
+        if command.type not in (REMOVE, READMIT):
+            raise DeliveryError(f"the janus connector cannot carry {command.type}")
+        settings = platform.settings
+        try:
+            resource, participant = command.data["resource"], command.data["participant"]["id"]
+            room, host = str(resource["id"]), resource.get("host")
+            secret = settings["token_secret"]
+        except (KeyError, TypeError) as exc:
+            raise DeliveryError(f"command {command.key}: missing {exc}") from exc
+        rules = _rules(settings, room)
+        requests: list[dict[str, Any]] = []
+        if not participant.startswith(tickets.UNKNOWN_FEED):
+            token = tickets.token(secret, room, participant, host)
+            action = "remove" if command.type == REMOVE else "add"
+            requests.append({"request": "allowed", "action": action, "allowed": [token], **rules})
+        feed = tickets.feed_of(secret, room, participant)
+        if command.type == REMOVE and feed is not None:
+            requests.append({"request": "kick", "id": feed, **rules})
+        if not requests:
+            return
+        answers = self.api.videoroom(settings["url"], requests, settings.get("api_secret"))
+        for request, answer in zip(requests, answers, strict=True):
+            error = failure(answer)
+            if error is not None and error[0] not in (NO_SUCH_ROOM, NO_SUCH_FEED):
+                raise DeliveryError(
+                    f"platform {platform.name}: Janus refused {request['request']} in room "
+                    f"{room}: {error[0]} {error[1]}"
+                )
+
+
+def _rules(settings: dict[str, str], room: str) -> dict[str, Any]:
+    """What every managing request to ``room`` carries: the room and its secret."""
+    return {"room": janus_room(room), "secret": settings["room_secret"]}
