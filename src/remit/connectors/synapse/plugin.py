@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from remit.api import Endpoint
 from remit.connectors._hooks import hookimpl
+from remit.connectors.synapse._connector import SynapseConnector
+from remit.connectors.synapse._endpoints import ENDPOINTS
 from remit.enforcement import Connector
 
 
 @hookimpl
 def remit_connectors() -> list[Connector]:
-    """The synapse connector."""
-    return []
+    """The synapse connector: commands to the remit module inside Synapse."""
+    return [SynapseConnector()]
 
 
 @hookimpl
 def remit_endpoints() -> list[Endpoint]:
-    """The synapse connector's own API operations."""
-    return []
+    """The joins and leaves the remit module inside Synapse reports."""
+    return list(ENDPOINTS)
