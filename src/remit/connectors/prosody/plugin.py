@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from remit.api import Endpoint
 from remit.connectors._hooks import hookimpl
+from remit.connectors.prosody._connector import ProsodyConnector
 from remit.enforcement import Connector
 
 
 @hookimpl
 def remit_connectors() -> list[Connector]:
     """The prosody connector."""
-    return []
+    return [ProsodyConnector()]
 
 
 @hookimpl
 def remit_endpoints() -> list[Endpoint]:
-    """The prosody connector's own API operations."""
+    """None: Prosody speaks remit's ordinary platform API (``/v1/sessions``)."""
     return []

@@ -1,0 +1,329 @@
+-- mod_remit: remit on a Prosody MUC component (Prosody 0.12).
+--
+-- Every join asks remit first (POST /v1/sessions with the occupant's IP address): remit's 451
+-- refuses the join with its notice as the error text; remit's 201 lets the occupant in and puts
+-- them on remit's live roster. A leave ends that session in remit (DELETE /v1/sessions/{id}).
+-- remit's commands arrive as Standard Webhooks signed POSTs at this module's HTTP endpoint;
+-- a removal is a standard MUC kick (role none, status 307, remit's notice as the reason).
+--
+-- Load it on the MUC component:  modules_enabled = { "remit" }  (see docs/connectors/prosody.md).
+
+local async = require "util.async";
+local base64 = require "util.encodings".base64;
+local hashes = require "util.hashes";
+local http = require "net.http";
+local jid_bare = require "util.jid".bare;
+local json = require "util.json";
+local promise = require "util.promise";
+local st = require "util.stanza";
+
+local remit_url = assert(module:get_option_string("remit_url"), "mod_remit needs remit_url");
+remit_url = remit_url:gsub("/+$", "");
+local token = assert(module:get_option_string("remit_token"), "mod_remit needs remit_token");
+local secret = assert(module:get_option_string("remit_secret"), "mod_remit needs remit_secret");
+local timeout = module:get_option_number("remit_timeout", 5);
+local policy = module:get_option_string("remit_failure_policy", "allow");
+local sweep_every = module:get_option_number("remit_sweep_interval", 60);
+local exempt = module:get_option_set("remit_exempt_jids", {});
+local tolerance = 300; -- seconds a webhook's timestamp may differ from our clock (the spec's 5 min)
+
+assert(policy == "allow" or policy == "deny", "remit_failure_policy must be \"allow\" or \"deny\"");
+local key = base64.decode((secret:gsub("^whsec_", "")));
+assert(key and #key > 0, "remit_secret must be the whsec_ secret remit showed");
+
+local muc = module:depends("muc");
+module:depends("http");
+
+-- The remit sessions of the occupants, kept in Prosody's storage (one entry per room) so that
+-- sessions whose occupants vanished in a restart are ended in remit when the module loads again.
+-- rooms[room JID][session id] = { jid = occupant's full real JID, gone = true once they left }
+local rooms = {};
+local room_of = {}; -- session id -> room JID
+local store = module:open_store("remit_sessions", "keyval");
+
+local function save(room_jid)
+	local of_room = rooms[room_jid];
+	local stored = nil;
+	if of_room and next(of_room) ~= nil then
+		stored = {};
+		for id, s in pairs(of_room) do stored[id] = { jid = s.jid; gone = s.gone }; end
+	else
+		rooms[room_jid] = nil;
+	end
+	local ok, err = store:set(room_jid, stored);
+	if not ok then module:log("error", "could not store remit sessions of %s: %s", room_jid, err); end
+end
+
+local function track(room_jid, id, s)
+	rooms[room_jid] = rooms[room_jid] or {};
+	rooms[room_jid][id] = s;
+	room_of[id] = room_jid;
+end
+
+local function session(id)
+	local room_jid = room_of[id];
+	return room_jid and rooms[room_jid] and rooms[room_jid][id], room_jid;
+end
+
+-- One request to remit; a promise of the response, rejected on a transport error or timeout.
+local function call(method, path, body)
+	local request = http.request(remit_url .. path, {
+		method = method;
+		body = body and json.encode(body) or nil;
+		headers = {
+			["Authorization"] = "Bearer " .. token;
+			["Content-Type"] = "application/json";
+			["Accept"] = "application/json, application/problem+json";
+		};
+	});
+	return promise.new(function (resolve, reject)
+		local timer = module:add_timer(timeout, function () reject("timed out"); end);
+		request:next(function (response)
+			timer:stop();
+			resolve(response);
+		end, function (err)
+			timer:stop();
+			reject(err);
+		end);
+	end);
+end
+
+local function describe(err)
+	-- net.http's errors keep only known causes (a refused connection is not one of them)
+	if type(err) == "table" then return err.text or "no connection"; end
+	return tostring(err);
+end
+
+-- End a session in remit; forget it once remit has (or never knew it). Failures stay for the sweep.
+local function end_session(id)
+	local s, room_jid = session(id);
+	if not s or s.ending then return; end
+	s.ending = true;
+	if not s.gone then
+		s.gone = true;
+		save(room_jid);
+	end
+	call("DELETE", "/v1/sessions/" .. id):next(function (response)
+		s.ending = nil;
+		if response.code == 404 or (response.code >= 200 and response.code < 300) then
+			if session(id) == s then
+				rooms[room_jid][id], room_of[id] = nil, nil;
+				save(room_jid);
+			end
+		else
+			module:log("warn", "remit answered %d to ending session %s; will retry", response.code, id);
+		end
+	end, function (err)
+		s.ending = nil;
+		module:log("warn", "could not end session %s in remit (%s); will retry", id, describe(err));
+	end);
+end
+
+local function still_in(room_jid, real_jid)
+	local room = muc.get_room_from_jid(room_jid);
+	return room ~= nil and room:get_occupant_by_real_jid(real_jid) ~= nil;
+end
+
+-- End the sessions of a room whose occupants are no longer in it (left, kicked, lost in a restart).
+local function end_departed(room_jid)
+	local departed = {};
+	for id, s in pairs(rooms[room_jid] or {}) do
+		if s.gone or not still_in(room_jid, s.jid) then departed[#departed + 1] = id; end
+	end
+	for _, id in ipairs(departed) do end_session(id); end
+end
+
+local function sweep()
+	local room_jids = {};
+	for room_jid in pairs(rooms) do room_jids[#room_jids + 1] = room_jid; end
+	for _, room_jid in ipairs(room_jids) do end_departed(room_jid); end
+	return sweep_every;
+end
+
+-- The meeting's host, as remit's orders name hosts: the room's owner (its creator, unless the
+-- owners were changed), leaving out exempt service accounts such as Jitsi's focus.
+local function owner_of(room)
+	local owners = {};
+	for jid in room:each_affiliation("owner") do
+		if not exempt:contains(jid) then owners[#owners + 1] = jid; end
+	end
+	table.sort(owners);
+	return owners[1];
+end
+
+local function refuse(event, condition_type, condition, text, language)
+	local reply = st.error_reply(event.stanza, condition_type, condition, text, event.room.jid);
+	local err = reply:get_child("error");
+	local text_el = err and err:get_child("text", "urn:ietf:params:xml:ns:xmpp-stanzas");
+	if text_el and language then text_el.attr["xml:lang"] = language; end
+	event.origin.send(reply);
+	return true;
+end
+
+local function unreachable(event, why)
+	module:log("warn", "remit unreachable for a join to %s (%s): failure policy %s",
+		event.room.jid, why, policy);
+	if policy == "deny" then
+		return refuse(event, "wait", "service-unavailable",
+			"This meeting cannot be joined right now. Please try again later.");
+	end
+end
+
+module:hook("muc-occupant-pre-join", function (event)
+	local room, origin, stanza = event.room, event.origin, event.stanza;
+	local real_jid = stanza.attr.from;
+	if exempt:contains(jid_bare(real_jid)) then return; end
+	if not async.ready() then
+		return unreachable(event, "the join is not in an async context");
+	end
+	local language = stanza.attr["xml:lang"] or origin.lang;
+	local response, err = async.wait_for(call("POST", "/v1/sessions", {
+		resource = { type = "meeting"; id = room.jid; host = owner_of(room) };
+		participant = { id = jid_bare(real_jid); ip = origin.ip; language = language };
+	}));
+	if not response then return unreachable(event, describe(err)); end
+	local body = json.decode(response.body or "") or {};
+	if response.code == 451 then
+		module:log("info", "remit refused %s entry to %s", real_jid, room.jid);
+		return refuse(event, "auth", "forbidden", body.detail or body.title or "Refused by remit",
+			body.language);
+	elseif response.code == 201 and type(body.id) == "string" then
+		track(room.jid, body.id, { jid = real_jid });
+		save(room.jid);
+	else
+		return unreachable(event, "remit answered " .. tostring(response.code));
+	end
+end, -100); -- after Prosody's own checks (bans, nicknames, members-only, passwords)
+
+module:hook("muc-occupant-left", function (event)
+	end_departed(event.room.jid);
+end);
+
+-- Webhooks ---------------------------------------------------------------------------------
+
+local function signed(request)
+	local headers = request.headers; -- Prosody's: lower case, "-" as "_"
+	local id, stamp, given = headers.webhook_id, headers.webhook_timestamp,
+		headers.webhook_signature;
+	if not (id and stamp and given and tonumber(stamp)) then return nil, "unsigned"; end
+	if math.abs(os.time() - tonumber(stamp)) > tolerance then return nil, "stale"; end
+	local content = id .. "." .. stamp .. "." .. (request.body or "");
+	local expected = "v1," .. base64.encode(hashes.hmac_sha256(key, content));
+	for signature in given:gmatch("%S+") do
+		if #signature == #expected and hashes.equals(signature, expected) then return true; end
+	end
+	return nil, "bad signature";
+end
+
+local function reason_of(notice)
+	if type(notice) ~= "table" then return nil; end
+	if notice.title and notice.body then return notice.title .. "\n\n" .. notice.body; end
+	return notice.body or notice.title;
+end
+
+-- Remove one occupant's session: a kick (role none, status 307) when it is the occupant's only
+-- session; otherwise only that session leaves, so another device stays (it may be elsewhere).
+local function kick(room, real_jid, reason)
+	local occupant = room:get_occupant_by_real_jid(real_jid);
+	local others = 0;
+	for session_jid in occupant:each_session() do
+		if session_jid ~= real_jid then others = others + 1; end
+	end
+	if others == 0 then
+		return room:set_role(true, occupant.nick, "none", reason);
+	end
+	local x = st.stanza("x", { xmlns = "http://jabber.org/protocol/muc#user" })
+		:tag("item", { affiliation = room:get_affiliation(real_jid) or "none"; role = "none" })
+		:tag("reason"):text(reason):up():up()
+		:tag("status", { code = "307" }):up()
+		:tag("status", { code = "110" }):up();
+	room:route_stanza(st.presence({ from = occupant.nick; to = real_jid; type = "unavailable" })
+		:add_child(x));
+	occupant:remove_session(real_jid);
+	room:save_occupant(occupant);
+	return true;
+end
+
+local function remove(data)
+	local s, tracked_room = session(data.session_id);
+	if not s then
+		local room_jid = type(data.resource) == "table" and data.resource.id;
+		-- Not ours (yet): the join that made it may still be completing; gone if no one of that
+		-- participant is in the room.
+		local room = room_jid and muc.get_room_from_jid(room_jid);
+		local participant = type(data.participant) == "table" and data.participant.id;
+		if room then
+			for _, occupant in room:each_occupant() do
+				if occupant.bare_jid == participant then return 503; end
+			end
+		end
+		return 204;
+	end
+	local room = muc.get_room_from_jid(tracked_room);
+	if not (room and room:get_occupant_by_real_jid(s.jid)) then
+		end_session(data.session_id);
+		return 204;
+	end
+	local ok, err_type, condition = kick(room, s.jid, reason_of(data.notice) or "Removed by remit");
+	if not ok then
+		module:log("error", "could not remove %s from %s: %s %s", s.jid, tracked_room, err_type,
+			condition);
+		return 500;
+	end
+	module:log("info", "removed %s from %s on remit's order %s", s.jid, tracked_room,
+		tostring(data.order_id));
+	end_session(data.session_id);
+	return 204;
+end
+
+-- Tell the host: a message from the room to the owner's account (stored offline when away).
+local function tell_host(data)
+	local host = type(data.host) == "table" and data.host.id;
+	local room_jid = type(data.resource) == "table" and data.resource.id;
+	local text = reason_of(data.notice);
+	if not (host and room_jid and text) then return 422; end
+	module:send(st.message({ from = room_jid; to = host; type = "normal" })
+		:tag("subject"):text(data.notice.title or ""):up()
+		:tag("body"):text(data.notice.body or text):up());
+	return 204;
+end
+
+local function handle_command(event)
+	local request, response = event.request, event.response;
+	local ok, why = signed(request);
+	if not ok then
+		module:log("warn", "refused a webhook: %s", why);
+		return 401;
+	end
+	local command = json.decode(request.body or "");
+	if type(command) ~= "table" or type(command.data) ~= "table" then return 400; end
+	local status;
+	if command.type == "participant.remove" then
+		status = remove(command.data);
+	elseif command.type == "host.notice" then
+		status = tell_host(command.data);
+	elseif command.type == "participant.readmit" then
+		status = 204; -- their next join is decided afresh
+	else
+		module:log("warn", "unknown remit command %s", tostring(command.type));
+		status = 422;
+	end
+	response.status_code = status;
+	return "";
+end
+
+module:provides("http", {
+	route = {
+		["POST /commands"] = handle_command;
+	};
+});
+
+-- Start: load the sessions stored before a restart; end those whose occupants are gone.
+function module.load()
+	for room_jid in store:users() do
+		for id, s in pairs(store:get(room_jid) or {}) do
+			track(room_jid, id, { jid = s.jid; gone = s.gone });
+		end
+	end
+	module:add_timer(0, sweep);
+end
