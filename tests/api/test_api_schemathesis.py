@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from fuzzing import authorize
 from remit.api import Node, create_app, create_user
 from remit.connectors import load_connectors
 from remit.enforcement import Enforcer
@@ -38,18 +39,7 @@ _TOKEN = create_user(_store, "fuzzer", ["admin"], now=datetime.now(UTC))
 _node.resync()
 app = create_app(_node)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-
-
-@schema.auth()
-class _Bearer:
-    """The admin's token, given through schemathesis so that its negative cases stay coherent."""
-
-    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
-        return _TOKEN
-
-    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
-        case.headers = case.headers or {}
-        case.headers["Authorization"] = f"Bearer {data}"
+authorize(schema, _TOKEN)
 
 
 @schema.parametrize()

@@ -12,14 +12,16 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import signal
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from server_process import ServerProcess, http_ok
 
 ROOM = 1234
 ROOM_SECRET = "room-secret-for-tests"
@@ -54,15 +56,16 @@ def _module(folder: str, name: str) -> str:
     pytest.fail(f"the janus package has no {folder}/{name}")
 
 
-class JanusServer:
-    """Janus in ``tmp``, posting its events to ``events_url`` as ``user``:``password``."""
+class JanusServer(ServerProcess):
+    """Janus in ``tmp``, posting its events to ``events_url`` as ``user``:``password``. It gets
+    10 s to stop on SIGTERM before SIGKILL."""
 
     def __init__(self, tmp: Path, port: int, events_url: str, user: str, password: str) -> None:
+        super().__init__("Janus", tmp / "janus.log", grace=10)
         self.binary = janus_binary()
         self.tmp = tmp
         self.port = port
         self.url = f"http://127.0.0.1:{port}/janus"
-        self.process: subprocess.Popen[bytes] | None = None
         configs = tmp / "configs"
         configs.mkdir(parents=True, exist_ok=True)
         for folder, name in MODULES.items():  # only these three modules load
@@ -112,39 +115,7 @@ class JanusServer:
     def start(self) -> None:
         command = [self.binary, "-F", str(self.tmp / "configs")]
         command += ["-C", str(self.tmp / "configs" / "janus.jcfg")]
-        with (self.tmp / "janus.log").open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/info", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("Janus did not start:\n" + self.log())
-
-    def log(self) -> str:
-        path = self.tmp / "janus.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self) -> None:
-        """Stop Janus by its process id (SIGTERM, then SIGKILL after 10 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def kill(self) -> None:
-        """Crash Janus: SIGKILL, so it tells no one."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        self.launch(command, partial(http_ok, f"{self.url}/info"), timeout=30)
 
     # What an operator can see in Janus ---------------------------------------------------
     def manage(self, body: dict[str, Any]) -> dict[str, Any]:

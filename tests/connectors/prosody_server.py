@@ -13,7 +13,6 @@ import base64
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import pytest
 from remit_server import free_port
 
 from remit.connectors.prosody import MODULE
+from server_process import ServerProcess, listening
 
 DOMAIN = "localhost"
 MUC = f"conference.{DOMAIN}"
@@ -59,17 +60,18 @@ def prosody_available() -> None:
     pytest.skip(why)
 
 
-class ProsodyServer:
+class ProsodyServer(ServerProcess):
     """Prosody with a MUC component running ``mod_remit`` against remit at ``remit_url``."""
 
     def __init__(
         self, remit_url: str, token: str, secret: str, http_port: int, **options: str
     ) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="remit-prosody-"))
+        logs = (self.dir / "stdout.log", self.dir / "prosody.log")
+        super().__init__("Prosody", *logs, tail=20_000)
         self.c2s_port = free_port()
         self.http_port = http_port
         self.commands_url = f"http://127.0.0.1:{self.http_port}/remit/commands"
-        self.process: subprocess.Popen[bytes] | None = None
         modules = self.dir / "modules"
         modules.mkdir()
         shutil.copy(str(MODULE), modules / "mod_remit.lua")  # the guide's install step
@@ -133,48 +135,9 @@ Component "{MUC}" "muc"
 
     def start(self) -> None:
         """Start Prosody in the foreground and wait until it takes XMPP connections."""
-        with (self.dir / "stdout.log").open("ab") as out:
-            self.process = subprocess.Popen(
-                ["prosody", "--config", str(self.config), "-F"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                **self._as_prosody(),
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", self.http_port), timeout=1):
-                    pass
-                with socket.create_connection(("127.0.0.1", self.c2s_port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("Prosody did not start:\n" + self.log())
-
-    def stop(self) -> None:
-        """Stop Prosody by its process id (SIGTERM, then SIGKILL after 20 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def kill(self) -> None:
-        """Kill Prosody by its process id, giving it no chance to tidy up."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def log(self) -> str:
-        parts = []
-        for name in ("stdout.log", "prosody.log"):
-            path = self.dir / name
-            if path.exists():
-                parts.append(path.read_text(errors="replace")[-20000:])
-        return "\n".join(parts)
+        command = ["prosody", "--config", str(self.config), "-F"]
+        ready = partial(listening, self.http_port, self.c2s_port)
+        self.launch(command, ready, timeout=30, **self._as_prosody())
 
     def cleanup(self) -> None:
         self.stop()

@@ -13,11 +13,10 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +24,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 from remit_server import free_port
+
+from server_process import ServerProcess, http_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".cache" / "synapse-venv"
@@ -67,7 +68,7 @@ def ensure_synapse() -> None:
         pytest.skip(reason)
 
 
-class SynapseServer:
+class SynapseServer(ServerProcess):
     """One homeserver whose remit module talks to ``remit_url`` with ``token`` and ``secret``."""
 
     def __init__(
@@ -79,6 +80,7 @@ class SynapseServer:
         on_unreachable: str = "allow",
         port: int | None = None,
     ) -> None:
+        super().__init__("Synapse", tmp / "stdout.log", tmp / "homeserver.log", tail=20_000)
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -91,7 +93,6 @@ class SynapseServer:
             "on_unreachable": on_unreachable,
             "timeout": 5,
         }
-        self.process: subprocess.Popen[bytes] | None = None
         self._write_config()
         self._synapse("--generate-keys")
 
@@ -166,43 +167,12 @@ class SynapseServer:
             self.module_config.update(module_config)
             self._write_config()
         command = [str(PYTHON), "-m", "synapse.app.homeserver", "-c", "homeserver.yaml"]
-        with (self.tmp / "stdout.log").open("ab") as out:
-            self.process = subprocess.Popen(
-                command, cwd=self.tmp, env=self._environment(), stdout=out, stderr=out
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.base}/_matrix/client/versions", timeout=1).is_success:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("Synapse did not start:\n" + self.log())
-
-    def stop(self) -> None:
-        """Stop Synapse by its process id (SIGTERM, then SIGKILL after 20 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        ready = partial(http_ok, f"{self.base}/_matrix/client/versions")
+        self.launch(command, ready, timeout=60, cwd=self.tmp, env=self._environment())
 
     def restart(self, **module_config: Any) -> None:
         self.stop()
         self.start(**module_config)
-
-    def log(self) -> str:
-        parts = []
-        for name in ("stdout.log", "homeserver.log"):
-            path = self.tmp / name
-            if path.exists():
-                parts.append(path.read_text(errors="replace")[-20_000:])
-        return "\n".join(parts)
 
     def register(self, name: str, address: str) -> Matrix:
         """A new (non-admin) user, as a client connecting from ``address``."""

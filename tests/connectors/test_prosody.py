@@ -43,6 +43,15 @@ class Deployment:
         self.clients.append(client)
         return client
 
+    def enter(
+        self, user: str, source: str, room: str, resource: str = "test", nick: str | None = None
+    ) -> XmppClient:
+        """``user`` connects from ``source`` and joins ``room``; returns once they are in."""
+        client = self.connect(user, source, resource=resource)
+        client.join(room, nick)
+        client.joined(room)
+        return client
+
     def live(self, room: str) -> dict[str, str]:
         """remit's live roster of ``room``: participant by session id."""
         store = open_enforcement_store(self.remit.db)
@@ -102,9 +111,7 @@ def test_a_participant_inside_the_scope_is_refused_with_remits_notice(
 ) -> None:
     room = f"june4@{MUC}"
     deployment.remit.enforce(room, HOST)
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
+    host = deployment.enter("host", US, room)
 
     mainland = deployment.connect("mainland", CN, language="zh-Hans")
     mainland.join(room)
@@ -114,9 +121,7 @@ def test_a_participant_inside_the_scope_is_refused_with_remits_notice(
     assert text is not None
     assert text.text == deployment.notice(room, CN, "zh-Hans")
 
-    hongkong = deployment.connect("hongkong", HK)
-    hongkong.join(room)
-    hongkong.joined(room)
+    deployment.enter("hongkong", HK, room)
     host.sees(room, "hongkong")
     assert host.present(room) == {"host", "hongkong"}
     assert sorted(deployment.live(room).values()) == ["hongkong@localhost", "host@localhost"]
@@ -126,14 +131,9 @@ def test_an_order_taking_effect_kicks_only_the_participant_inside_its_scope(
     deployment: Deployment,
 ) -> None:
     room = f"vigil@{MUC}"
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
-    mainland = deployment.connect("mainland", CN)
-    hongkong = deployment.connect("hongkong", HK)
-    for client in (mainland, hongkong):
-        client.join(room)
-        client.joined(room)
+    host = deployment.enter("host", US, room)
+    mainland = deployment.enter("mainland", CN, room)
+    hongkong = deployment.enter("hongkong", HK, room)
     host.sees(room, "mainland")
     host.sees(room, "hongkong")
     assert len(deployment.live(room)) == 3
@@ -178,12 +178,8 @@ def test_an_order_taking_effect_kicks_only_the_participant_inside_its_scope(
 
 def test_a_leave_ends_the_session_in_remit(deployment: Deployment) -> None:
     room = f"candles@{MUC}"
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
-    mainland = deployment.connect("mainland", CN)
-    mainland.join(room)
-    mainland.joined(room)
+    host = deployment.enter("host", US, room)
+    mainland = deployment.enter("mainland", CN, room)
     assert sorted(deployment.live(room).values()) == ["host@localhost", "mainland@localhost"]
 
     mainland.leave(room)
@@ -197,9 +193,7 @@ def test_a_leave_ends_the_session_in_remit(deployment: Deployment) -> None:
 
 def test_a_forged_command_is_refused_and_kicks_no_one(deployment: Deployment) -> None:
     room = f"forged@{MUC}"
-    mainland = deployment.connect("mainland", CN)
-    mainland.join(room)
-    mainland.joined(room)
+    mainland = deployment.enter("mainland", CN, room)
     (session_id,) = deployment.live(room)
     body = json.dumps(
         {
@@ -242,15 +236,10 @@ def test_a_person_on_two_devices_loses_only_the_one_inside_the_scope(
     deployment: Deployment,
 ) -> None:
     room = f"devices@{MUC}"
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
+    host = deployment.enter("host", US, room)
     # One account, one nickname, two devices: a laptop in Hong Kong, a phone in mainland China.
-    laptop = deployment.connect("mainland", HK, resource="laptop")
-    phone = deployment.connect("mainland", CN, resource="phone")
-    for device in (laptop, phone):
-        device.join(room, "traveller")
-        device.joined(room)
+    laptop = deployment.enter("mainland", HK, room, resource="laptop", nick="traveller")
+    phone = deployment.enter("mainland", CN, room, resource="phone", nick="traveller")
     assert len(deployment.live(room)) == 3
 
     deployment.remit.enforce(room, HOST)
@@ -274,14 +263,9 @@ def test_a_person_on_two_devices_loses_only_the_one_inside_the_scope(
 
 def test_remit_restarted_between_join_and_order_still_removes(deployment: Deployment) -> None:
     room = f"restart-remit@{MUC}"
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
-    mainland = deployment.connect("mainland", CN)
-    hongkong = deployment.connect("hongkong", HK)
-    for client in (mainland, hongkong):
-        client.join(room)
-        client.joined(room)
+    host = deployment.enter("host", US, room)
+    mainland = deployment.enter("mainland", CN, room)
+    hongkong = deployment.enter("hongkong", HK, room)
 
     deployment.remit.kill()
     deployment.remit.start()
@@ -300,12 +284,8 @@ def test_an_order_approved_while_prosody_is_down_is_carried_out_when_it_is_back(
     deployment: Deployment,
 ) -> None:
     room = f"restart-prosody@{MUC}"
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
-    mainland = deployment.connect("mainland", CN)
-    mainland.join(room)
-    mainland.joined(room)
+    deployment.enter("host", US, room)
+    mainland = deployment.enter("mainland", CN, room)
     assert len(deployment.live(room)) == 2
 
     deployment.prosody.kill()  # no goodbyes: every occupant vanishes at once
@@ -324,12 +304,8 @@ def test_an_order_approved_while_prosody_is_down_is_carried_out_when_it_is_back(
         timeout=90,
     )
     # Everyone comes back: the host and Hong Kong get in, mainland China is refused.
-    host = deployment.connect("host", US)
-    host.join(room)
-    host.joined(room)
-    hongkong = deployment.connect("hongkong", HK)
-    hongkong.join(room)
-    hongkong.joined(room)
+    deployment.enter("host", US, room)
+    deployment.enter("hongkong", HK, room)
     mainland = deployment.connect("mainland", CN)
     mainland.join(room)
     mainland.refusal(room)

@@ -24,6 +24,7 @@ from remit_server import IN_SCOPE, RemitServer, free_port
 from standardwebhooks import Webhook
 from synapse_server import Matrix, SynapseServer, ensure_synapse
 
+from fuzzing import authorize
 from remit.api import Node, create_app, create_user
 from remit.cli import cli
 from remit.connectors import load_connectors, load_endpoints
@@ -403,16 +404,7 @@ _TOKEN = create_user(_store, "fuzzer", ["platform"], now=datetime.now(UTC))
 _node.resync()
 _app = create_app(_node, endpoints=[e for e in load_endpoints() if "/synapse/" in e.path])
 _schema = schemathesis.openapi.from_asgi("/openapi.json", _app).include(path_regex="/synapse/")
-
-
-@_schema.auth()
-class _Bearer:
-    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
-        return _TOKEN
-
-    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
-        case.headers = case.headers or {}
-        case.headers["Authorization"] = f"Bearer {data}"
+authorize(_schema, _TOKEN)
 
 
 @_schema.parametrize()

@@ -17,11 +17,15 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from browser_server import PASSWORD, ConsoleServer
+
+from remit_server import RemitServer, cli_out, free_port
 
 pytestmark = pytest.mark.browser
+
+PASSWORD = "tiananmen-1989-06-04"
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -31,6 +35,40 @@ ARGS = [
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+
+
+class ConsoleServer(RemitServer):
+    """``remit serve`` (console included) on a SQLite file in ``tmp``. ``intake`` records
+    demands and may also review (so that four eyes, not a missing role, is what stops them
+    approving their own); ``reviewer`` reviews. Both sign in with :data:`PASSWORD`. The platform
+    ``meet`` delivers to a port nothing listens on, so its commands fail, as with a platform that
+    is down."""
+
+    USERS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "intake": ("intake", "reviewer"),
+        "reviewer": ("reviewer",),
+    }
+
+    def __init__(self, tmp: Path) -> None:
+        super().__init__(tmp)
+        for name in self.USERS:
+            cli_out("user", "passwd", name, "--password-stdin", "--db", self.db, input=PASSWORD)
+        down = f"http://127.0.0.1:{free_port()}/webhooks"  # nothing listens there
+        self.add_platform("meet", "webhook", {"url": down})
+
+    def start(self, **env: str) -> None:
+        # Deliveries give up after 3 s, so the live view shows a failure within the test.
+        super().start(**{"REMIT_COMMAND_TTL_SECONDS": "3", **env})
+
+    def join(self, participant: str, ip: str, meeting: str = "june4-a") -> None:
+        """The platform reports a participant in the meeting (POST /v1/sessions)."""
+        body = {
+            "resource": {"type": "meeting", "id": meeting, "host": "host-us-1"},
+            "participant": {"id": participant, "ip": ip},
+        }
+        with self.client("meet") as platform:
+            answer = platform.post("/v1/sessions", json=body)
+        assert answer.status_code == 201, answer.text
 
 
 def _missing(reason: str) -> None:

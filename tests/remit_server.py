@@ -1,21 +1,21 @@
-"""A real ``remit serve`` for the conferencing-server tests: its own database, users, platform and
-static location table, started as a process and stopped (or killed) by its process id."""
+"""A real ``remit serve`` for the conferencing-server tests (and the console's browser test): its
+own database, users, platform and static location table, started as a process and stopped (or
+killed) by its process id."""
 
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from click.testing import CliRunner
 
 from remit.cli import cli
+from server_process import ServerProcess, http_ok
 
 #: Where the test participants are: each connects from its own loopback address.
 PLACES = {
@@ -37,9 +37,9 @@ def free_port() -> int:
         return port
 
 
-def cli_out(*args: str) -> str:
+def cli_out(*args: str, input: str | None = None) -> str:
     """Run remit's CLI in-process; its standard output (a failure fails the test)."""
-    result = CliRunner().invoke(cli, list(args))
+    result = CliRunner().invoke(cli, list(args), input=input)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -65,23 +65,28 @@ def demand(meeting: str, host: str, jurisdiction: str = "CN") -> dict[str, Any]:
     }
 
 
-class RemitServer:
-    """``remit serve`` on a SQLite file in ``tmp``, with users ``intake`` and ``reviewer`` and one
-    platform. Survives :meth:`restart` (its database is a file)."""
+class RemitServer(ServerProcess):
+    """``remit serve`` on a SQLite file in ``tmp``, with the users of :attr:`USERS` (``intake``
+    and ``reviewer``, one role each) and one platform. Survives :meth:`restart` (its database is
+    a file)."""
+
+    #: Each user's roles.
+    USERS: ClassVar[dict[str, tuple[str, ...]]] = {"intake": ("intake",), "reviewer": ("reviewer",)}
 
     def __init__(self, tmp: Path, port: int | None = None) -> None:
+        super().__init__("remit", tmp / "remit.log")
         self.tmp = tmp
         self.db = f"sqlite:///{tmp / 'remit.sqlite3'}"
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tokens: dict[str, str] = {}
         self.shown: dict[str, str] = {}  # what `platform add` showed once (a webhook secret, …)
-        self.process: subprocess.Popen[bytes] | None = None
         cli_out("db", "upgrade", "--db", self.db)
-        for who in ("intake", "reviewer"):
-            self.tokens[who] = cli_out("user", "add", who, "--role", who, "--db", self.db).split()[
-                -1
-            ]
+        for who, roles in self.USERS.items():
+            args = ["user", "add", who, "--db", self.db]
+            for role in roles:
+                args += ["--role", role]
+            self.tokens[who] = cli_out(*args).split()[-1]
 
     def add_platform(self, name: str, connector: str, settings: dict[str, str]) -> str:
         """Register a platform with ``connector``; returns its token (also in ``tokens``)."""
@@ -101,41 +106,8 @@ class RemitServer:
         command = [sys.executable, "-m", "remit", "serve", "--port", str(self.port)]
         command += ["--db", self.db, "--static-locations", str(table)]
         command += ["--log-key", str(self.tmp / "log.key")]
-        environment = {**os.environ, **env}
-        with (self.tmp / "remit.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=environment
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("remit did not start:\n" + self.log())
-
-    def log(self) -> str:
-        path = self.tmp / "remit.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self) -> None:
-        """Stop remit by its process id (SIGTERM, then SIGKILL after 20 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        ready = partial(http_ok, f"{self.base}/healthz")
+        self.launch(command, ready, timeout=60, env={**os.environ, **env})
 
     def restart(self) -> None:
         self.stop()
@@ -167,13 +139,3 @@ class RemitServer:
             assert answer.status_code == 200, answer.text
             commands: list[dict[str, Any]] = answer.json()["commands"]
             return commands
-
-    def wait_for(self, what: str, check: Any, timeout: float = 60.0) -> Any:
-        """Poll ``check()`` until it is truthy; fail naming ``what`` after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}\n--- remit log ---\n{self.log()}")
