@@ -95,6 +95,10 @@ def test_a_refused_join_gets_451_naming_the_authority(api: Api, receiver: Receiv
     assert refused.headers["content-type"] == "application/problem+json"
     body = refused.json()
     assert body["status"] == 451
+    assert body["type"] == "/problems/unavailable-for-legal-reasons"
+    spec = api.client.get("/openapi.json").json()
+    documented = spec["paths"]["/v1/sessions"]["post"]["responses"]["451"]
+    assert documented["content"]["application/problem+json"]
     assert body["authority"]["name"] == "Ministry of Public Security"
     assert body["authority"]["jurisdiction"] == "CN"
     assert body["language"] == "zh-Hans"

@@ -91,7 +91,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     elif endpoint.query:
         problems |= {"invalid-field": "A query parameter has a value remit cannot use"}
     if "{id}" in endpoint.path:
-        problems |= {"not-found": "No such order"}
+        noun = "order" if endpoint.path.startswith("/v1/orders/") else "resource"
+        problems |= {"not-found": f"No such {noun}"}
     if endpoint.audit and "{id}" in endpoint.path:
         problems |= {
             "conflict": "Not allowed in the order's state, or changed by someone else first",

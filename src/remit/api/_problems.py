@@ -36,6 +36,9 @@ KINDS: dict[str, tuple[int, str]] = {
     "too-large": (413, "The request body is larger than allowed"),
     "unsupported-media-type": (415, "The request body must be application/json"),
     "unavailable": (503, "A service remit depends on could not be reached"),
+    # A refused join (RFC 7725). Its document is built by the enforcement layer's notices, with
+    # the blocking authority and the notice in the person's language; listed here for OpenAPI.
+    "unavailable-for-legal-reasons": (451, "Refused on a legal order in force where they are"),
     "internal": (500, "Internal error"),
 }
 

@@ -392,7 +392,7 @@ READ = frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR})
 SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST", "/v1/sessions", join, "A participant joins: decide, and put them on the roster",
-        PLATFORM, SessionIn, SessionOut, 201,
+        PLATFORM, SessionIn, SessionOut, 201, problems=("unavailable-for-legal-reasons",),
     ),
     Endpoint(
         "DELETE", "/v1/sessions/{id}", leave, "A participant left", PLATFORM, response=SessionOut

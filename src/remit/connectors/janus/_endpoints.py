@@ -327,7 +327,8 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/v1/connectors/janus/tokens", grant,
         "Janus: decide a join and answer the VideoRoom token and publisher id",
-        _PLATFORM, JanusTokenIn, JanusTokenOut, problems=("conflict", "unavailable"),
+        _PLATFORM, JanusTokenIn, JanusTokenOut,
+        problems=("conflict", "unavailable", "unavailable-for-legal-reasons"),
     ),
     Endpoint(
         "POST", "/v1/connectors/janus/events", receive,

@@ -247,7 +247,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST", "/v1/connectors/livekit/tokens", mint_token,
         "LiveKit: decide a join, and mint an access token when it is allowed",
         frozenset({Role.PLATFORM}), LiveKitTokenIn, LiveKitTokenOut, 201,
-        problems=("not-found",),
+        problems=("not-found", "unavailable-for-legal-reasons"),
     ),
     Endpoint(
         "POST", "/v1/connectors/livekit/webhooks/{id}", receive_webhook,

@@ -119,6 +119,7 @@ ENDPOINTS = [
         JoinIn,
         JoinOut,
         201,
+        problems=("unavailable-for-legal-reasons",),
     ),
     Endpoint(
         "POST",
