@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 
 from fuzzing import authorize
 from remit.api import Node, create_app, create_user
-from remit.connectors import load_connectors
+from remit.connectors import load_connectors, load_endpoints
 from remit.enforcement import Enforcer
 from remit.enforcement._memory import MemoryEnforcementStore
 from remit.location import IptoccSource, Locator, StaticSource
@@ -37,7 +37,8 @@ _node.listeners.append(_node.enforcer)
 # An admin may call every operation, so every operation is reached past authentication.
 _TOKEN = create_user(_store, "fuzzer", ["admin"], now=datetime.now(UTC))
 _node.resync()
-app = create_app(_node)
+# With every connector's own operations (token brokers, event receivers), as remit serve has.
+app = create_app(_node, endpoints=load_endpoints())
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 authorize(schema, _TOKEN)
 
