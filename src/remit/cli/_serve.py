@@ -43,6 +43,8 @@ from remit.store import Role, open_store, upgrade
 @click.option(
     "--console/--no-console",
     "with_console",
+    envvar="REMIT_CONSOLE",
+    show_envvar=True,
     default=True,
     show_default=True,
     help="Serve the web console at / (sign in with remit user passwd or an API token).",
