@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from remit_server import free_port
 
+from remit_server import free_port
 from server_process import ServerProcess, http_ok
 
 ROOT = Path(__file__).resolve().parents[2]

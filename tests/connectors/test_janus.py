@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from janus_server import ROOM, ROOM_SECRET, JanusServer, Participant
+
 from remit_server import IN_SCOPE, RemitServer, demand, free_port
 
 pytestmark = pytest.mark.janus

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 from livekit import api
 from livekit_twirp import LiveKitTwirpServer
-from remit_server import RemitServer, cli_out, free_port
 
 from remit.cli import cli
+from remit_server import RemitServer, cli_out, free_port
 
 pytestmark = pytest.mark.livekit
 

@@ -20,7 +20,6 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from remit_server import IN_SCOPE, RemitServer, free_port
 from standardwebhooks import Webhook
 from synapse_server import Matrix, SynapseServer, ensure_synapse
 
@@ -35,6 +34,7 @@ from remit.enforcement._memory import MemoryEnforcementStore
 from remit.errors import InvalidConfiguration
 from remit.location import Locator, StaticSource
 from remit.store import MemoryStore, open_enforcement_store
+from remit_server import IN_SCOPE, RemitServer, free_port
 
 HONG_KONG, US = "127.0.0.20", "127.0.0.50"
 AUTHORITY = "Ministry of Public Security"
