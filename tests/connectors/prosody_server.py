@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from remit_server import free_port
 
 from remit.connectors.prosody import MODULE
+from remit_server import free_port
 from server_process import ServerProcess, listening
 
 DOMAIN = "localhost"

@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 from prosody_server import MUC, MUC_USER, STANZAS, ProsodyServer, XmppClient, prosody_available
-from remit_server import RemitServer, free_port
 from standardwebhooks import Webhook
 
 from remit.connectors.webhook import new_secret
 from remit.store import open_enforcement_store
+from remit_server import RemitServer, free_port
 
 pytestmark = pytest.mark.prosody
 
@@ -338,3 +338,85 @@ def test_joins_are_refused_while_remit_is_unreachable_when_so_configured(tmp_pat
         hongkong.join(room)
         hongkong.joined(room)
         assert list(deployment.live(room).values()) == ["hongkong@localhost"]
+
+
+def _let_in_while_remit_is_down(deployment: Deployment, room: str) -> tuple[XmppClient, ...]:
+    """The host enters ``room`` with remit up; then remit stops, and mainland China and Hong Kong
+    join: both let in (the default failure policy), with a warning each, on no roster of remit's."""
+    host = deployment.enter("host", US, room)
+    deployment.remit.stop()
+    mainland = deployment.enter("mainland", CN, room)
+    hongkong = deployment.enter("hongkong", HK, room)
+    host.sees(room, "mainland")
+    host.sees(room, "hongkong")
+    assert deployment.prosody.log().count("remit unreachable for a join to " + room) == 2
+    assert sorted(deployment.live(room).values()) == ["host@localhost"]
+    return host, mainland, hongkong
+
+
+def test_joins_let_in_while_remit_was_down_are_removed_by_a_later_order(
+    deployment: Deployment,
+) -> None:
+    room = f"outage@{MUC}"
+    host, mainland, hongkong = _let_in_while_remit_is_down(deployment, room)
+
+    deployment.remit.start()
+    # The sweep reports both joins: they are on remit's roster like everyone else.
+    deployment.remit.wait_for(
+        "the joins made during the outage on remit's roster",
+        lambda: (
+            sorted(deployment.live(room).values())
+            == ["hongkong@localhost", "host@localhost", "mainland@localhost"]
+        ),
+        timeout=30,
+    )
+    order_id = deployment.remit.enforce(room, HOST)
+
+    reason = mainland.kicked(room).findtext(f".//{MUC_USER}reason")
+    assert reason is not None
+    assert "Ministry of Public Security" in reason
+    hongkong.wait_for(
+        "mainland's kick",
+        lambda s: s.get("from") == f"{room}/mainland" and s.get("type") == "unavailable",
+    )
+    assert hongkong.present(room) == {"host", "hongkong"}
+    assert not any(_self_kick(s) for s in hongkong.received + host.received)
+    deployment.remit.wait_for(
+        "the removal delivered",
+        lambda: any(
+            c["type"] == "participant.remove" and c["status"] == "delivered"
+            for c in deployment.remit.commands("prosody", order_id=order_id)
+        ),
+    )
+    deployment.remit.wait_for(
+        "mainland off remit's roster",
+        lambda: sorted(deployment.live(room).values()) == ["hongkong@localhost", "host@localhost"],
+    )
+
+
+def test_joins_let_in_while_remit_was_down_meet_the_order_in_force_when_it_is_back(
+    deployment: Deployment,
+) -> None:
+    room = f"outage-order@{MUC}"
+    deployment.remit.enforce(room, HOST)
+    host, mainland, hongkong = _let_in_while_remit_is_down(deployment, room)
+
+    deployment.remit.start()
+    # The sweep reports both joins; remit refuses mainland China's, and the module kicks them
+    # with remit's notice, as a removal does. Hong Kong stays, now on remit's roster.
+    reason = mainland.kicked(room).findtext(f".//{MUC_USER}reason")
+    assert reason is not None
+    assert deployment.notice(room, CN) in reason
+    assert "Ministry of Public Security" in reason
+    deployment.remit.wait_for(
+        "Hong Kong on remit's roster",
+        lambda: sorted(deployment.live(room).values()) == ["hongkong@localhost", "host@localhost"],
+        timeout=30,
+    )
+    hongkong.wait_for(
+        "mainland's kick",
+        lambda s: s.get("from") == f"{room}/mainland" and s.get("type") == "unavailable",
+    )
+    assert hongkong.present(room) == {"host", "hongkong"}
+    assert not any(_self_kick(s) for s in hongkong.received + host.received)
+    assert "removed mainland@localhost/test from " + room in deployment.prosody.log()

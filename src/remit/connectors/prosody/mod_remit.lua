@@ -5,6 +5,8 @@
 -- them on remit's live roster. A leave ends that session in remit (DELETE /v1/sessions/{id}).
 -- remit's commands arrive as Standard Webhooks signed POSTs at this module's HTTP endpoint;
 -- a removal is a standard MUC kick (role none, status 307, remit's notice as the reason).
+-- Someone let in while remit was unreachable (failure policy "allow") is reported to remit by
+-- the periodic sweep once it answers again, and kicked then if an order now refuses them.
 --
 -- Load it on the MUC component:  modules_enabled = { "remit" }  (see docs/connectors/prosody.md).
 
@@ -58,6 +60,40 @@ local function track(room_jid, id, s)
 	rooms[room_jid] = rooms[room_jid] or {};
 	rooms[room_jid][id] = s;
 	room_of[id] = room_jid;
+end
+
+-- The occupants let in undecided (remit unreachable at their join, failure policy "allow"), kept
+-- the same way, until the sweep has reported them to remit or they have left.
+-- undecided[room JID][occupant's full real JID] = { ip = their address; language = of the join }
+local undecided = {};
+local undecided_store = module:open_store("remit_undecided", "keyval");
+
+local function save_undecided(room_jid)
+	local of_room = undecided[room_jid];
+	local stored = nil;
+	if of_room and next(of_room) ~= nil then
+		stored = {};
+		for real_jid, u in pairs(of_room) do stored[real_jid] = { ip = u.ip; language = u.language }; end
+	else
+		undecided[room_jid] = nil;
+	end
+	local ok, err = undecided_store:set(room_jid, stored);
+	if not ok then
+		module:log("error", "could not store the undecided occupants of %s: %s", room_jid, err);
+	end
+end
+
+local function hold(room_jid, real_jid, u)
+	undecided[room_jid] = undecided[room_jid] or {};
+	undecided[room_jid][real_jid] = u;
+end
+
+-- Forget an undecided occupant (only the entry ``u``, when given: not a newer one of theirs).
+local function forget(room_jid, real_jid, u)
+	local of_room = undecided[room_jid];
+	if not (of_room and of_room[real_jid]) or (u and of_room[real_jid] ~= u) then return; end
+	of_room[real_jid] = nil;
+	save_undecided(room_jid);
 end
 
 local function session(id)
@@ -124,20 +160,19 @@ local function still_in(room_jid, real_jid)
 	return room ~= nil and room:get_occupant_by_real_jid(real_jid) ~= nil;
 end
 
--- End the sessions of a room whose occupants are no longer in it (left, kicked, lost in a restart).
+-- End the sessions of a room whose occupants are no longer in it (left, kicked, lost in a restart),
+-- and forget its undecided occupants who left: there is nothing to report about them any more.
 local function end_departed(room_jid)
 	local departed = {};
 	for id, s in pairs(rooms[room_jid] or {}) do
 		if s.gone or not still_in(room_jid, s.jid) then departed[#departed + 1] = id; end
 	end
 	for _, id in ipairs(departed) do end_session(id); end
-end
-
-local function sweep()
-	local room_jids = {};
-	for room_jid in pairs(rooms) do room_jids[#room_jids + 1] = room_jid; end
-	for _, room_jid in ipairs(room_jids) do end_departed(room_jid); end
-	return sweep_every;
+	local left = {};
+	for real_jid in pairs(undecided[room_jid] or {}) do
+		if not still_in(room_jid, real_jid) then left[#left + 1] = real_jid; end
+	end
+	for _, real_jid in ipairs(left) do forget(room_jid, real_jid); end
 end
 
 -- The meeting's host, as remit's orders name hosts: the room's owner (its creator, unless the
@@ -160,28 +195,31 @@ local function refuse(event, condition_type, condition, text, language)
 	return true;
 end
 
-local function unreachable(event, why)
+local function unreachable(event, why, language)
 	module:log("warn", "remit unreachable for a join to %s (%s): failure policy %s",
 		event.room.jid, why, policy);
 	if policy == "deny" then
 		return refuse(event, "wait", "service-unavailable",
 			"This meeting cannot be joined right now. Please try again later.");
 	end
+	-- Let in undecided: remembered until the sweep has reported them to remit.
+	hold(event.room.jid, event.stanza.attr.from, { ip = event.origin.ip; language = language });
+	save_undecided(event.room.jid);
 end
 
 module:hook("muc-occupant-pre-join", function (event)
 	local room, origin, stanza = event.room, event.origin, event.stanza;
 	local real_jid = stanza.attr.from;
 	if exempt:contains(jid_bare(real_jid)) then return; end
-	if not async.ready() then
-		return unreachable(event, "the join is not in an async context");
-	end
 	local language = stanza.attr["xml:lang"] or origin.lang;
+	if not async.ready() then
+		return unreachable(event, "the join is not in an async context", language);
+	end
 	local response, err = async.wait_for(call("POST", "/v1/sessions", {
 		resource = { type = "meeting"; id = room.jid; host = owner_of(room) };
 		participant = { id = jid_bare(real_jid); ip = origin.ip; language = language };
 	}));
-	if not response then return unreachable(event, describe(err)); end
+	if not response then return unreachable(event, describe(err), language); end
 	local body = json.decode(response.body or "") or {};
 	if response.code == 451 then
 		module:log("info", "remit refused %s entry to %s", real_jid, room.jid);
@@ -190,8 +228,9 @@ module:hook("muc-occupant-pre-join", function (event)
 	elseif response.code == 201 and type(body.id) == "string" then
 		track(room.jid, body.id, { jid = real_jid });
 		save(room.jid);
+		forget(room.jid, real_jid); -- a stale entry of an earlier, undecided join
 	else
-		return unreachable(event, "remit answered " .. tostring(response.code));
+		return unreachable(event, "remit answered " .. tostring(response.code), language);
 	end
 end, -100); -- after Prosody's own checks (bans, nicknames, members-only, passwords)
 
@@ -318,11 +357,114 @@ module:provides("http", {
 	};
 });
 
--- Start: load the sessions stored before a restart; end those whose occupants are gone.
+-- Reporting the undecided ----------------------------------------------------------------
+
+-- remit's answer to the report of an occupant let in undecided: a 201 puts them on the roster
+-- (so a later order removes them like anyone else); a 451 means an order is in force where they
+-- are, and they are removed as a removal does (a kick with remit's notice as the reason).
+local function reported(room_jid, real_jid, u, response)
+	local body = json.decode(response.body or "") or {};
+	if response.code == 201 and type(body.id) == "string" then
+		forget(room_jid, real_jid, u);
+		track(room_jid, body.id, { jid = real_jid });
+		save(room_jid);
+		module:log("info", "reported %s in %s to remit (let in while remit was unreachable)",
+			real_jid, room_jid);
+		if not still_in(room_jid, real_jid) then end_session(body.id); end
+	elseif response.code == 451 then
+		local room = muc.get_room_from_jid(room_jid);
+		if not (room and room:get_occupant_by_real_jid(real_jid)) then
+			forget(room_jid, real_jid, u);
+			return;
+		end
+		local reason = reason_of({ title = body.title; body = body.detail }) or "Removed by remit";
+		local ok, err_type, condition = kick(room, real_jid, reason);
+		if not ok then
+			module:log("error", "could not remove %s from %s: %s %s; will retry", real_jid, room_jid,
+				err_type, condition);
+			return;
+		end
+		forget(room_jid, real_jid, u);
+		module:log("info", "removed %s from %s: let in while remit was unreachable, refused by remit",
+			real_jid, room_jid);
+	else
+		module:log("warn", "remit answered %d to reporting %s in %s; will retry", response.code,
+			real_jid, room_jid);
+	end
+end
+
+-- Report the undecided occupants still present, one request at a time; a pass stops at the
+-- first transport failure (remit still unreachable) and the next sweep starts again.
+local reporting = false;
+
+local function report_undecided()
+	if reporting then return; end
+	local queue = {};
+	for room_jid, of_room in pairs(undecided) do
+		for real_jid in pairs(of_room) do queue[#queue + 1] = { room_jid, real_jid }; end
+	end
+	if #queue == 0 then return; end
+	reporting = true;
+	local i = 0;
+	local function report_next()
+		i = i + 1;
+		local item = queue[i];
+		if not item then
+			reporting = false;
+			return;
+		end
+		local room_jid, real_jid = item[1], item[2];
+		local u = undecided[room_jid] and undecided[room_jid][real_jid];
+		local room = muc.get_room_from_jid(room_jid);
+		if not u then return report_next(); end
+		if not (room and room:get_occupant_by_real_jid(real_jid)) then
+			forget(room_jid, real_jid, u);
+			return report_next();
+		end
+		call("POST", "/v1/sessions", {
+			resource = { type = "meeting"; id = room_jid; host = owner_of(room) };
+			participant = { id = jid_bare(real_jid); ip = u.ip; language = u.language };
+		}):next(function (response)
+			local ok, err = pcall(reported, room_jid, real_jid, u, response);
+			if not ok then module:log("error", "reporting %s in %s: %s", real_jid, room_jid, err); end
+			report_next();
+		end, function (err)
+			reporting = false;
+			module:log("warn", "remit still unreachable (%s): %d undecided join(s) wait for the next "
+				.. "sweep", describe(err), #queue - i + 1);
+		end);
+	end
+	report_next();
+end
+
+-- Every remit_sweep_interval seconds: end the sessions of departed occupants, report the
+-- undecided ones.
+local function sweep()
+	local room_jids = {};
+	for room_jid in pairs(rooms) do room_jids[#room_jids + 1] = room_jid; end
+	for room_jid in pairs(undecided) do
+		if not rooms[room_jid] then room_jids[#room_jids + 1] = room_jid; end
+	end
+	for _, room_jid in ipairs(room_jids) do end_departed(room_jid); end
+	local ok, err = pcall(report_undecided);
+	if not ok then
+		reporting = false;
+		module:log("error", "reporting undecided joins: %s", err);
+	end
+	return sweep_every;
+end
+
+-- Start: load the sessions and undecided occupants stored before a restart (or a reload of this
+-- module); end the sessions whose occupants are gone, report the undecided still present.
 function module.load()
 	for room_jid in store:users() do
 		for id, s in pairs(store:get(room_jid) or {}) do
 			track(room_jid, id, { jid = s.jid; gone = s.gone });
+		end
+	end
+	for room_jid in undecided_store:users() do
+		for real_jid, u in pairs(undecided_store:get(room_jid) or {}) do
+			hold(room_jid, real_jid, { ip = u.ip; language = u.language });
 		end
 	end
 	module:add_timer(0, sweep);
