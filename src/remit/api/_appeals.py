@@ -125,6 +125,8 @@ def _readmits(
         who = c.data.get("participant", {}).get("id")
         if c.type != "participant.remove" or (people is not None and who not in people):
             continue
+        if who is None:  # past the retention limit: the removal names no one to readmit
+            continue
         commands.append(
             Command(
                 key=f"readmit/{order.id}/{c.session_id}",

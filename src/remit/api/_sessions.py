@@ -18,6 +18,7 @@ from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
+    PURGED_PARTICIPANT,
     Command,
     CommandStatus,
     Enforcer,
@@ -340,7 +341,9 @@ def _inside(codes: list[str], session: Session) -> bool:
 def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
     people: dict[str, str] = {}
     for s in sessions:
-        people.setdefault(f"{s.platform}/{s.participant}", s.location.country or "unknown")
+        # Past the retention limit a session names no one: it counts as a participant of its own.
+        who = s.participant if s.participant != PURGED_PARTICIPANT else f"purged/{s.id}"
+        people.setdefault(f"{s.platform}/{who}", s.location.country or "unknown")
     return ReachOut(
         scope=scope,
         participants=len(people),

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from remit.enforcement import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
+from remit.enforcement import retention as retention_limit
+from remit.errors import InvalidInput
 from remit.location import Locator
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,6 +31,45 @@ def db_option(f: F) -> F:
         show_default=True,
         metavar="URL",
         help="Database: sqlite:///FILE, or postgresql+psycopg://USER@HOST:PORT/DB.",
+    )(f)
+
+
+class _Days(click.ParamType[int]):
+    """Whole days of retention. A bad value is a remit error, so it ends as one line and exit 2
+    (click's own errors print the usage too)."""
+
+    name = "days"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            days = value
+        else:
+            try:
+                days = int(str(value).strip())
+            except ValueError:
+                raise InvalidInput(
+                    f"retention-days: {value!r} is not a whole number of days",
+                    field="retention-days",
+                ) from None
+        retention_limit(days)  # InvalidInput outside the limits
+        return days
+
+
+def retention_option(f: F) -> F:
+    """``--retention-days DAYS`` / ``REMIT_RETENTION_DAYS``."""
+    return click.option(
+        "--retention-days",
+        envvar="REMIT_RETENTION_DAYS",
+        show_envvar=True,
+        type=_Days(),
+        default=DEFAULT_RETENTION_DAYS,
+        show_default=True,
+        help=(
+            "How long personal data (participants' ids, addresses, dial-in numbers, languages, "
+            "notices) is kept after a session ends or a command is delivered or fails: "
+            f"{MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days. The default is the impact "
+            "preview's 30 days of attendance; see docs/privacy.md."
+        ),
     )(f)
 
 

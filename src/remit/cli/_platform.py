@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import click
 
 from remit.api import Node, create_user, utcnow
-from remit.cli._options import db_option
+from remit.cli._options import db_option, retention_option
 from remit.connectors import configure, load_connectors
-from remit.enforcement import Enforcer, Platform, Policy
+from remit.enforcement import Enforcer, Platform, Policy, retention
 from remit.errors import InvalidConfiguration
 from remit.store import Role, open_enforcement_store, open_store
 from remit.transparency import TransparencyLog
@@ -50,20 +50,29 @@ def enforcement_options(f: F) -> F:
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    return retention_option(f)
 
 
 def build_enforcer(
-    db_url: str, node: Node, appeal_url: str, operator_url: str, command_ttl: int
+    db_url: str,
+    node: Node,
+    appeal_url: str,
+    operator_url: str,
+    command_ttl: int,
+    retention_days: int,
 ) -> Enforcer:
-    """The enforcer of a node: the roster and outbox on the node's database, every connector."""
+    """The enforcer of a node: the roster and outbox on the node's database, every connector.
+    It purges personal data older than ``retention_days`` once a day."""
     enforcer = Enforcer(
         open_enforcement_store(db_url),
         load_connectors(),
         clock=node.clock,
         active_orders=lambda: list(node.in_force.values()),
         policy=Policy(
-            ttl=timedelta(seconds=command_ttl), appeal_url=appeal_url, operator_url=operator_url
+            ttl=timedelta(seconds=command_ttl),
+            appeal_url=appeal_url,
+            operator_url=operator_url,
+            retention=retention(retention_days),
         ),
         on_counts=next(
             (x.append_enforcement_counts for x in node.listeners if isinstance(x, TransparencyLog)),

@@ -76,13 +76,15 @@ def serve(
     appeal_url: str,
     operator_url: str,
     command_ttl: int,
+    retention_days: int,
     **location: str,
 ) -> None:
     """Run the remit HTTP API and the web console (migrating the database first).
 
     On a database with no users yet, creates the user 'admin' and prints its token once.
     Several nodes may share one PostgreSQL database; order changes reach every node's decision
-    index through notifications, with a periodic resync as a safety net.
+    index through notifications, with a periodic resync as a safety net. Once a day each node
+    purges personal data older than --retention-days (as remit purge does).
     """
     import uvicorn
 
@@ -95,7 +97,7 @@ def serve(
         click.echo(f"admin token: {token}", err=True)
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
     node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
-    enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl)
+    enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl, retention_days)
     node.start()
     enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes)

@@ -31,6 +31,15 @@ from remit.enforcement._model import (
     Session,
     SessionStatus,
 )
+from remit.enforcement._retention import (
+    DEFAULT_RETENTION_DAYS,
+    KEPT_DATA,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    PURGED_PARTICIPANT,
+    Purged,
+    retention,
+)
 from remit.enforcement.notices import (
     LANGUAGES,
     Notice,
@@ -41,8 +50,13 @@ from remit.enforcement.notices import (
 )
 
 __all__ = [
+    "DEFAULT_RETENTION_DAYS",
     "HOST_NOTICE",
+    "KEPT_DATA",
     "LANGUAGES",
+    "MAX_RETENTION_DAYS",
+    "MIN_RETENTION_DAYS",
+    "PURGED_PARTICIPANT",
     "READMIT",
     "REFUSED",
     "REMOVE",
@@ -56,6 +70,7 @@ __all__ = [
     "Notice",
     "Platform",
     "Policy",
+    "Purged",
     "Session",
     "SessionStatus",
     "choose_language",
@@ -70,5 +85,6 @@ __all__ = [
     "refusal_problem",
     "removal",
     "resource_json",
+    "retention",
     "targets_of",
 ]

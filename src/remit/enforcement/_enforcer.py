@@ -5,7 +5,9 @@ enqueues a removal per session the order reaches, plus host notices. Enqueueing 
 (one command per key, ever), so activation can run again after a crash, on every node, and on
 every sweep, and still yield exactly one removal per session. A delivery thread takes due
 commands, hands each to the platform's connector, and retries with exponential backoff until the
-command is delivered or its deadline passes, when it is marked failed: never dropped.
+command is delivered or its deadline passes, when it is marked failed: never dropped. Once a day
+a sweep also purges the personal data that finished before the retention limit
+(:mod:`~remit.enforcement._retention`), so a running node keeps the limit with no cron job.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from remit.enforcement._activation import (
 )
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import Attempt, Command, CommandStatus, Platform, Session
+from remit.enforcement._retention import DEFAULT_RETENTION_DAYS, PURGE_EVERY, Purged
 from remit.errors import DeliveryError, NotFound, RemitError
 from remit.orders import Order, to_active
 from remit.policy import PolicyIndex
@@ -86,6 +89,10 @@ class Policy:
     appeal_url: str = "https://remit.example/appeals"
     #: Who implements the blocks (RFC 7725 "blocked-by"): the platform operator's URL.
     operator_url: str = "https://remit.example/"
+    #: How long personal data of ended sessions and finished commands is kept.
+    retention: timedelta = timedelta(days=DEFAULT_RETENTION_DAYS)
+    #: How often sweeps purge what passed the retention limit.
+    purge_every: timedelta = PURGE_EVERY
 
 
 class Enforcer:
@@ -111,6 +118,10 @@ class Enforcer:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._purger: threading.Thread | None = None
+        self._purge_lock = threading.Lock()
+        self._last_purge: datetime | None = None  # when the last purge began
+        self._purged_before: datetime | None = None  # the cut-off of the last purge
         self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="remit-deliver")
 
     def _delivery(self) -> Delivery:
@@ -155,13 +166,72 @@ class Enforcer:
         """Activate every order in force again: catches what a crash or a race let through.
 
         Also publishes the counts of the last completed days (idempotent: one entry per order
-        and day in the log).
+        and day in the log), and purges personal data past the retention limit when a day has
+        passed since the last purge (:meth:`purge_if_due`).
         """
+        new = self._reactivate()
+        self.purge_if_due()
+        return new
+
+    def _reactivate(self) -> int:
         new = sum(self.activate(order) for order in self.active_orders())
         today = self.clock().astimezone(UTC).date()
         for back in range(self.policy.count_days, 0, -1):
             self.publish_counts(today - timedelta(days=back))
         return new
+
+    # Retention -------------------------------------------------------------------------------
+    def purge_due(self) -> bool:
+        """Whether a day (``policy.purge_every``) has passed since the last purge began."""
+        last = self._last_purge
+        return last is None or self.clock() - last >= self.policy.purge_every
+
+    def purge_if_due(self) -> Purged | None:
+        """:meth:`purge` when it is due (and no purge is running); None when it was not."""
+        if not self.purge_due():
+            return None
+        return self.purge()
+
+    def purge(self) -> Purged | None:
+        """Remove the personal data that finished before now minus the retention limit.
+
+        The first purge of a process reads everything before the cut-off; each later one reads
+        only what finished since the one before (less a day, for what was recorded late). Returns
+        the counts, or None when another purge is running.
+        """
+        if not self._purge_lock.acquire(blocking=False):
+            return None
+        try:
+            now = self.clock()
+            cutoff = now - self.policy.retention
+            since = None if self._purged_before is None else self._purged_before - PURGE_EVERY
+            purged = self.store.purge(cutoff, since=since)
+            self._last_purge, self._purged_before = now, cutoff
+        finally:
+            self._purge_lock.release()
+        if purged.sessions or purged.commands:
+            log.info(
+                "retention: personal data of %d sessions and %d commands that finished before %s "
+                "purged",
+                purged.sessions,
+                purged.commands,
+                cutoff.isoformat(),
+            )
+        return purged
+
+    def _purge_in_background(self) -> None:
+        """A due purge on a thread of its own: deliveries go on while it reads the history."""
+        if not self.purge_due() or (self._purger is not None and self._purger.is_alive()):
+            return
+
+        def run() -> None:
+            try:
+                self.purge()
+            except RemitError as exc:
+                log.warning("retention purge failed (tried again on a later sweep): %s", exc)
+
+        self._purger = threading.Thread(target=run, name="remit-purge", daemon=True)
+        self._purger.start()
 
     def publish_counts(self, day: date) -> int:
         """Hand one completed day's removals and refusals, by order and place, to ``on_counts``."""
@@ -176,9 +246,9 @@ class Enforcer:
 
     # Delivery --------------------------------------------------------------------------------
     def start(self) -> None:
-        """Catch up on every order in force, then deliver in the background."""
+        """Catch up on every order in force, then deliver (and purge) in the background."""
         try:
-            self.sweep()
+            self._reactivate()
         except RemitError as exc:
             log.warning("first sweep failed: %s", exc)
         self._thread = threading.Thread(target=self._run, name="remit-outbox", daemon=True)
@@ -190,6 +260,8 @@ class Enforcer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._purger is not None:
+            self._purger.join(timeout=10)  # a batch ends soon; what is left waits for a restart
         self._pool.shutdown(wait=True, cancel_futures=True)
         for connector in self.connectors.values():
             close = getattr(connector, "close", None)  # a connector may hold connections
@@ -203,7 +275,8 @@ class Enforcer:
                 delivered = self.deliver_due()
                 now = self.clock()
                 if (now - last_sweep).total_seconds() >= self.policy.sweep_s:
-                    self.sweep()
+                    self._reactivate()
+                    self._purge_in_background()
                     last_sweep = now
             except RemitError as exc:
                 log.warning("outbox: %s", exc)

@@ -14,6 +14,7 @@ from remit.enforcement._model import (
     Session,
     SessionStatus,
 )
+from remit.enforcement._retention import Purged
 from remit.location import Location
 
 
@@ -110,6 +111,17 @@ class EnforcementStore(Protocol):
         self, since: datetime, until: datetime, types: Sequence[str]
     ) -> list[Command]:
         """Commands of ``types`` created in ``[since, until)``, oldest first (daily counts)."""
+
+    # Retention -------------------------------------------------------------------------------
+    def purge(
+        self, before: datetime, *, since: datetime | None = None, dry_run: bool = False
+    ) -> Purged:
+        """Remove the personal data of what finished before ``before`` (see
+        :mod:`remit.enforcement._retention`): sessions that ended, commands delivered or failed.
+        Live sessions and pending commands are never touched. With ``since``, only what finished
+        at or after it (a node that purged up to ``since`` already reads less). Returns how many
+        sessions and commands lost personal data; with ``dry_run``, how many would, changing
+        nothing. Long purges are done in batches, each its own transaction."""
 
     def close(self) -> None:
         """Release connections."""

@@ -30,11 +30,14 @@ both stores keep them (the contract tests in ``tests/store/test_enforcement_stor
   only to delivered (a late attempt that did get through): other attempts on a settled command
   change nothing. ``NotFound`` for an unknown key.
 - ``list_commands``: newest ``created_at`` first, then key (descending).
+- ``purge``: as :mod:`~remit.enforcement._retention` says; a refusal's new key ends in 32 random
+  hexadecimal digits.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -48,6 +51,14 @@ from remit.enforcement._model import (
     Platform,
     Session,
     SessionStatus,
+)
+from remit.enforcement._retention import (
+    PURGED_PARTICIPANT,
+    Purged,
+    command_is_purgeable,
+    purged_data,
+    purged_key,
+    session_is_purgeable,
 )
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
@@ -439,6 +450,36 @@ class MemoryEnforcementStore:
                 if since <= s.command.created_at < until and s.command.type in types
             ]
         return [replace(c) for c in sorted(found, key=lambda c: (c.created_at, c.key))]
+
+    # Retention -------------------------------------------------------------------------------
+    def purge(
+        self, before: datetime, *, since: datetime | None = None, dry_run: bool = False
+    ) -> Purged:
+        cutoff, after = aware(before, "before"), maybe_aware(since, "since")
+        with self._lock:
+            sessions = [
+                s for s in self._sessions.values() if session_is_purgeable(s, cutoff, after)
+            ]
+            commands = [
+                stored
+                for stored in self._commands.values()
+                if command_is_purgeable(stored.out(), cutoff, after)
+            ]
+            if not dry_run:
+                for session in sessions:
+                    self._sessions[session.id] = replace(
+                        session, participant=PURGED_PARTICIPANT, ip=None, phone=None, language=None
+                    )
+                for stored in commands:
+                    del self._commands[stored.command.key]
+                    command = stored.out()
+                    kept = purged_data(command.data)
+                    key = purged_key(command, secrets.token_hex(16))
+                    self._commands[key] = _Stored(
+                        replace(stored.command, key=key, data=kept, last_error=None),
+                        json_data(kept, key),
+                    )
+        return Purged(sessions=len(sessions), commands=len(commands))
 
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
+from remit.enforcement._activation import REFUSED
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._memory import (
     DEFAULT_LEASE,
@@ -33,6 +34,7 @@ from remit.enforcement._memory import (
     ended_status,
     json_data,
     lease_length,
+    maybe_aware,
     page_size,
     session_in_utc,
     session_status,
@@ -46,6 +48,7 @@ from remit.enforcement._model import (
     Session,
     SessionStatus,
 )
+from remit.enforcement._retention import ENDED, FINISHED, KEPT_DATA, PURGED_PARTICIPANT, Purged
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
 from remit.policy import Resource
@@ -301,6 +304,55 @@ def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tupl
             )
         )  # fmt: skip
     return rows
+
+
+#: Rows one purge transaction changes: short transactions, so that on SQLite (one writer at a
+#: time) admissions and deliveries never wait long for a purge.
+PURGE_BATCH = 2000
+
+_ENDED_SQL = ", ".join(f"'{status.value}'" for status in ENDED)
+_KEPT_SQL = ", ".join(f"'{name}'" for name in KEPT_DATA)
+
+#: Sessions still holding personal data that ended in [since, before). No index has ``ended_at``,
+#: so they are found on the primary key, a batch at a time: the batch's last id (in the database's
+#: order) is read first, then the range up to it is updated, and the next batch starts after it.
+_SESSIONS_TO_PURGE = (
+    f"status IN ({_ENDED_SQL}) AND ended_at < :before{{since}} "
+    "AND (participant <> :purged OR ip IS NOT NULL OR phone IS NOT NULL OR language IS NOT NULL)"
+)
+_SESSIONS_BATCH = "SELECT id FROM sessions WHERE id > :after AND {where} ORDER BY id LIMIT :batch"
+_PURGE_SESSIONS = (
+    "UPDATE sessions SET participant = :purged, ip = NULL, phone = NULL, language = NULL "
+    "WHERE id > :after AND id <= :last AND {where}"
+)
+
+#: Commands still holding personal data (a data key that is not kept, or a last error) that
+#: finished in [since, before): one status at a time on ``ix_commands_status_next_attempt_at``,
+#: in batches by ``next_attempt_at`` (``>= :after``: rows purged already drop out by the test).
+_COMMANDS_TO_PURGE = (
+    "c.next_attempt_at < :before AND c.next_attempt_at >= :after "
+    "AND (c.delivered_at IS NULL OR c.delivered_at < :before) "
+    "AND (c.last_error IS NOT NULL "
+    f"OR EXISTS (SELECT 1 FROM json_each(c.data) AS j WHERE j.key NOT IN ({_KEPT_SQL})))"
+)
+#: A purged command's data, and a refusal's key that names no one: per dialect.
+_KEPT_DATA = {
+    "sqlite": "(SELECT json_group_object(j.key, j.value) FROM json_each(commands.data) AS j "
+    f"WHERE j.key IN ({_KEPT_SQL}))",
+    "postgresql": "(SELECT coalesce(json_object_agg(j.key, j.value), '{}'::json) "
+    f"FROM json_each(commands.data) AS j WHERE j.key IN ({_KEPT_SQL}))",
+}
+_RANDOM_HEX = {
+    "sqlite": "lower(hex(randomblob(16)))",
+    "postgresql": "md5(random()::text || random()::text || clock_timestamp()::text)",
+}
+_PURGE_COMMANDS = (
+    "UPDATE commands SET data = {kept}, last_error = NULL, "
+    "key = CASE WHEN commands.type = :refused "
+    "THEN 'refused/' || commands.order_id || '/purged-' || {random} ELSE commands.key END "
+    "WHERE commands.key IN (SELECT c.key FROM commands AS c WHERE c.status = :status AND {where} "
+    "ORDER BY c.next_attempt_at LIMIT :batch{lock}) RETURNING next_attempt_at"
+)
 
 
 @contextmanager
@@ -655,6 +707,74 @@ class SqlEnforcementStore:
         )
         with self._transaction("read commands by day") as db:
             return [_command(row) for row in db.scalars(query)]
+
+    # Retention -------------------------------------------------------------------------------
+    def purge(
+        self, before: datetime, *, since: datetime | None = None, dry_run: bool = False
+    ) -> Purged:
+        # Times go to the driver as the columns hold them (text on SQLite, see sqlite_time).
+        def when(value: datetime) -> Any:
+            return value if self._postgres else sqlite_time(value)
+
+        cutoff, after = aware(before, "before"), maybe_aware(since, "since")
+        dialect = "postgresql" if self._postgres else "sqlite"
+        lock = " FOR UPDATE SKIP LOCKED" if self._postgres else ""  # nodes share the work
+        session_since = "" if after is None else " AND ended_at >= :since"
+        sessions_where = _SESSIONS_TO_PURGE.format(since=session_since)
+        first = when(after) if after is not None else when(datetime.min.replace(tzinfo=UTC))
+        common: dict[str, Any] = {"before": when(cutoff), "purged": PURGED_PARTICIPANT}
+        if after is not None:
+            common["since"] = when(after)
+        if dry_run:
+            with self._transaction("count what a purge would change") as db:
+                sessions = db.scalar(
+                    text(f"SELECT count(*) FROM sessions WHERE {sessions_where}"), common
+                )
+                commands = db.scalar(
+                    text(
+                        "SELECT count(*) FROM commands AS c "
+                        f"WHERE c.status IN (:s1, :s2) AND {_COMMANDS_TO_PURGE}"
+                    ),
+                    {**common, "after": first, "s1": FINISHED[0].value, "s2": FINISHED[1].value},
+                )
+            return Purged(sessions=int(sessions or 0), commands=int(commands or 0))
+
+        next_batch = text(_SESSIONS_BATCH.format(where=sessions_where))
+        purge_sessions = text(_PURGE_SESSIONS.format(where=sessions_where))
+        sessions, last_id = 0, ""
+        while True:
+            with self._transaction("purge ended sessions", write=True) as db:
+                batch = {**common, "after": last_id, "batch": PURGE_BATCH}
+                connection = db.connection()
+                ids = connection.execute(next_batch, batch).scalars().all()
+                if ids:
+                    changed = connection.execute(purge_sessions, {**batch, "last": ids[-1]})
+                    sessions += changed.rowcount
+            if len(ids) < PURGE_BATCH:
+                break
+            last_id = ids[-1]
+
+        purge_commands = text(
+            _PURGE_COMMANDS.format(
+                kept=_KEPT_DATA[dialect], random=_RANDOM_HEX[dialect], where=_COMMANDS_TO_PURGE,
+                lock=lock,
+            )
+        )  # fmt: skip
+        commands = 0
+        for status in FINISHED:
+            lowest = first
+            while True:
+                with self._transaction("purge finished commands", write=True) as db:
+                    times = db.connection().execute(
+                        purge_commands,
+                        {**common, "status": status.value, "after": lowest, "refused": REFUSED,
+                         "batch": PURGE_BATCH},
+                    ).scalars().all()  # fmt: skip
+                commands += len(times)
+                if len(times) < PURGE_BATCH:
+                    break
+                lowest = max(times)
+        return Purged(sessions=sessions, commands=commands)
 
 
 def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:
