@@ -1,9 +1,13 @@
-"""A console on a real SQLite store: one browser (TestClient with its own cookies) per person."""
+"""A console on a real SQLite store: one browser (TestClient with its own cookies) per person.
+
+``db_site`` is the same console on SQLite and on PostgreSQL, for what several nodes share.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,7 +67,7 @@ class Site:
     node: Node
     clock: Clock
     tokens: dict[str, str]
-    browser: Callable[[], TestClient]
+    browser: Callable[..., TestClient]
 
     def signed_in(self, name: str) -> TestClient:
         """A browser where ``name`` has signed in with their password."""
@@ -85,7 +89,23 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+    with _site(f"sqlite:///{tmp_path / 'remit.sqlite3'}") as found:
+        yield found
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The console on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    with _site(url) as found:
+        yield found
+
+
+@contextmanager
+def _site(url: str) -> Iterator[Site]:
     upgrade(url)
     store = open_store(url)
     clock = Clock()
@@ -114,8 +134,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
     )
     clients: list[TestClient] = []
 
-    def browser() -> TestClient:
-        client = TestClient(app, raise_server_exceptions=True)
+    def browser(address: str = "testclient") -> TestClient:
+        """A browser of its own, connecting from ``address``."""
+        client = TestClient(app, raise_server_exceptions=True, client=(address, 50000))
         clients.append(client)
         return client
 

@@ -82,3 +82,45 @@ def test_a_session_the_store_cannot_keep_is_refused(store: ConsoleStore) -> None
     naive = datetime(2026, 6, 4, 12)
     with pytest.raises(InvalidInput):
         store.add_session(ConsoleSession(_session(3).id_hash, "ana", "c", naive, naive))
+
+
+def test_failed_sign_ins_are_counted_per_key_and_taken_back(store: ConsoleStore) -> None:
+    later = NOW + timedelta(minutes=1)
+    store.add_signin_attempt("a1", {"user": "ana", "address": "192.0.2.1"}, NOW)
+    store.add_signin_attempt("a2", {"user": "Ana", "address": "192.0.2.2"}, later)
+    store.add_signin_attempt("a3", {"address": "192.0.2.1"}, later)
+    with pytest.raises(Conflict):
+        store.add_signin_attempt("a1", {"address": "192.0.2.9"}, later)
+    assert store.signin_failures("user", "ana", NOW) == [("a1", NOW), ("a2", later)]
+    assert store.signin_failures("address", "192.0.2.1", NOW) == [("a1", NOW), ("a3", later)]
+    assert store.signin_failures("address", "192.0.2.1", later) == [("a3", later)]
+    assert store.signin_failures("user", "nobody", NOW) == []
+    store.forget_signin_attempt("a3")
+    store.forget_signin_attempt("a3")  # again: nothing happens
+    assert store.signin_failures("address", "192.0.2.1", NOW) == [("a1", NOW)]
+    store.clear_signin_failures("user", "ANA")
+    assert store.signin_failures("user", "ana", NOW) == []
+    assert store.signin_failures("address", "192.0.2.2", NOW) == [("a2", later)]
+    assert store.end_signin_failures(later) == 1
+    assert store.signin_failures("address", "192.0.2.1", NOW) == []
+
+
+def test_a_new_password_clears_the_users_failed_sign_ins(store: ConsoleStore) -> None:
+    store.add_signin_attempt("a1", {"user": "ana", "address": "192.0.2.1"}, NOW)
+    store.set_password("ana", "scrypt$new", NOW)
+    assert store.signin_failures("user", "ana", NOW) == []
+    assert store.signin_failures("address", "192.0.2.1", NOW) == [("a1", NOW)]
+
+
+def test_a_sign_in_attempt_the_store_cannot_keep_is_refused(store: ConsoleStore) -> None:
+    naive = datetime(2026, 6, 4, 12)
+    for attempt, keys, at in (
+        ("a1", {"user": "ana"}, naive),
+        ("", {"user": "ana"}, NOW),
+        ("a" * 65, {"user": "ana"}, NOW),
+        ("a1", {}, NOW),
+        ("a1", {"password": "x"}, NOW),
+    ):
+        with pytest.raises(InvalidInput):
+            store.add_signin_attempt(attempt, keys, at)
+    assert store.signin_failures("user", "ana", NOW - timedelta(days=1)) == []

@@ -58,6 +58,42 @@ from remit.store import Role, open_store, upgrade
     show_default=True,
     help="How long a console sign-in lasts.",
 )
+@click.option(
+    "--console-signin-failures",
+    envvar="REMIT_CONSOLE_SIGNIN_FAILURES",
+    show_envvar=True,
+    type=click.IntRange(1, 10_000),
+    default=5,
+    show_default=True,
+    help="Failed console sign-ins for one user name, within the window, before it must wait.",
+)
+@click.option(
+    "--console-signin-address-failures",
+    envvar="REMIT_CONSOLE_SIGNIN_ADDRESS_FAILURES",
+    show_envvar=True,
+    type=click.IntRange(1, 100_000),
+    default=20,
+    show_default=True,
+    help="Failed console sign-ins from one client address, within the window, before it must wait.",
+)
+@click.option(
+    "--console-signin-window-minutes",
+    envvar="REMIT_CONSOLE_SIGNIN_WINDOW_MINUTES",
+    show_envvar=True,
+    type=click.FloatRange(0.1, 7 * 24 * 60),
+    default=15.0,
+    show_default=True,
+    help="The window in which failed console sign-ins are counted.",
+)
+@click.option(
+    "--console-signin-lockout-minutes",
+    envvar="REMIT_CONSOLE_SIGNIN_LOCKOUT_MINUTES",
+    show_envvar=True,
+    type=click.FloatRange(0.1, 7 * 24 * 60),
+    default=15.0,
+    show_default=True,
+    help="How long a user name or address waits after too many failed console sign-ins.",
+)
 @db_option
 @log_options
 @enforcement_options
@@ -70,6 +106,10 @@ def serve(
     access_log: bool,
     with_console: bool,
     console_session_hours: float,
+    console_signin_failures: int,
+    console_signin_address_failures: int,
+    console_signin_window_minutes: float,
+    console_signin_lockout_minutes: float,
     db_url: str,
     log_key: str,
     log_origin: str,
@@ -102,7 +142,17 @@ def serve(
     enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes)
     routes = (
-        console_routes(node, settings, session_hours=console_session_hours) if with_console else []
+        console_routes(
+            node,
+            settings,
+            session_hours=console_session_hours,
+            signin_failures=console_signin_failures,
+            signin_address_failures=console_signin_address_failures,
+            signin_window_minutes=console_signin_window_minutes,
+            signin_lockout_minutes=console_signin_lockout_minutes,
+        )
+        if with_console
+        else []
     )
     app = create_app(node, settings, endpoints=load_endpoints(), routes=routes)
     click.echo(

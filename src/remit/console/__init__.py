@@ -22,6 +22,7 @@ from remit.api import Node, Settings
 from remit.console import _appeals, _live, _orders, _signin, _transparency
 from remit.console._auth import Sessions
 from remit.console._passwords import check_new_password, hash_password, verify_password
+from remit.console._throttle import SigninLimits
 from remit.console._web import Console, Handler, environment, page_handler, redirect
 from remit.store import Store, console_store_for
 
@@ -46,13 +47,26 @@ def console_routes(
     session_hours: float = 8.0,
     sse_seconds: float = 25.0,
     sse_interval: float = 1.0,
+    signin_failures: int = 5,
+    signin_address_failures: int = 20,
+    signin_window_minutes: float = 15.0,
+    signin_lockout_minutes: float = 15.0,
 ) -> list[BaseRoute]:
     """The console's routes, for ``create_app(..., routes=...)``.
 
     ``session_hours``: how long a sign-in lasts. ``sse_seconds``: how long one live-view stream
     lasts before the browser reconnects; ``sse_interval``: how often it looks for changes.
+    ``signin_failures`` failed sign-ins for one user name, or ``signin_address_failures`` from
+    one client address, within ``signin_window_minutes``, and further sign-ins for that name or
+    from that address are refused for ``signin_lockout_minutes``.
     """
-    sessions = Sessions(node, console_store_for(node.store), timedelta(hours=session_hours))
+    limits = SigninLimits(
+        per_user=signin_failures,
+        per_address=signin_address_failures,
+        window=timedelta(minutes=signin_window_minutes),
+        lockout=timedelta(minutes=signin_lockout_minutes),
+    )
+    sessions = Sessions(node, console_store_for(node.store), timedelta(hours=session_hours), limits)
     console = Console(
         node, settings or Settings(), sessions, environment(), sse_seconds, sse_interval
     )

@@ -5,13 +5,15 @@ when it ends and the session's CSRF token. Every form carries that token and eve
 refused without it (the sign-in form, which has no session yet, uses a double-submit cookie).
 Cookies are HttpOnly and SameSite=Strict, and Secure when the console is reached over HTTPS.
 Roles are the API's: a page asks :func:`remit.api.endpoint_roles` what the API operation doing
-the same thing needs, and checks it with the same function.
+the same thing needs, and checks it with the same function. Sign-in attempts are throttled per
+user name and per client address (:mod:`remit.console._throttle`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +24,8 @@ from starlette.responses import Response
 
 from remit.api import HTTPProblem, Node, allowed, endpoint_roles
 from remit.console._passwords import verify_password
-from remit.errors import NotFound
+from remit.console._throttle import SigninLimits, Throttle
+from remit.errors import InvalidInput, NotFound
 from remit.store import ConsoleSession, ConsoleStore, Role, User
 
 SESSION_COOKIE = "remit_session"
@@ -74,10 +77,17 @@ def _secure(request: Request) -> bool:
 class Sessions:
     """Starts, finds and ends console sessions for one node."""
 
-    def __init__(self, node: Node, store: ConsoleStore, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        node: Node,
+        store: ConsoleStore,
+        ttl: timedelta,
+        limits: SigninLimits | None = None,
+    ) -> None:
         self.node = node
         self.store = store
         self.ttl = ttl
+        self.throttle = Throttle(store, limits or SigninLimits(), node.clock)
 
     def authenticate(self, name: str, password: str, token: str) -> User | None:
         """The user a password (with their name) or an API token signs in, else None."""
@@ -133,6 +143,22 @@ class Sessions:
         if cookie:
             await run_in_threadpool(self.store.end_session, _digest(cookie))
         response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def client_address(node: Node, request: Request) -> str:
+    """Where a request comes from, for throttling sign-in: the client's address behind the
+    proxies the node trusts (``--trusted-proxy``), an IPv6 address as its /64 (one subscriber
+    usually has a whole /64), or the peer as given when it is not an address."""
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.getlist("x-forwarded-for")
+    try:
+        found = node.locator.client_ip(peer, ",".join(forwarded) if forwarded else None)
+    except InvalidInput:  # a peer that is not an address (a test client), a malformed header
+        return peer or "unknown"
+    address = ipaddress.ip_address(found)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return found
 
 
 def check_csrf(expected: str, given: object) -> None:

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+import math
+from datetime import datetime, timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from remit.console._auth import SIGNIN_COOKIE, check_csrf, new_signin_token
+from remit.console._auth import SIGNIN_COOKIE, check_csrf, client_address, new_signin_token
 from remit.console._i18n import LANG_COOKIE, LANGUAGES, N_
 from remit.console._web import Console, redirect, safe_next
 from remit.store import AuditEntry
 
+log = logging.getLogger("remit.console")
+
+#: Said alike whether the name exists or not, and whether the name or the address must wait.
+TOO_MANY = N_("Too many failed sign-ins. Try again after {time} UTC (in {minutes} min).")
+
 
 def _signin_page(
-    console: Console, request: Request, *, error: str = "", name: str = "", status: int = 200
+    console: Console,
+    request: Request,
+    *,
+    error: str = "",
+    error_values: dict[str, object] | None = None,
+    name: str = "",
+    status: int = 200,
 ) -> Response:
     token = new_signin_token()
     context = {
         "signin_token": token,
         "error": error,
+        "error_values": error_values or {},
         "values": {"name": name},
         "next": safe_next(request.query_params.get("next")),
     }
@@ -41,6 +57,25 @@ async def signin_form(console: Console, request: Request) -> Response:
     return _signin_page(console, request)
 
 
+async def _audit(console: Console, who: str, outcome: str) -> None:
+    entry = AuditEntry(who, "console sign-in", "", console.node.clock(), outcome)
+    await run_in_threadpool(console.node.store.audit, entry)
+
+
+def _wait(console: Console, request: Request, name: str, until: datetime) -> Response:
+    """The 429 page: the form again, saying when to try again (to the minute, rounded up)."""
+    seconds = max(1, math.ceil((until - console.node.clock()).total_seconds()))
+    shown = until.replace(second=0, microsecond=0)
+    if shown < until:
+        shown += timedelta(minutes=1)
+    values = {"time": shown.strftime("%Y-%m-%d %H:%M"), "minutes": math.ceil(seconds / 60)}
+    response = _signin_page(
+        console, request, error=TOO_MANY, error_values=values, name=name, status=429
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 async def signin(console: Console, request: Request) -> Response:
     form = await request.form()
     check_csrf(request.cookies.get(SIGNIN_COOKIE, ""), form.get("csrf"))
@@ -50,15 +85,34 @@ async def signin(console: Console, request: Request) -> Response:
     if not token and not (name and password):
         error = N_("Give your name and password, or an API token.")
         return _signin_page(console, request, error=error, name=name, status=422)
+    throttle = console.sessions.throttle
+    address = client_address(console.node, request)
+    # Counted before the password is checked, so that guesses sent in parallel count too.
+    attempt = await run_in_threadpool(throttle.begin, None if token else name, address)
+    if attempt.locked_until is not None:
+        await run_in_threadpool(throttle.refused, attempt)
+        log.warning(
+            "console: sign-in %s from %s refused unheard until %s: too many failures",
+            "with a token" if token else f"as {name!r}",
+            address,
+            attempt.locked_until.isoformat(),
+        )
+        await _audit(console, name or "?", "throttled")
+        return _wait(console, request, name, attempt.locked_until)
     user = await run_in_threadpool(console.sessions.authenticate, name, password, token)
-    outcome = "signed in" if user is not None else "refused"
-    entry = AuditEntry(
-        user.name if user else name or "?", "console sign-in", "", console.node.clock(), outcome
-    )
-    await run_in_threadpool(console.node.store.audit, entry)
+    await _audit(console, user.name if user else name or "?", "signed in" if user else "refused")
     if user is None:
+        until = await run_in_threadpool(throttle.failed, attempt)
+        if until is not None:
+            log.warning(
+                "console: failed sign-in %s from %s: further sign-ins wait until %s",
+                "with a token" if token else f"as {name!r}",
+                address,
+                until.isoformat(),
+            )
         error = N_("That name and password, or that token, did not sign you in.")
         return _signin_page(console, request, error=error, name=name, status=401)
+    await run_in_threadpool(throttle.succeeded, attempt)
     response = redirect(safe_next(str(form.get("next", "")) or None))
     await run_in_threadpool(console.sessions.start, user, response, request)
     return response

@@ -205,6 +205,7 @@ ZH: dict[str, str] = {
     "The same figures": "相同的数据",
     "Time zone offset from UTC": "相对 UTC 的时区偏移",
     "To": "到",
+    "Too many failed sign-ins. Try again after {time} UTC (in {minutes} min).": "登录失败次数过多。请在 UTC {time} 之后（{minutes} 分钟后）再试。",
     "Transparency": "透明度",
     "Type of demand": "要求类型",
     "Unavailable": "暂不可用",

@@ -1,19 +1,31 @@
-"""The console's passwords and sessions on the store's database (SQLite or PostgreSQL)."""
+"""The console's passwords, sessions and failed sign-ins on the store's database (SQLite or
+PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from remit.errors import Conflict, NotFound
 from remit.store._checks import aware
-from remit.store._console import ConsoleSession, ConsoleStore, MemoryConsoleStore, checked
-from remit.store._console_models import ConsolePasswordRow, ConsoleSessionRow
+from remit.store._console import (
+    ConsoleSession,
+    ConsoleStore,
+    MemoryConsoleStore,
+    checked,
+    checked_attempt,
+    signin_key,
+)
+from remit.store._console_models import (
+    ConsolePasswordRow,
+    ConsoleSessionRow,
+    ConsoleSigninFailureRow,
+)
 from remit.store._interface import Store
 from remit.store._sql_engine import WRITE, is_postgres, translated
 from remit.store._sql_models import UserRow
@@ -48,6 +60,10 @@ class SqlConsoleStore:
             else:
                 row.hash, row.updated_at = password_hash, at
             db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_name == name))
+            user_key = signin_key("user", name)
+            db.execute(
+                delete(ConsoleSigninFailureRow).where(ConsoleSigninFailureRow.key_hash == user_key)
+            )
 
     def password_hash(self, name: str) -> str | None:
         with self._transaction(f"read the password of {name}") as db:
@@ -86,6 +102,52 @@ class SqlConsoleStore:
         aware(now, "now")
         with self._transaction("end expired console sessions", write=True) as db:
             result = db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.expires_at < now))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def add_signin_attempt(self, attempt: str, keys: Mapping[str, str], at: datetime) -> None:
+        found = checked_attempt(attempt, keys, at)
+        with self._transaction("count a console sign-in attempt", write=True) as db:
+            if db.scalar(
+                select(ConsoleSigninFailureRow.attempt)
+                .where(ConsoleSigninFailureRow.attempt == attempt)
+                .limit(1)
+            ):
+                raise Conflict("that sign-in attempt is already counted")
+            db.add_all(
+                ConsoleSigninFailureRow(attempt=attempt, key_hash=key, at=at) for key in found
+            )
+
+    def forget_signin_attempt(self, attempt: str) -> None:
+        with self._transaction("forget a console sign-in attempt", write=True) as db:
+            db.execute(
+                delete(ConsoleSigninFailureRow).where(ConsoleSigninFailureRow.attempt == attempt)
+            )
+
+    def signin_failures(self, kind: str, value: str, since: datetime) -> list[tuple[str, datetime]]:
+        key = signin_key(kind, value)
+        aware(since, "since")
+        with self._transaction("read failed console sign-ins") as db:
+            rows = db.execute(
+                select(ConsoleSigninFailureRow.attempt, ConsoleSigninFailureRow.at)
+                .where(ConsoleSigninFailureRow.key_hash == key)
+                .where(ConsoleSigninFailureRow.at >= since)
+                .order_by(ConsoleSigninFailureRow.at, ConsoleSigninFailureRow.attempt)
+            )
+            return [(attempt, at) for attempt, at in rows]
+
+    def clear_signin_failures(self, kind: str, value: str) -> None:
+        key = signin_key(kind, value)
+        with self._transaction("clear failed console sign-ins", write=True) as db:
+            db.execute(
+                delete(ConsoleSigninFailureRow).where(ConsoleSigninFailureRow.key_hash == key)
+            )
+
+    def end_signin_failures(self, before: datetime) -> int:
+        aware(before, "before")
+        with self._transaction("forget old failed console sign-ins", write=True) as db:
+            result = db.execute(
+                delete(ConsoleSigninFailureRow).where(ConsoleSigninFailureRow.at < before)
+            )
             return int(getattr(result, "rowcount", 0) or 0)
 
 
