@@ -4,12 +4,16 @@ same in memory, on SQLite and on PostgreSQL; what reports and previews count sta
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from remit.enforcement import (
     HOST_NOTICE,
@@ -326,6 +330,35 @@ def test_many_rows_are_purged_in_batches(
     )
     assert sum(s.participant == PURGED_PARTICIPANT for s in map(store.get_session,
                (s.id for s in sessions))) == 30  # fmt: skip
+
+
+def test_sqlite_finds_the_sessions_to_purge_on_their_index(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
+    """The purge reads a range of ``ix_sessions_status_ended_at_unpurged``, not the roster."""
+    path = tmp_path / "remit.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    store = open_enforcement_store(f"sqlite:///{path}")
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "sessions" in statement and "ended_at <" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(store._engine, "before_cursor_execute", capture)
+    try:
+        ended(store, joined("s1", OLD), OLD)
+        assert store.purge(CUTOFF, dry_run=True) == Purged(1, 0)
+        assert store.purge(CUTOFF, since=OLD - timedelta(days=1)) == Purged(1, 0)
+    finally:
+        store.close()
+    assert len(seen) == 2
+    with closing(sqlite3.connect(path)) as db:
+        for statement, parameters in seen:
+            plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}",
+                                                          parameters))  # fmt: skip
+            assert "USING INDEX ix_sessions_status_ended_at_unpurged (status=? AND ended_at" in plan
+            assert "SCAN" not in plan
 
 
 # What is counted stays as it was ------------------------------------------------------------

@@ -10,14 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from remit.enforcement._retention import PURGED_PARTICIPANT
 from remit.store._sql_models import CODE, NAME, Base, UTCDateTime
 
 ID = 512  # a platform's ids: sessions, resources, hosts, participants (as remit.policy allows)
 KEY = 1024  # idempotency keys: "remove/<order>/<session>" and the like
 ADDRESS = 64  # an IP address, a phone number, a language tag
+
+#: A session that still holds personal data, which a purge takes away: written out the same in
+#: the purge's queries, so that SQLite and PostgreSQL both see that they read only rows of the
+#: partial index ``ix_sessions_status_ended_at_unpurged`` (a literal: PostgreSQL's generic plans
+#: cannot tell that ``participant <> $1`` implies ``participant <> ''``).
+SESSION_HOLDS_DATA = (
+    f"participant <> '{PURGED_PARTICIPANT}' "
+    "OR ip IS NOT NULL OR phone IS NOT NULL OR language IS NOT NULL"
+)
+#: The ended sessions that still hold personal data: the partial index's rows.
+_ENDED_HOLDING_DATA = text(f"ended_at IS NOT NULL AND ({SESSION_HOLDS_DATA})")
 
 
 class PlatformRow(Base):
@@ -37,6 +49,14 @@ class SessionRow(Base):
         # live_sessions by resource (of a type) and by host
         Index("ix_sessions_status_resource", "status", "resource_type", "resource_id"),
         Index("ix_sessions_status_host", "status", "resource_host"),
+        # purge: ended (left or removed) before the cut-off, not purged yet (migration 0006)
+        Index(
+            "ix_sessions_status_ended_at_unpurged",
+            "status",
+            "ended_at",
+            sqlite_where=_ENDED_HOLDING_DATA,
+            postgresql_where=_ENDED_HOLDING_DATA,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID), primary_key=True)

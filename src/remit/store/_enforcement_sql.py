@@ -52,7 +52,12 @@ from remit.enforcement._retention import ENDED, FINISHED, KEPT_DATA, PURGED_PART
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
 from remit.policy import Resource
-from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
+from remit.store._enforcement_models import (
+    SESSION_HOLDS_DATA,
+    CommandRow,
+    PlatformRow,
+    SessionRow,
+)
 from remit.store._interface import Store
 from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
 from remit.store._sql_migrate import check_migrated
@@ -313,18 +318,21 @@ PURGE_BATCH = 2000
 _ENDED_SQL = ", ".join(f"'{status.value}'" for status in ENDED)
 _KEPT_SQL = ", ".join(f"'{name}'" for name in KEPT_DATA)
 
-#: Sessions still holding personal data that ended in [since, before). No index has ``ended_at``,
-#: so they are found on the primary key, a batch at a time: the batch's last id (in the database's
-#: order) is read first, then the range up to it is updated, and the next batch starts after it.
+#: Sessions still holding personal data that ended in [since, before): a range per ended status of
+#: the partial index ``ix_sessions_status_ended_at_unpurged``, which holds only such sessions
+#: (``ended_at < :before`` implies its ``ended_at IS NOT NULL``, and its test of the data is
+#: repeated word for word). A batch is the first rows of the range: purged, they leave the index.
 _SESSIONS_TO_PURGE = (
-    f"status IN ({_ENDED_SQL}) AND ended_at < :before{{since}} "
-    "AND (participant <> :purged OR ip IS NOT NULL OR phone IS NOT NULL OR language IS NOT NULL)"
+    f"status IN ({_ENDED_SQL}) AND ended_at < :before{{since}} AND ({SESSION_HOLDS_DATA})"
 )
-_SESSIONS_BATCH = "SELECT id FROM sessions WHERE id > :after AND {where} ORDER BY id LIMIT :batch"
+#: The batch's ids are looked up on the primary key: on PostgreSQL as an array, because an
+#: ``IN (SELECT …)`` may be planned as a join that reads the whole table.
+_SESSIONS_BATCH = "SELECT id FROM sessions WHERE {where} LIMIT :batch{lock}"
 _PURGE_SESSIONS = (
     "UPDATE sessions SET participant = :purged, ip = NULL, phone = NULL, language = NULL "
-    "WHERE id > :after AND id <= :last AND {where}"
+    "WHERE {ids}"
 )
+_IN_BATCH = {"sqlite": "id IN ({batch})", "postgresql": "id = ANY(ARRAY({batch}))"}
 
 #: Commands still holding personal data (a data key that is not kept, or a last error) that
 #: finished in [since, before): one status at a time on ``ix_commands_status_next_attempt_at``,
@@ -739,20 +747,19 @@ class SqlEnforcementStore:
                 )
             return Purged(sessions=int(sessions or 0), commands=int(commands or 0))
 
-        next_batch = text(_SESSIONS_BATCH.format(where=sessions_where))
-        purge_sessions = text(_PURGE_SESSIONS.format(where=sessions_where))
-        sessions, last_id = 0, ""
+        batch = _SESSIONS_BATCH.format(where=sessions_where, lock=lock)
+        purge_sessions = text(_PURGE_SESSIONS.format(ids=_IN_BATCH[dialect].format(batch=batch)))
+        sessions = 0
         while True:
             with self._transaction("purge ended sessions", write=True) as db:
-                batch = {**common, "after": last_id, "batch": PURGE_BATCH}
-                connection = db.connection()
-                ids = connection.execute(next_batch, batch).scalars().all()
-                if ids:
-                    changed = connection.execute(purge_sessions, {**batch, "last": ids[-1]})
-                    sessions += changed.rowcount
-            if len(ids) < PURGE_BATCH:
+                changed = (
+                    db.connection()
+                    .execute(purge_sessions, {**common, "batch": PURGE_BATCH})
+                    .rowcount
+                )
+            sessions += changed
+            if changed < PURGE_BATCH:
                 break
-            last_id = ids[-1]
 
         purge_commands = text(
             _PURGE_COMMANDS.format(
