@@ -21,7 +21,7 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check --no-cache src tests  # a cache can hide import-order changes (first-party moves)
 	$(BIN)/ruff format --check src tests
 
 typecheck: $(STAMP)
