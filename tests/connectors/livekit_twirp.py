@@ -4,12 +4,15 @@ here, so this speaks the parts of its protocol remit meets, with livekit-api's o
 - **RoomService over Twirp**: ``POST /twirp/livekit.RoomService/<Method>`` with a protobuf (or
   JSON) body, authorised like LiveKit does: a bearer JWT signed with the key pair, verified by
   livekit-api's ``TokenVerifier``, holding the ``roomAdmin`` grant for the request's room.
-  Methods: ListParticipants, GetParticipant, RemoveParticipant, SendData. Errors are Twirp's JSON.
+  Methods: ListRooms (with the ``roomList`` grant), ListParticipants, GetParticipant,
+  RemoveParticipant, SendData. Errors are Twirp's JSON.
 - **Joins**: :meth:`LiveKitTwirpServer.join` admits a participant holding an access token only
   when it verifies (signature, expiry, ``roomJoin`` for a room), as a LiveKit server would.
 - **Webhooks**: joins and leaves are posted to ``webhook_url`` as LiveKit posts them: the
   ``WebhookEvent`` as protobuf JSON (``application/webhook+json``), signed with a JWT whose
-  ``sha256`` claim is the body's hash, in the ``Authorization`` header.
+  ``sha256`` claim is the body's hash, in the ``Authorization`` header. A webhook that cannot
+  be delivered (remit down) is recorded with status 0 and not retried: LiveKit gives up after
+  about 30 seconds, so to remit it is lost either way.
 
 Rooms live in memory, in the test process: :meth:`stop` closes the port (LiveKit unreachable)
 and :meth:`start` opens it again on the same port, with the rooms as they were (as a LiveKit
@@ -160,7 +163,7 @@ class LiveKitTwirpServer:
         """The body LiveKit posts for ``kind``: the event in protobuf JSON."""
         event = api.WebhookEvent(
             event=kind,
-            room=api.Room(sid="RM_" + hashlib.sha1(room.encode()).hexdigest()[:12], name=room),
+            room=api.Room(sid=_room_sid(room), name=room),
             participant=info,
             id="EV_" + secrets.token_hex(6),
             created_at=int(time.time()),
@@ -179,7 +182,13 @@ class LiveKitTwirpServer:
 
     def post(self, kind: str, room: str, info: api.ParticipantInfo) -> Delivered:
         body = self.event(kind, room, info)
-        answer = self.deliver(body, self.signature(body))
+        try:
+            answer = self.deliver(body, self.signature(body))
+        except httpx.TransportError:  # remit is down: the event is lost (status 0)
+            lost = Delivered(kind, info.identity, 0)
+            with self._lock:
+                self.webhooks.append(lost)
+            return lost
         is_json = answer.headers.get("content-type", "").endswith("json")
         delivered = Delivered(
             kind, info.identity, answer.status_code, answer.json() if is_json else {}
@@ -191,6 +200,17 @@ class LiveKitTwirpServer:
     # RoomService ---------------------------------------------------------------------------
     def serve(self, method: str, request: Message, authorization: str) -> tuple[Message, Any]:
         """Answer one authorised call; returns the answer and what to do once it is sent."""
+        if method == "ListRooms":
+            assert isinstance(request, api.ListRoomsRequest)
+            self._authorise(authorization, None)
+            with self._lock:
+                self.calls.append((method, request))
+                rooms = [
+                    api.Room(sid=_room_sid(name), name=name, num_participants=len(people))
+                    for name, people in self.rooms.items()
+                    if not request.names or name in request.names
+                ]
+            return api.ListRoomsResponse(rooms=rooms), None
         room_name = getattr(request, "room", "")
         self._authorise(authorization, room_name)
         with self._lock:
@@ -220,7 +240,9 @@ class LiveKitTwirpServer:
             "participant_left", room_name, info
         )
 
-    def _authorise(self, authorization: str, room: str) -> None:
+    def _authorise(self, authorization: str, room: str | None) -> None:
+        """A bearer token of the key pair with ``roomAdmin`` for ``room`` (``roomList`` when
+        ``room`` is None, as ListRooms needs)."""
         scheme, _, token = authorization.partition(" ")
         if scheme != "Bearer" or not token:
             raise TwirpError("unauthenticated", "authorization header not found")
@@ -229,8 +251,15 @@ class LiveKitTwirpServer:
         except Exception as exc:
             raise TwirpError("unauthenticated", f"invalid token: {exc}") from exc
         video = claims.video
-        if video is None or not video.room_admin or video.room != room:
+        if room is None:
+            if video is None or not video.room_list:
+                raise TwirpError("permission_denied", "no permissions to list rooms")
+        elif video is None or not video.room_admin or video.room != room:
             raise TwirpError("permission_denied", "no permissions to access the room")
+
+
+def _room_sid(room: str) -> str:
+    return "RM_" + hashlib.sha1(room.encode()).hexdigest()[:12]
 
 
 def _participant(identity: str, kind: api.ParticipantInfo.Kind) -> api.ParticipantInfo:
@@ -246,6 +275,7 @@ def _participant(identity: str, kind: api.ParticipantInfo.Kind) -> api.Participa
 
 
 REQUESTS: dict[str, type[Message]] = {
+    "ListRooms": api.ListRoomsRequest,
     "ListParticipants": api.ListParticipantsRequest,
     "GetParticipant": api.RoomParticipantIdentity,
     "RemoveParticipant": api.RoomParticipantIdentity,

@@ -4,7 +4,8 @@ Twirp RoomService and signs its webhooks with livekit-api's own code (see liveki
 The story: a platform's app asks remit for every LiveKit token. A participant inside an order's
 scope is refused at the door with the notice; one already in the meeting when an order takes
 effect is told why and removed; everyone outside the scope stays; forged webhooks change nothing;
-and restarts of remit or of LiveKit lose nothing.
+restarts of remit or of LiveKit lose nothing; and joins and leaves whose webhooks were lost are
+found by reconciling the roster with LiveKit's rooms.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from livekit import api
 from livekit_twirp import LiveKitTwirpServer
 
 from remit.cli import cli
+from remit.store import open_enforcement_store
 from remit_server import RemitServer, cli_out, free_port
 
 pytestmark = pytest.mark.livekit
@@ -38,12 +40,12 @@ CN, CN_BJ, HK, US = "127.0.0.10", "127.0.0.11", "127.0.0.20", "127.0.0.50"
 class Deployment:
     """remit serve and the LiveKit stand-in, wired as an operator would wire them."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, **extra: str) -> None:
         self.remit = RemitServer(tmp)
         hook = f"{self.remit.base}/v1/connectors/livekit/webhooks/{PLATFORM}"
         self.livekit = LiveKitTwirpServer(KEY, SECRET, free_port(), hook)
         self.livekit.start()
-        settings = {"url": self.livekit.url, "api_key": KEY, "api_secret": SECRET}
+        settings = {"url": self.livekit.url, "api_key": KEY, "api_secret": SECRET, **extra}
         self.remit.add_platform(PLATFORM, "livekit", settings)
         self.remit.start()
 
@@ -68,6 +70,15 @@ class Deployment:
         session_id: str = session["id"]
         return session_id
 
+    def roster(self) -> dict[str, str | None]:
+        """remit's live roster of the platform, read from its database: identity -> address."""
+        store = open_enforcement_store(self.remit.db)
+        try:
+            live = store.live_sessions(resource_type="meeting", resource_ids=[ROOM])
+        finally:
+            store.close()
+        return {s.participant: s.ip for s in live if s.platform == PLATFORM}
+
     def removals(self) -> list[dict[str, Any]]:
         return [c for c in self.remit.commands(PLATFORM) if c["type"] == "participant.remove"]
 
@@ -79,6 +90,16 @@ class Deployment:
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     deployed = Deployment(tmp_path)
+    try:
+        yield deployed
+    finally:
+        deployed.close()
+
+
+@pytest.fixture
+def reconciling(tmp_path: Path) -> Iterator[Deployment]:
+    """A deployment whose platform reconciles remit's roster with LiveKit every second."""
+    deployed = Deployment(tmp_path, reconcile_seconds="1")
     try:
         yield deployed
     finally:
@@ -280,6 +301,48 @@ def test_a_removal_never_reaches_a_later_join_nor_someone_already_gone(
     assert livekit.participants(ROOM) == {"cn-1", "us-1"}
 
 
+def test_joins_and_leaves_whose_webhooks_were_lost_are_reconciled_from_livekit(
+    reconciling: Deployment,
+) -> None:
+    deployment = reconciling
+    remit, livekit = deployment.remit, deployment.livekit
+    deployment.enter("gone-1", US)
+    tokens = {
+        who: deployment.token(who, ip).json()["token"] for who, ip in (("cn-1", CN), ("us-1", US))
+    }
+
+    remit.stop()  # remit is down: LiveKit's webhooks for these joins and this leave are lost
+    assert [livekit.join(token).status for token in tokens.values()] == [0, 0]
+    assert livekit.leave(ROOM, "gone-1").status == 0
+    assert livekit.participants(ROOM) == {"cn-1", "us-1"}
+    assert deployment.roster() == {"gone-1": US}  # what remit knew when it went down
+
+    remit.start()
+    remit.wait_for(
+        "the roster reconciled with LiveKit's room",
+        lambda: deployment.roster() == {"cn-1": CN, "us-1": US},
+        timeout=30,
+    )
+    assert any(method == "ListRooms" for method, _ in livekit.calls)
+
+    # The order reaches the participant rostered by reconciliation; the US one stays.
+    order_id = remit.enforce(ROOM, HOST)
+    remit.wait_for("cn-1 removed", lambda: livekit.removed)
+    remit.wait_for(
+        "the removal recorded delivered",
+        lambda: [c for c in deployment.removals() if c["status"] == "delivered"],
+    )
+    assert livekit.removed == [(ROOM, "cn-1")]
+    assert [c["order_id"] for c in deployment.removals()] == [order_id]
+    assert livekit.participants(ROOM) == {"us-1"}
+    assert deployment.roster() == {"us-1": US}
+
+    # While remit runs, a leave whose webhook was lost ends at the next turn, not only at start.
+    livekit.vanish(ROOM, "us-1")
+    remit.wait_for("us-1's session ended", lambda: deployment.roster() == {}, timeout=30)
+    assert deployment.removals()[0]["status"] == "delivered"  # nothing more was sent
+
+
 def test_a_caller_dialling_in_through_livekit_sip_is_placed_by_their_number(
     deployment: Deployment,
 ) -> None:
@@ -319,6 +382,10 @@ def test_token_requests_name_the_field_at_fault(deployment: Deployment) -> None:
         (("url=https://lk.example", "api_key=k", "api_secret=short"), "api_secret"),
         (("url=https://lk.example", "api_secret=" + SECRET), "api_key"),
         (("url=https://lk.example", "api_key=k", "api_secret=" + SECRET, "colour=red"), "colour"),
+        (
+            ("url=https://lk.example", "api_key=k", "api_secret=" + SECRET, "reconcile_seconds=x"),
+            "reconcile_seconds",
+        ),
     ],
 )
 def test_a_platform_with_unusable_settings_is_refused_in_one_line(
@@ -349,3 +416,10 @@ def test_a_sealed_token_opens_only_for_its_participant_and_room() -> None:
     )
     assert unseal(SECRET, "cn-1", ROOM, "not base64 !") is None
     assert CN not in json.dumps(value)
+
+
+def test_the_reconciliation_is_a_task_of_the_plugin_that_remit_serve_runs() -> None:
+    from remit.connectors import load_tasks
+
+    [task] = [t for t in load_tasks() if t.name == "livekit.reconcile"]
+    assert task.interval_s == 60  # the default, until it has read a platform's settings

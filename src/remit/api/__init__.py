@@ -35,7 +35,9 @@ from remit.api._sessions import (
     enforcer_of,
     impact_of,
     open_session,
+    roster_session,
 )
+from remit.api._tasks import Task, TaskRunner
 
 __all__ = [
     "ENDPOINTS",
@@ -51,6 +53,8 @@ __all__ = [
     "OrderListener",
     "ReachOut",
     "Settings",
+    "Task",
+    "TaskRunner",
     "allowed",
     "appeals_of",
     "bearer",
@@ -71,6 +75,7 @@ __all__ = [
     "openapi",
     "record_order",
     "report_of",
+    "roster_session",
     "step_for",
     "utcnow",
 ]

@@ -145,22 +145,23 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
 
 
 def _decide(
-    call: Call,
+    node: Node,
+    platform: str,
     resource: Resource,
     participant: str,
     ip: str | None,
     phone: str | None,
     language: str | None,
 ) -> tuple[Session, Decision]:
-    location = locate_participant(call.node, ip, phone)
-    decision = call.node.index.decide(location, resource, participant)
+    location = locate_participant(node, ip, phone)
+    decision = node.index.decide(location, resource, participant)
     session = Session(
         id=new_id("ses"),
-        platform=call.actor,
+        platform=platform,
         resource=resource,
         participant=participant,
         location=location,
-        joined_at=call.node.clock(),
+        joined_at=node.clock(),
         ip=ip,
         phone=phone,
         language=language,
@@ -182,7 +183,7 @@ async def decide_join(
     :func:`open_session` rosters it then). Returns the decision and, when refused, the same 451
     answer as ``POST /v1/sessions`` (the refusal is recorded)."""
     _enforcer(call)
-    session, decision = _decide(call, resource, participant, ip, phone, language)
+    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
     if decision.allowed:
         return decision, None
     return decision, await _refusal(call, decision, session)
@@ -208,15 +209,37 @@ async def open_session(
     so every way in is decided the same way.
     """
     enforcer = _enforcer(call)
-    session, decision = _decide(call, resource, participant, ip, phone, language)
+    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
     if not decision.allowed and refuse:
         return session, decision, await _refusal(call, decision, session)
-    await run_in_threadpool(enforcer.store.add_session, session)
-    # An order may have taken effect while this join was decided: check again, now on the roster.
-    await run_in_threadpool(
-        enforcer.check, session, call.node.index, call.node.in_force.__getitem__
-    )
+    await run_in_threadpool(_put_on_roster, call.node, enforcer, session)
     return session, decision, None
+
+
+def roster_session(
+    node: Node,
+    platform: str,
+    resource: Resource,
+    participant: str,
+    *,
+    ip: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> tuple[Session, Decision]:
+    """:func:`open_session` with ``refuse=False``, outside a request (it blocks: call it from a
+    worker thread): put a join ``platform``'s server has already let in on the live roster,
+    decided as every join is, so an order in force removes it at once. For a connector's
+    periodic task that finds someone its server has and remit's roster lacks."""
+    enforcer = enforcer_of(node)
+    session, decision = _decide(node, platform, resource, participant, ip, phone, language)
+    _put_on_roster(node, enforcer, session)
+    return session, decision
+
+
+def _put_on_roster(node: Node, enforcer: Enforcer, session: Session) -> None:
+    enforcer.store.add_session(session)
+    # An order may have taken effect while this join was decided: check again, now on the roster.
+    enforcer.check(session, node.index, node.in_force.__getitem__)
 
 
 async def join(call: Call) -> Response:

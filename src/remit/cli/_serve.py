@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from remit.api import Node, Settings, create_app, create_user, utcnow
+from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
 from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
 from remit.cli._platform import build_enforcer, enforcement_options
-from remit.connectors import load_endpoints
+from remit.connectors import load_endpoints, load_tasks
 from remit.console import console_routes, set_password
 from remit.store import Role, open_store, upgrade
 
@@ -124,7 +124,8 @@ def serve(
     On a database with no users yet, creates the user 'admin' and prints its token once.
     Several nodes may share one PostgreSQL database; order changes reach every node's decision
     index through notifications, with a periodic resync as a safety net. Once a day each node
-    purges personal data older than --retention-days (as remit purge does).
+    purges personal data older than --retention-days (as remit purge does). Connector plugins'
+    periodic tasks (the LiveKit roster's reconciliation) run beside it.
     """
     import uvicorn
 
@@ -138,6 +139,7 @@ def serve(
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
     node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
     enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl, retention_days)
+    tasks = TaskRunner(node, load_tasks())  # connectors' periodic work (roster reconciliation)
     node.start()
     enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes)
@@ -161,9 +163,11 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    tasks.start()
     try:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
     finally:
+        tasks.stop()  # before the enforcer: tasks use its store and its connectors
         enforcer.stop()
         node.stop()
         enforcer.store.close()

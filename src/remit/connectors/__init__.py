@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         hookspec,
         load_connectors,
         load_endpoints,
+        load_tasks,
         plugin_manager,
     )
 
@@ -37,5 +38,6 @@ __all__ = [
     "hookspec",
     "load_connectors",
     "load_endpoints",
+    "load_tasks",
     "plugin_manager",
 ]

@@ -13,6 +13,10 @@ and in ``remit_jitsi/plugin.py``::
     @hookimpl
     def remit_connectors():
         return [JitsiConnector()]
+
+A plugin may also implement ``remit_endpoints`` (HTTP operations of its own) and ``remit_tasks``
+(periodic work that ``remit serve`` runs beside the node, such as reconciling remit's roster with
+the platform's own list of participants).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import importlib
 
 import pluggy
 
-from remit.api import ENDPOINTS, Endpoint
+from remit.api import ENDPOINTS, Endpoint, Task
 from remit.enforcement import Connector
 from remit.errors import InvalidConfiguration
 
@@ -42,6 +46,16 @@ class Hooks:
         """Return the HTTP operations this plugin adds to remit's API (under
         ``/v1/connectors/<connector>/``), such as a token broker or an event receiver. They are
         served, authenticated and documented in OpenAPI like the built-in ones."""
+
+    @hookspec
+    def remit_tasks(self) -> list[Task]:  # type: ignore[empty-body]
+        """Return the periodic work this plugin runs beside the node: objects with a ``name``,
+        an ``interval_s`` (seconds between runs, read again after each run) and a
+        ``run(node)`` method (:class:`remit.api.Task`). ``remit serve`` runs each task on a
+        thread of its own, once at start and then every ``interval_s`` seconds, and stops them
+        before the enforcer on shutdown; a run that raises is logged and the task goes on.
+        A task does the platform's I/O itself and must return in bounded time (use timeouts).
+        Every node runs every task: a task shared by several nodes must be safe to run twice."""
 
 
 #: The built-in plugins: registered the way an installed one is, one module each.
@@ -108,6 +122,20 @@ def load_endpoints(manager: pluggy.PluginManager | None = None) -> list[Endpoint
             seen.add((endpoint.method, endpoint.path))
             found.append(endpoint)
     return found
+
+
+def load_tasks(manager: pluggy.PluginManager | None = None) -> list[Task]:
+    """Every periodic task the plugins provide; two with one name are refused."""
+    found: dict[str, Task] = {}
+    for tasks in (manager or plugin_manager()).hook.remit_tasks():
+        for task in tasks:
+            if task.name in found:
+                raise InvalidConfiguration(
+                    f"connectors: two plugins provide a task named {task.name!r}",
+                    field="connectors",
+                )
+            found[task.name] = task
+    return list(found.values())
 
 
 def all_endpoints() -> tuple[Endpoint, ...]:

@@ -7,9 +7,13 @@ on its own, so it is not the session the command is about), needs nothing more: 
 ``host.notice`` goes to the host the same way. ``participant.readmit`` needs nothing in LiveKit:
 the person's next token request is decided afresh.
 
-livekit-api speaks asyncio and aiohttp; the outbox delivers from worker threads. Each thread keeps
-its own event loop and its own aiohttp session (keep-alive connections to the server), and
-:meth:`LiveKitConnector.close` closes them all when the enforcer stops.
+:meth:`LiveKitConnector.rooms` lists who is in which room (ListRooms, ListParticipants), for the
+roster's reconciliation (see :mod:`._reconcile`).
+
+livekit-api speaks asyncio and aiohttp; the outbox delivers from worker threads, and the
+reconciliation runs on a task thread. Each thread keeps its own event loop and its own aiohttp
+session (keep-alive connections to the server), and :meth:`LiveKitConnector.close` closes them all
+when the enforcer stops (after ``remit serve`` has stopped its tasks).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class LiveKitConnector:
 
     def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Settings ``url``, ``api_key``, ``api_secret`` (and optional ``client_url``,
-        ``token_ttl_seconds``), checked."""
+        ``token_ttl_seconds``, ``reconcile_seconds``), checked."""
         return configure(options)
 
     def close(self) -> None:
@@ -83,15 +87,22 @@ class LiveKitConnector:
                 f"platform {platform.name}: livekit cannot carry out {command.type}"
             )
 
+    def rooms(
+        self, platform: Platform, settings: LiveKitSettings
+    ) -> dict[str, list[api.ParticipantInfo]]:
+        """Who is in which of the platform's rooms now (ListRooms, then ListParticipants for
+        each); a room that ends in between is left out. A failure is a DeliveryError."""
+        return self._run(platform, settings, _rooms)
+
     def _run(
         self,
         platform: Platform,
         settings: LiveKitSettings,
-        work: Callable[[RoomService], Awaitable[None]],
-    ) -> None:
+        work: Callable[[RoomService], Awaitable[T]],
+    ) -> T:
         worker = self._worker()
         try:
-            worker.loop.run_until_complete(self._call(worker, settings, work))
+            return worker.loop.run_until_complete(self._call(worker, settings, work))
         except api.ServerError as exc:
             raise DeliveryError(
                 f"platform {platform.name}: LiveKit answered {exc.status} {exc.code}: {exc.message}"
@@ -105,8 +116,8 @@ class LiveKitConnector:
         self,
         worker: _Worker,
         settings: LiveKitSettings,
-        work: Callable[[RoomService], Awaitable[None]],
-    ) -> None:
+        work: Callable[[RoomService], Awaitable[T]],
+    ) -> T:
         if worker.session is None:
             worker.session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self._timeout)
@@ -118,7 +129,7 @@ class LiveKitConnector:
             session=worker.session,
             failover=False,
         )
-        await work(client.room)
+        return await work(client.room)
 
     def _worker(self) -> _Worker:
         worker: _Worker | None = getattr(self._local, "worker", None)
@@ -142,6 +153,17 @@ async def _remove(room: RoomService, command: Command) -> None:
     await _gone_if_absent(
         room.remove_participant(api.RoomParticipantIdentity(room=where, identity=identity))
     )
+
+
+async def _rooms(room: RoomService) -> dict[str, list[api.ParticipantInfo]]:
+    found: dict[str, list[api.ParticipantInfo]] = {}
+    for each in (await room.list_rooms(api.ListRoomsRequest())).rooms:
+        listed = await _gone_if_absent(
+            room.list_participants(api.ListParticipantsRequest(room=each.name))
+        )
+        if listed is not None:
+            found[each.name] = list(listed.participants)
+    return found
 
 
 async def _notify_host(room: RoomService, command: Command) -> None:

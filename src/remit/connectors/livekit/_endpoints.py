@@ -6,7 +6,8 @@ A participant gets into a LiveKit room only with an access token; the platform a
 happens, with the notice. LiveKit then reports who joined and left to
 ``POST /v1/connectors/livekit/webhooks/{platform}``, signed with the platform's key pair; remit
 rosters the joins with what it sealed into the token at the door (see :mod:`._seal`), so an order
-taking effect mid-meeting reaches them.
+taking effect mid-meeting reaches them. :func:`roster_join` is that rostering; the reconciliation
+with LiveKit's rooms (:mod:`._reconcile`) rosters through it too, for joins whose webhook was lost.
 """
 
 from __future__ import annotations
@@ -26,17 +27,18 @@ from remit.api import (
     Call,
     Endpoint,
     HTTPProblem,
+    Node,
     decide_join,
     enforcer_of,
     json_response,
-    open_session,
+    roster_session,
 )
 from remit.connectors.livekit._seal import ATTRIBUTE, Sealed, seal, unseal
 from remit.connectors.livekit._settings import LiveKitSettings
 from remit.enforcement import Platform, Session, SessionStatus
 from remit.errors import NotFound
 from remit.policy import Resource
-from remit.store import Role
+from remit.store import Role, User
 
 log = logging.getLogger("remit.connectors.livekit")
 
@@ -155,13 +157,21 @@ def _verified(settings: LiveKitSettings, body: bytes, authorization: str) -> api
         ) from exc
 
 
+def platform_account(node: Node, name: str) -> User | None:
+    """The platform's enabled account, whose sessions the roster keeps; None when it has none."""
+    try:
+        user = node.store.get_user(name)
+    except NotFound:
+        return None
+    if user.disabled or Role.PLATFORM not in user.roles:
+        return None
+    return user
+
+
 async def _act_as(call: Call, name: str) -> None:
     """The session belongs to the platform LiveKit signed for: the call acts as it."""
-    try:
-        user = await run_in_threadpool(call.node.store.get_user, name)
-    except NotFound:
-        user = None
-    if user is None or user.disabled or Role.PLATFORM not in user.roles:
+    user = await run_in_threadpool(platform_account, call.node, name)
+    if user is None:
         raise HTTPProblem("forbidden", f"platform {name!r} has no enabled platform account")
     call.user = user
 
@@ -173,73 +183,93 @@ async def receive_webhook(call: Call) -> Response:
     room, person = event.room.name, event.participant
     sessions: list[Session] = []
     if event.event == "participant_joined" and person.kind in PEOPLE:
-        sessions = [await _joined(call, settings, room, person)]
+        session, _ = await run_in_threadpool(
+            roster_join, call.node, platform.name, settings, room, person
+        )
+        sessions = [session]
     elif event.event in ("participant_left", "participant_connection_aborted"):
         removed = person.disconnect_reason == api.DisconnectReason.PARTICIPANT_REMOVED
         status = SessionStatus.REMOVED if removed else SessionStatus.LEFT
-        sessions = await _end(call, room, person.identity, status)
+        sessions = await run_in_threadpool(
+            end_sessions, call.node, platform.name, room, person.identity, status
+        )
     elif event.event == "room_finished":
-        sessions = await _end(call, room, None, SessionStatus.LEFT)
+        sessions = await run_in_threadpool(
+            end_sessions, call.node, platform.name, room, None, SessionStatus.LEFT
+        )
     out = [LiveKitSessionOut(s.id, s.status.value) for s in sessions]
     return json_response(LiveKitWebhookOut(event.event, out))
 
 
-async def _live(call: Call, room: str, identity: str | None) -> list[Session]:
-    store = enforcer_of(call.node).store
-    live = await run_in_threadpool(store.live_sessions, resource_type=MEETING, resource_ids=[room])
+def live_sessions(node: Node, platform: str, room: str, identity: str | None) -> list[Session]:
+    """The platform's live sessions in ``room`` (of ``identity``, when given)."""
+    live = enforcer_of(node).store.live_sessions(resource_type=MEETING, resource_ids=[room])
     return [
         s
         for s in live
-        if s.platform == call.actor and (identity is None or s.participant == identity)
+        if s.platform == platform and (identity is None or s.participant == identity)
     ]
 
 
-async def _joined(
-    call: Call, settings: LiveKitSettings, room: str, person: api.ParticipantInfo
-) -> Session:
-    """Roster one join. The same join reported again (LiveKit retries a webhook) is the session
-    already live; the identity joining again from elsewhere ends that session first."""
-    sealed = _sealed(settings, room, person)
-    for live in await _live(call, room, person.identity):
-        if (live.ip, live.phone) == (sealed.ip, sealed.phone):
-            return live
-        await _end_one(call, live, SessionStatus.LEFT)
-    session, _, _ = await open_session(
-        call,
+def roster_join(
+    node: Node, platform: str, settings: LiveKitSettings, room: str, person: api.ParticipantInfo
+) -> tuple[Session, bool]:
+    """Roster one participant LiveKit has let into ``room``, as a ``participant_joined`` webhook
+    reports them or as the reconciliation finds them missing from the roster (one code path):
+    decided as every join is, so one inside an order in force is removed at once.
+
+    The same join reported again (LiveKit retries a webhook) is the session already live,
+    returned with False; the identity joining again from elsewhere ends that session first.
+    Blocks on the store: call it from a worker thread."""
+    sealed = sealed_of(settings, room, person)
+    for live in live_sessions(node, platform, room, person.identity):
+        if same_connection(live, sealed or Sealed()):
+            return live, False
+        end_session(node, live, SessionStatus.LEFT)
+    if sealed is None:
+        log.warning(
+            "participant %r joined %r without a token remit minted: location unknown",
+            person.identity,
+            room,
+        )
+        sealed = Sealed()
+    session, _ = roster_session(
+        node,
+        platform,
         Resource(MEETING, room, sealed.host),
         person.identity,
         ip=sealed.ip,
         phone=sealed.phone,
         language=sealed.language,
-        refuse=False,
     )
-    return session
+    return session, True
 
 
-def _sealed(settings: LiveKitSettings, room: str, person: api.ParticipantInfo) -> Sealed:
+def same_connection(session: Session, sealed: Sealed) -> bool:
+    """Whether ``session`` is the join ``sealed`` describes (same address and number)."""
+    return (session.ip, session.phone) == (sealed.ip, sealed.phone)
+
+
+def sealed_of(settings: LiveKitSettings, room: str, person: api.ParticipantInfo) -> Sealed | None:
     """What remit sealed into the participant's token; a caller's number for a SIP participant
-    (LiveKit's SIP service sets it); else nothing, and the location stays unknown."""
+    (LiveKit's SIP service sets it); else None: the location stays unknown."""
     value = person.attributes.get(ATTRIBUTE)
     sealed = None if value is None else unseal(settings.api_secret, person.identity, room, value)
     if sealed is not None:
         return sealed
     if person.kind == api.ParticipantInfo.Kind.SIP and person.attributes.get(SIP_PHONE):
         return Sealed(phone=person.attributes[SIP_PHONE])
-    log.warning(
-        "participant %r joined %r without a token remit minted: location unknown",
-        person.identity,
-        room,
-    )
-    return Sealed()
+    return None
 
 
-async def _end_one(call: Call, session: Session, status: SessionStatus) -> Session:
-    store = enforcer_of(call.node).store
-    return await run_in_threadpool(store.end_session, session.id, status, call.node.clock())
+def end_session(node: Node, session: Session, status: SessionStatus) -> Session:
+    return enforcer_of(node).store.end_session(session.id, status, node.clock())
 
 
-async def _end(call: Call, room: str, identity: str | None, status: SessionStatus) -> list[Session]:
-    return [await _end_one(call, s, status) for s in await _live(call, room, identity)]
+def end_sessions(
+    node: Node, platform: str, room: str, identity: str | None, status: SessionStatus
+) -> list[Session]:
+    return [end_session(node, s, status) for s in live_sessions(node, platform, room, identity)]
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (

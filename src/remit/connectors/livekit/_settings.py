@@ -8,8 +8,10 @@ from datetime import timedelta
 from remit.errors import InvalidConfiguration
 
 REQUIRED = ("url", "api_key", "api_secret")
-OPTIONAL = ("client_url", "token_ttl_seconds")
+OPTIONAL = ("client_url", "token_ttl_seconds", "reconcile_seconds")
 DEFAULT_TTL = 600
+DEFAULT_RECONCILE = 60  # seconds between reconciliations of the roster with LiveKit
+MAX_RECONCILE = 86_400
 MIN_SECRET = 32  # LiveKit refuses shorter secrets too: HS256 needs a key of 256 bits
 
 
@@ -22,6 +24,7 @@ class LiveKitSettings:
     api_secret: str
     client_url: str  # what participants' apps connect to (ws:// or wss://)
     token_ttl: timedelta
+    reconcile_seconds: int = DEFAULT_RECONCILE  # 0: never reconcile the roster
 
     @classmethod
     def of(cls, settings: dict[str, str]) -> LiveKitSettings:
@@ -32,6 +35,7 @@ class LiveKitSettings:
             api_secret=settings["api_secret"],
             client_url=settings.get("client_url") or _ws(settings["url"]),
             token_ttl=timedelta(seconds=int(settings.get("token_ttl_seconds", DEFAULT_TTL))),
+            reconcile_seconds=int(settings.get("reconcile_seconds", DEFAULT_RECONCILE)),
         )
 
 
@@ -81,4 +85,12 @@ def configure(options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
                 field="token_ttl_seconds",
             )
         stored["token_ttl_seconds"] = ttl
+    reconcile = options.get("reconcile_seconds", "").strip()
+    if reconcile:
+        if not reconcile.isdigit() or int(reconcile) > MAX_RECONCILE:
+            raise InvalidConfiguration(
+                f"reconcile_seconds: a whole number of seconds from 0 (never) to {MAX_RECONCILE}",
+                field="reconcile_seconds",
+            )
+        stored["reconcile_seconds"] = str(int(reconcile))
     return stored, {}
