@@ -192,18 +192,26 @@ def sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+class _DriverTimes:
+    """Times as the driver takes them for our columns (aware UTC on PostgreSQL, text on SQLite:
+    see :func:`sqlite_time`), each checked. A batch shares a few times: each is converted once."""
+
+    def __init__(self, postgres: bool) -> None:
+        self._postgres = postgres
+        self._converted: dict[datetime, Any] = {}
+
+    def __call__(self, value: datetime, name: str) -> Any:
+        found = self._converted.get(value)
+        if found is None:
+            utc = aware(value, name)
+            found = self._converted[value] = utc if self._postgres else sqlite_time(utc)
+        return found
+
+
 def _command_values(commands: Sequence[Command], *, postgres: bool) -> list[tuple[Any, ...]]:
     """Each key's first command as a row of ``_COMMAND_COLUMNS`` for the driver, checked."""
 
-    converted: dict[datetime, Any] = {}  # a batch shares a few times: convert each once
-
-    def when(value: datetime, name: str) -> Any:
-        found = converted.get(value)
-        if found is None:
-            utc = aware(value, name)
-            found = converted[value] = utc if postgres else sqlite_time(utc)
-        return found
-
+    when = _DriverTimes(postgres)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
     for c in commands:
@@ -284,15 +292,7 @@ _RECORD_ATTEMPT = (
 
 def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple[Any, ...]]:
     """Each id's first session as a row of ``_ROSTER_COLUMNS`` for the driver, checked."""
-    converted: dict[datetime, Any] = {}  # sessions loaded together share a few times
-
-    def when(value: datetime, name: str) -> Any:
-        found = converted.get(value)
-        if found is None:
-            utc = aware(value, name)
-            found = converted[value] = utc if postgres else sqlite_time(utc)
-        return found
-
+    when = _DriverTimes(postgres)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
     for s in sessions:
@@ -720,19 +720,16 @@ class SqlEnforcementStore:
     def purge(
         self, before: datetime, *, since: datetime | None = None, dry_run: bool = False
     ) -> Purged:
-        # Times go to the driver as the columns hold them (text on SQLite, see sqlite_time).
-        def when(value: datetime) -> Any:
-            return value if self._postgres else sqlite_time(value)
-
+        when = _DriverTimes(self._postgres)
         cutoff, after = aware(before, "before"), maybe_aware(since, "since")
         dialect = "postgresql" if self._postgres else "sqlite"
         lock = " FOR UPDATE SKIP LOCKED" if self._postgres else ""  # nodes share the work
         session_since = "" if after is None else " AND ended_at >= :since"
         sessions_where = _SESSIONS_TO_PURGE.format(since=session_since)
-        first = when(after) if after is not None else when(datetime.min.replace(tzinfo=UTC))
-        common: dict[str, Any] = {"before": when(cutoff), "purged": PURGED_PARTICIPANT}
+        first = when(after or datetime.min.replace(tzinfo=UTC), "since")
+        common: dict[str, Any] = {"before": when(cutoff, "before"), "purged": PURGED_PARTICIPANT}
         if after is not None:
-            common["since"] = when(after)
+            common["since"] = when(after, "since")
         if dry_run:
             with self._transaction("count what a purge would change") as db:
                 sessions = db.scalar(
