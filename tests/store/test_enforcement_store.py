@@ -533,6 +533,17 @@ def test_a_settled_command_stays_settled(store: EnforcementStore) -> None:
     assert (late.status, late.delivered_at) == (CommandStatus.DELIVERED, NOW + timedelta(seconds=1))
 
 
+def test_list_commands_of_one_platform_fill_the_page(store: EnforcementStore) -> None:
+    older = [command(f"mine-{n}", at=NOW + timedelta(seconds=n)) for n in range(2)]
+    newer = [
+        command(f"theirs-{n}", at=NOW + timedelta(seconds=10 + n), platform="other")
+        for n in range(3)
+    ]
+    store.enqueue([*older, *newer])
+    assert keys(store.list_commands(platform="zoomish", limit=2)) == ["mine-1", "mine-0"]
+    assert keys(store.list_commands(platform="other", limit=2)) == ["theirs-2", "theirs-1"]
+
+
 def test_list_commands_newest_first_filtered(store: EnforcementStore) -> None:
     store.enqueue(
         [

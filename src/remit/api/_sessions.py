@@ -322,17 +322,17 @@ async def list_commands(call: Call) -> Response:
     limit_text = query.get("limit", "100")
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
         raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
+    # A platform sees its own commands only: filtered in the query, so its page is full.
+    mine = call.user is not None and call.user.roles == frozenset({Role.PLATFORM})
     found = await run_in_threadpool(
         lambda: _enforcer(call).store.list_commands(
             status=None if status is None else CommandStatus(status),
             order_id=query.get("order_id"),
+            platform=call.actor if mine else None,
             limit=int(limit_text),
         )
     )
-    mine = call.user is not None and call.user.roles == frozenset({Role.PLATFORM})
-    return _json(
-        CommandListOut([_command_out(c) for c in found if not mine or c.platform == call.actor])
-    )
+    return _json(CommandListOut([_command_out(c) for c in found]))
 
 
 def _command_out(c: Command) -> CommandOut:

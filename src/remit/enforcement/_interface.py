@@ -103,9 +103,14 @@ class EnforcementStore(Protocol):
         """A command by key, or ``NotFound``."""
 
     def list_commands(
-        self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
+        self,
+        *,
+        status: CommandStatus | None = None,
+        order_id: str | None = None,
+        platform: str | None = None,
+        limit: int = 100,
     ) -> list[Command]:
-        """Commands, newest first, filtered."""
+        """Commands, newest first, filtered (``platform``: only that platform's)."""
 
     def commands_between(
         self, since: datetime, until: datetime, types: Sequence[str]

@@ -422,7 +422,12 @@ class MemoryEnforcementStore:
             return stored.out()
 
     def list_commands(
-        self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
+        self,
+        *,
+        status: CommandStatus | None = None,
+        order_id: str | None = None,
+        platform: str | None = None,
+        limit: int = 100,
     ) -> list[Command]:
         wanted = None if status is None else command_status(status)
         most = page_size(limit)
@@ -433,6 +438,7 @@ class MemoryEnforcementStore:
                     for s in self._commands.values()
                     if (wanted is None or s.command.status is wanted)
                     and (order_id is None or s.command.order_id == order_id)
+                    and (platform is None or s.command.platform == platform)
                 ),
                 key=lambda s: (s.command.created_at, s.command.key),
                 reverse=True,

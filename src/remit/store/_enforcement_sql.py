@@ -686,7 +686,12 @@ class SqlEnforcementStore:
             return _command(row)
 
     def list_commands(
-        self, *, status: CommandStatus | None = None, order_id: str | None = None, limit: int = 100
+        self,
+        *,
+        status: CommandStatus | None = None,
+        order_id: str | None = None,
+        platform: str | None = None,
+        limit: int = 100,
     ) -> list[Command]:
         query = (
             select(CommandRow)
@@ -698,6 +703,8 @@ class SqlEnforcementStore:
             conditions.append(CommandRow.status == command_status(status).value)
         if order_id is not None:
             conditions.append(CommandRow.order_id == order_id)
+        if platform is not None:
+            conditions.append(CommandRow.platform == platform)
         with self._transaction("list commands") as db:
             return [_command(row) for row in db.scalars(query.where(*conditions))]
 
