@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from conftest import Site, csrf_of
@@ -160,3 +161,12 @@ def test_reject_and_clarification_with_their_reasons(site: Site) -> None:
     waiting = queue[: queue.index("Decided")]
     assert second in waiting
     assert first not in waiting
+
+
+def test_the_queue_shows_a_new_demand_behind_a_thousand_older_ones(site: Site) -> None:
+    template = site.node.store.get_order(recorded(site))
+    older = [replace(template, id=f"ord-{n:04}", document=None) for n in range(1000)]
+    site.node.store.add_orders(older)
+    newest = recorded(site)
+    queue = site.signed_in("reviewer").get("/orders").text
+    assert newest in queue[: queue.index("Decided")]

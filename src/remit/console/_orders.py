@@ -64,8 +64,10 @@ async def _audit(console: Console, viewer: Viewer, action: str, subject: str, ou
 
 async def queue(console: Console, request: Request) -> Response:
     viewer = require(await console.sessions.viewer(request), "GET", "/v1/orders")
-    found = await run_in_threadpool(lambda: console.node.store.list_orders(limit=1000))
-    waiting = [o for o in found if o.status in orders.OPEN]
+    store = console.node.store
+    # Every open order, however many came before it (a page of the oldest would hide new ones).
+    waiting = await run_in_threadpool(store.orders_in, sorted(orders.OPEN))
+    found = await run_in_threadpool(lambda: store.list_orders(limit=1000))
     decided = sorted(
         (o for o in found if o.status not in orders.OPEN), key=lambda o: o.id, reverse=True
     )
