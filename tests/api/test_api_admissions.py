@@ -113,6 +113,23 @@ def test_admissions_do_not_touch_the_database(api: Api, active: str) -> None:
     assert calls == []
 
 
+def test_made_up_tokens_do_not_push_the_platforms_token_out_of_the_cache(
+    api: Api, active: str
+) -> None:
+    admit(api, "127.0.0.10")  # warms the token cache
+    for n in range(10_002):  # more unknown tokens than the cache holds
+        assert api.node.user_for_token(f"remit_made-up-{n}") is None
+    store = api.node.store
+    original = store.user_for_token
+    calls: list[str] = []
+    store.user_for_token = lambda *a, **k: (calls.append("user_for_token"), original(*a, **k))[1]  # type: ignore[method-assign]
+    try:
+        assert admit(api, "127.0.0.10")["decision"] == "deny"
+    finally:
+        store.user_for_token = original  # type: ignore[method-assign]
+    assert calls == []
+
+
 def test_metrics_count_decisions_and_orders_by_state(api: Api, active: str) -> None:
     admit(api, "127.0.0.10")
     admit(api, "127.0.0.20")

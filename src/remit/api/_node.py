@@ -113,7 +113,11 @@ class Node:
         self._lock = threading.Lock()
         self._cursor = 0
         self._scheduled: dict[str, datetime] = {}
+        # Tokens that name a user, and tokens that name none, kept apart: a stream of made-up
+        # tokens fills (and flushes) only the second, never pushing a platform's token out and
+        # its admissions back onto the database.
         self._tokens: dict[str, tuple[User | None, float]] = {}
+        self._unknown_tokens: dict[str, tuple[User | None, float]] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unlisten: Callable[[], None] = lambda: None
@@ -222,12 +226,14 @@ class Node:
     # Users -----------------------------------------------------------------------------------
     def user_for_token(self, token: str) -> User | None:
         """The user holding ``token``, cached for a while so that admissions stay in memory."""
-        cached = self._tokens.get(token)  # by the token itself: no hashing on the hot path
+        # By the token itself: no hashing on the hot path.
+        cached = self._tokens.get(token) or self._unknown_tokens.get(token)
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
         user = self.store.user_for_token(hash_token(token))
-        if len(self._tokens) > 10_000:
-            self._tokens.clear()
-        self._tokens[token] = (user, now + self.token_ttl_seconds)
+        cache = self._tokens if user is not None else self._unknown_tokens
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[token] = (user, now + self.token_ttl_seconds)
         return user
