@@ -144,3 +144,15 @@ def test_healthz(api: Api, active: str) -> None:
     body = api.client.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["orders_in_force"] == 1
+
+
+def test_an_admission_body_over_64_kib_is_refused_unread(api: Api, active: str) -> None:
+    body = {
+        "resource": {"type": "meeting", "id": "june4-a", "host": "x" * (70 * 1024)},
+        "participant": {"id": "p", "ip": "127.0.0.10"},
+    }
+    refused = api.call("POST", "/v1/admissions", "platform", json=body)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/too-large"
+    assert admit(api, "127.0.0.10")["decision"] == "deny"
