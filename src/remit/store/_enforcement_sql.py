@@ -625,31 +625,7 @@ class SqlEnforcementStore:
         next_attempt_at: datetime | None = None,
         error: str | None = None,
     ) -> None:
-        outcome, later = attempt(status, next_attempt_at)
-        when = aware(at, "at")
-        with self._transaction(f"record an attempt of command {key}", write=True) as db:
-            stored = db.scalar(
-                select(CommandRow.status).where(CommandRow.key == key).with_for_update()
-            )
-            if stored is None:
-                raise NotFound(f"no command {key}")
-            if not applies(CommandStatus(stored), outcome):
-                return
-            values: dict[str, Any] = {
-                "status": outcome.value,
-                "attempts": CommandRow.attempts + 1,
-                "last_error": error,
-            }
-            if outcome is CommandStatus.DELIVERED:
-                values["delivered_at"] = when
-            if later is not None:
-                values["next_attempt_at"] = later
-            db.execute(
-                update(CommandRow)
-                .where(CommandRow.key == key)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+        self.record_attempts([Attempt(key, status, at, next_attempt_at, error)])
 
     def record_attempts(self, attempts: Sequence[Attempt]) -> None:
         # One transaction for a round of deliveries: on SQLite, where writers take turns, a
