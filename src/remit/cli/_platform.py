@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
+import pluggy
 
 from remit.api import Node, create_user, utcnow
 from remit.cli._options import db_option, retention_option
@@ -60,12 +61,14 @@ def build_enforcer(
     operator_url: str,
     command_ttl: int,
     retention_days: int,
+    plugins: pluggy.PluginManager | None = None,
 ) -> Enforcer:
-    """The enforcer of a node: the roster and outbox on the node's database, every connector.
-    It purges personal data older than ``retention_days`` once a day."""
+    """The enforcer of a node: the roster and outbox on the node's database, every connector
+    (of ``plugins``, or of every installed plugin). It purges personal data older than
+    ``retention_days`` once a day."""
     enforcer = Enforcer(
         open_enforcement_store(db_url),
-        load_connectors(),
+        load_connectors(plugins),
         clock=node.clock,
         active_orders=lambda: list(node.in_force.values()),
         policy=Policy(

@@ -11,7 +11,7 @@ from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcno
 from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
 from remit.cli._platform import build_enforcer, enforcement_options
-from remit.connectors import load_endpoints, load_tasks
+from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes, set_password
 from remit.store import Role, open_store, upgrade
 
@@ -138,8 +138,13 @@ def serve(
         click.echo(f"admin token: {token}", err=True)
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
     node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
-    enforcer = build_enforcer(db_url, node, appeal_url, operator_url, command_ttl, retention_days)
-    tasks = TaskRunner(node, load_tasks())  # connectors' periodic work (roster reconciliation)
+    plugins = plugin_manager()  # discovered once: connectors, their operations and their tasks
+    enforcer = build_enforcer(
+        db_url, node, appeal_url, operator_url, command_ttl, retention_days, plugins
+    )
+    tasks = TaskRunner(
+        node, load_tasks(plugins)
+    )  # connectors' periodic work (roster reconciliation)
     node.start()
     enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes)
@@ -156,7 +161,7 @@ def serve(
         if with_console
         else []
     )
-    app = create_app(node, settings, endpoints=load_endpoints(), routes=routes)
+    app = create_app(node, settings, endpoints=load_endpoints(plugins), routes=routes)
     click.echo(
         f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
     )
