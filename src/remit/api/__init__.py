@@ -15,6 +15,7 @@ from remit.api._app import (
     step_for,
 )
 from remit.api._appeals import AppealOut, DecideIn, appeals_of, decide_appeal
+from remit.api._convert import order_in
 from remit.api._log_routes import log_of, report_of
 from remit.api._node import (
     TOKEN_PREFIX,
@@ -27,6 +28,7 @@ from remit.api._node import (
 )
 from remit.api._openapi import openapi
 from remit.api._problems import HTTPProblem, explain
+from remit.api._schemas import OrderIn
 from remit.api._sessions import (
     ImpactOut,
     ReachOut,
@@ -50,6 +52,7 @@ __all__ = [
     "HTTPProblem",
     "ImpactOut",
     "Node",
+    "OrderIn",
     "OrderListener",
     "ReachOut",
     "Settings",
@@ -73,6 +76,7 @@ __all__ = [
     "new_id",
     "open_session",
     "openapi",
+    "order_in",
     "record_order",
     "report_of",
     "roster_session",

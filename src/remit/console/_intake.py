@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from starlette.datastructures import UploadFile
 
-from remit.api import _schemas as s
+from remit.api import OrderIn
 from remit.errors import InvalidInput
 
 _OFFSET = re.compile(r"^[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -79,7 +79,7 @@ async def _document(form: dict[str, Any]) -> dict[str, Any] | None:
     return {"content": content, "media_type": media_type, "filename": upload.filename[-255:]}
 
 
-async def order_from_form(form: dict[str, Any]) -> s.OrderIn:
+async def order_from_form(form: dict[str, Any]) -> OrderIn:
     """The API's ``OrderIn`` from the intake form, validated the way the API validates it."""
     offset = str(form.get("utc_offset", "")).strip() or "+00:00"
     if not _OFFSET.match(offset):
@@ -111,7 +111,7 @@ async def order_from_form(form: dict[str, Any]) -> s.OrderIn:
     document = await _document(form)
     if document is not None:
         data["document"] = document
-    return msgspec.convert(data, s.OrderIn)
+    return msgspec.convert(data, OrderIn)
 
 
 def input_field(field: str | None) -> str:

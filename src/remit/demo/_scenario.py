@@ -315,8 +315,7 @@ def _participants(
 
 def _demand(demand: dict[str, Any], recorder: str) -> orders.Order:
     """The demand checked as ``POST /v1/orders`` checks it, so the server will take it."""
-    from remit.api._convert import order_in
-    from remit.api._schemas import OrderIn
+    from remit.api import OrderIn, order_in
 
     try:
         body = msgspec.convert(demand, OrderIn)

@@ -31,6 +31,7 @@ from remit.api import (
     bearer,
     close_sessions,
     decide_join,
+    enforcer_of,
     json_response,
     open_session,
 )
@@ -38,7 +39,7 @@ from remit.connectors.janus import _tickets as tickets
 from remit.connectors.janus._addresses import Addresses
 from remit.connectors.janus._client import NO_SUCH_ROOM, VIDEOROOM, JanusAPI, failure
 from remit.connectors.janus._connector import JanusConnector, janus_room
-from remit.enforcement import Enforcer, Platform, Session, SessionStatus
+from remit.enforcement import Platform, Session, SessionStatus
 from remit.errors import DeliveryError, InvalidInput, NotFound
 from remit.policy import Resource
 from remit.store import Role, User
@@ -99,12 +100,6 @@ _addresses = Addresses()
 _PLATFORM = frozenset({Role.PLATFORM})
 
 
-def _enforcer(call: Call) -> Enforcer:
-    if call.node.enforcer is None:
-        raise HTTPProblem("unavailable", "live enforcement is not running on this node")
-    return call.node.enforcer
-
-
 #: Platforms' settings as last read, with when to read them again: event batches come often.
 _platforms: dict[str, tuple[Platform, float]] = {}
 PLATFORM_TTL_S = 30.0
@@ -116,7 +111,9 @@ async def _platform(call: Call) -> Platform:
         platform = cached[0]
     else:
         try:
-            platform = await run_in_threadpool(_enforcer(call).store.get_platform, call.actor)
+            platform = await run_in_threadpool(
+                enforcer_of(call.node).store.get_platform, call.actor
+            )
         except NotFound as exc:
             raise HTTPProblem("forbidden", f"{call.actor} is not a registered platform") from exc
         _platforms[call.actor] = (platform, time.monotonic() + PLATFORM_TTL_S)
@@ -268,7 +265,7 @@ async def _left(call: Call, platform: Platform, data: dict[str, Any]) -> bool:
     room, feed = str(data["room"]), data["id"]
     secret = platform.settings["token_secret"]
     live = await run_in_threadpool(
-        _enforcer(call).store.live_sessions, resource_type=MEETING, resource_ids=[room]
+        enforcer_of(call.node).store.live_sessions, resource_type=MEETING, resource_ids=[room]
     )
     gone = [
         s
@@ -284,7 +281,7 @@ async def _restarted(call: Call, platform: Platform) -> None:
     """Janus (re)started: everyone it had is gone, and its rooms forgot their ``allowed`` lists.
     End their sessions, and give each room its check back with the tokens of those who were
     in it and may still be (anyone an order removes stays out)."""
-    store = _enforcer(call).store
+    store = enforcer_of(call.node).store
     live = await run_in_threadpool(store.live_sessions, resource_type=MEETING)
     rooms: dict[str, list[str]] = {}
     secret = platform.settings["token_secret"]

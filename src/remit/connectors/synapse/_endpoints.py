@@ -15,7 +15,7 @@ from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit.api import Call, Endpoint, HTTPProblem, json_response, open_session
+from remit.api import Call, Endpoint, enforcer_of, json_response, open_session
 from remit.connectors.synapse._paths import JOINS, LEAVES
 from remit.enforcement import Session, SessionStatus
 from remit.policy import Resource
@@ -61,11 +61,8 @@ class LeaveOut(msgspec.Struct, frozen=True):
 
 async def _live(call: Call, room: str, user: str) -> list[Session]:
     """The caller's live sessions of ``user`` in ``room``."""
-    enforcer = call.node.enforcer
-    if enforcer is None:
-        raise HTTPProblem("unavailable", "live enforcement is not running on this node")
     live = await run_in_threadpool(
-        enforcer.store.live_sessions, resource_type=MEETING, resource_ids=[room]
+        enforcer_of(call.node).store.live_sessions, resource_type=MEETING, resource_ids=[room]
     )
     return [s for s in live if s.platform == call.actor and s.participant == user]
 
