@@ -11,6 +11,7 @@ from remit.api._app import (
     create_app,
     endpoint_roles,
     json_response,
+    permits,
     record_order,
     step_for,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "open_session",
     "openapi",
     "order_in",
+    "permits",
     "record_order",
     "report_of",
     "roster_session",

@@ -371,9 +371,14 @@ def bearer(node: Node, authorization: str) -> User:
     return user
 
 
+def permits(user: User, roles: frozenset[Role] | None) -> bool:
+    """Whether ``user`` holds one of ``roles`` or is an admin (None: a public operation)."""
+    return roles is None or not user.roles.isdisjoint(roles) or Role.ADMIN in user.roles
+
+
 def allowed(user: User, roles: frozenset[Role]) -> None:
     """A 403 problem unless ``user`` holds one of ``roles`` (or is an admin)."""
-    if user.roles.isdisjoint(roles) and Role.ADMIN not in user.roles:
+    if not permits(user, roles):
         need = " or ".join(sorted(r.value for r in roles))
         raise HTTPProblem("forbidden", f"this needs the role {need}")
 

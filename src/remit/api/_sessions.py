@@ -32,11 +32,10 @@ from remit.enforcement import (
 )
 from remit.enforcement.notices import blocked_by_link
 from remit.errors import InvalidInput, NotFound
-from remit.orders import EVERYWHERE, RequestedAction
+from remit.orders import EVERYWHERE
 from remit.policy import ActiveOrder, Decision, Resource
 from remit.store import Role
 
-ACCOUNT_ACTIONS = frozenset({RequestedAction.SUSPEND_ACCOUNT, RequestedAction.DELETE_ACCOUNT})
 ATTENDANCE = timedelta(days=30)
 
 
@@ -392,7 +391,7 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
     asked = list(order.request.scope)
     hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
     accounts = 0
-    if order.request.action in ACCOUNT_ACTIONS:
+    if order.request.action in orders.ACCOUNT_ACTIONS:
         accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
     planned = must_go(active, seen)
     outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]

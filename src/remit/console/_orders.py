@@ -179,7 +179,7 @@ async def order_page(
         "errors": errors or {},
         "values": values or {},
         "done": request.query_params.get("done", ""),
-        "account_actions": {"suspend_account", "delete_account"},
+        "account_actions": {action.value for action in orders.ACCOUNT_ACTIONS},
         "impact_roles": endpoint_roles("GET", "/v1/orders/{id}/impact"),
     }
     return console.render(request, viewer, "order.html", context, status)

@@ -23,6 +23,7 @@ from remit.orders._lifecycle import (
     to_active,
 )
 from remit.orders._model import (
+    ACCOUNT_ACTIONS,
     FINAL,
     OPEN,
     Appeal,
@@ -40,6 +41,7 @@ from remit.orders._model import (
 )
 
 __all__ = [
+    "ACCOUNT_ACTIONS",
     "APPELLANT_KINDS",
     "EVERYWHERE",
     "FINAL",

@@ -70,6 +70,10 @@ class RequestedAction(StrEnum):
     OTHER = "other"
 
 
+#: The actions on accounts an authority may ask for; remit never carries them out (invariant 2).
+ACCOUNT_ACTIONS = frozenset({RequestedAction.SUSPEND_ACCOUNT, RequestedAction.DELETE_ACCOUNT})
+
+
 @dataclass(frozen=True, slots=True)
 class Authority:
     """The body that made the demand, and where its law applies."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from remit import jurisdictions
 from remit.errors import InvalidInput, VerificationError
-from remit.orders import EVERYWHERE, Order, RequestedAction, Status
+from remit.orders import ACCOUNT_ACTIONS, EVERYWHERE, Order, Status
 from remit.transparency import entries as log_entries
 from remit.transparency._report_html import page
 
@@ -48,7 +48,6 @@ __all__ = [
 
 FORMATS = ("csv", "json", "html")
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
-_ACCOUNT_ACTIONS = frozenset({RequestedAction.SUSPEND_ACCOUNT, RequestedAction.DELETE_ACCOUNT})
 _COMPLIED = frozenset({Status.APPROVED, Status.ACTIVE, Status.EXPIRED, Status.LIFTED})
 
 
@@ -207,7 +206,7 @@ def build_report(
             c["clarification_requested"] += 1
         if _asked_beyond(order):
             c["asked_beyond_jurisdiction"] += 1
-        if order.request.action in _ACCOUNT_ACTIONS:
+        if order.request.action in ACCOUNT_ACTIONS:
             c["account_actions_asked"] += 1
         if outcome.startswith("complied"):
             c["resources_restricted"] += len(order.targets)
