@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import msgspec.inspect as mi
 
 from remit.api._problems import KINDS, MEDIA_TYPE
 from remit.api._schemas import Problem
@@ -112,12 +114,50 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     return op
 
 
+def _classes(types: Iterable[Any]) -> dict[str, type]:
+    """Every Struct and Enum class reachable from ``types``, by its schema component's name."""
+    found: dict[str, type] = {}
+
+    def walk(t: mi.Type) -> None:
+        if isinstance(t, mi.StructType | mi.EnumType):
+            if t.cls.__name__ in found:
+                return
+            found[t.cls.__name__] = t.cls
+        for name in ("fields", "types"):
+            for item in getattr(t, name, ()):
+                walk(getattr(item, "type", item))
+        for name in ("item_type", "key_type", "value_type"):
+            if hasattr(t, name):
+                walk(getattr(t, name))
+
+    for t in mi.multi_type_info(list(types)):
+        walk(t)
+    return found
+
+
+def _describe(components: dict[str, Any], types: Iterable[Any]) -> None:
+    """Each component's description, from its class's docstring as :func:`inspect.cleandoc`
+    cleans it: the same document whatever msgspec's own cleaning does in a given release."""
+    classes = _classes(types)
+    for name, schema in components.items():
+        cls = classes.get(name)
+        if cls is None:
+            continue
+        doc = inspect.cleandoc(cls.__doc__) if cls.__doc__ else ""
+        if doc and doc != "An enumeration.":
+            schema["description"] = doc
+        else:
+            schema.pop("description", None)
+
+
 def openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     """The whole OpenAPI document."""
     types: list[Any] = [Problem]
     for e in endpoints:
         types += [t for t in (e.body, e.response) if t is not None]
-    (_, components) = msgspec.json.schema_components(list(dict.fromkeys(types)), ref_template=REF)
+    unique = list(dict.fromkeys(types))
+    (_, components) = msgspec.json.schema_components(unique, ref_template=REF)
+    _describe(components, unique)
     paths: dict[str, dict[str, Any]] = {}
     for e in endpoints:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
