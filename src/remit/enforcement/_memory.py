@@ -41,9 +41,10 @@ import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from remit._checks import aware, maybe_aware, page_size
 from remit.enforcement._model import (
     Attempt,
     Command,
@@ -78,24 +79,6 @@ _ASCII_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 
 
 # Checks shared with the SQL store ---------------------------------------------------------------
-def aware(value: datetime, field: str) -> datetime:
-    """A datetime with a time zone, in UTC (stores give every datetime back in UTC)."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidInput(f"{field}: must be a date and time with a time zone", field=field)
-    return value.astimezone(UTC)
-
-
-def maybe_aware(value: datetime | None, field: str) -> datetime | None:
-    return None if value is None else aware(value, field)
-
-
-def page_size(value: int) -> int:
-    """A page size: at least 1."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidInput("limit: must be a whole number of at least 1", field="limit")
-    return value
-
-
 def lease_length(value: timedelta) -> timedelta:
     """A claim's length: more than nothing."""
     if not isinstance(value, timedelta) or value <= timedelta(0):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from remit._checks import aware
 from remit.errors import Conflict, NotFound
-from remit.store._checks import aware
 from remit.store._console import (
     ConsoleSession,
     ConsoleStore,

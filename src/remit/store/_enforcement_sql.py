@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
+from remit._checks import aware, maybe_aware, page_size
 from remit.enforcement._activation import REFUSED
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._memory import (
@@ -28,14 +29,11 @@ from remit.enforcement._memory import (
     MemoryEnforcementStore,
     applies,
     attempt,
-    aware,
     command_fields,
     command_status,
     ended_status,
     json_data,
     lease_length,
-    maybe_aware,
-    page_size,
     session_in_utc,
     session_status,
     sorted_sessions,

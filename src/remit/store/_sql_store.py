@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from remit._checks import aware, page_size
 from remit.errors import Conflict, NotFound, StoreError
 from remit.orders import Order, Status
 from remit.store import _checks, _sql_codec
@@ -203,7 +204,7 @@ class SqlStore:
         limit: int = 100,
         after: str | None = None,
     ) -> list[Order]:
-        query = select(OrderRow).order_by(OrderRow.id).limit(_checks.limit(limit))
+        query = select(OrderRow).order_by(OrderRow.id).limit(page_size(limit))
         if status is not None:
             query = query.where(OrderRow.status == _checks.status(status).value)
         if jurisdiction is not None:
@@ -251,7 +252,7 @@ class SqlStore:
     # Users -----------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str) -> None:
         _checks.token_hash(token_hash)
-        _checks.aware(user.created_at, "created_at")
+        aware(user.created_at, "created_at")
         with self._session(f"store user {user.name}", write=True) as session:
             if session.get(UserRow, user.name) is not None:
                 raise Conflict(f"user {user.name} already exists")
@@ -294,12 +295,12 @@ class SqlStore:
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
-        _checks.aware(entry.at, "at")
+        aware(entry.at, "at")
         with self._session("append to the audit trail", write=True) as session:
             session.add(_sql_codec.audit_row(entry))
 
     def audit_trail(self, *, limit: int = 100) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(_checks.limit(limit))
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(page_size(limit))
         with self._session("read the audit trail") as session:
             return [_sql_codec.audit_entry(row) for row in session.scalars(query)]
 
