@@ -23,10 +23,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 from remit._checks import aware, maybe_aware, page_size
 from remit.enforcement._activation import REFUSED
-from remit.enforcement._interface import EnforcementStore
-from remit.enforcement._memory import (
+from remit.enforcement._checks import (
     DEFAULT_LEASE,
-    MemoryEnforcementStore,
     applies,
     attempt,
     command_fields,
@@ -38,6 +36,8 @@ from remit.enforcement._memory import (
     session_status,
     sorted_sessions,
 )
+from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._memory import MemoryEnforcementStore
 from remit.enforcement._model import (
     Attempt,
     Command,
