@@ -345,7 +345,7 @@ def test_sqlite_finds_the_sessions_to_purge_on_their_index(
         if "sessions" in statement and "ended_at <" in statement:
             seen.append((statement, parameters))
 
-    event.listen(store._engine, "before_cursor_execute", capture)
+    event.listen(store._db.engine, "before_cursor_execute", capture)
     try:
         ended(store, joined("s1", OLD), OLD)
         assert store.purge(CUTOFF, dry_run=True) == Purged(1, 0)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from remit._checks import aware, maybe_aware, page_size
@@ -57,8 +57,7 @@ from remit.store._enforcement_models import (
     SessionRow,
 )
 from remit.store._interface import Store
-from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
-from remit.store._sql_migrate import check_migrated
+from remit.store._sql_database import Database
 from remit.store._sql_models import UTCDateTime
 from remit.store._sql_store import SqlStore
 
@@ -385,40 +384,30 @@ def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
 class SqlEnforcementStore:
     """An :class:`~remit.enforcement._interface.EnforcementStore` on the store's database.
 
-    Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s engine) or
-    :func:`open_enforcement_store` (its own engine, released by :meth:`close`). ``lease`` is how
+    Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s database) or
+    :func:`open_enforcement_store` (its own, released by :meth:`close`). ``lease`` is how
     long a command handed out by :meth:`due_commands` stays claimed.
     """
 
     def __init__(
-        self, engine: Engine, *, owns_engine: bool = False, lease: timedelta = DEFAULT_LEASE
+        self, database: Database, *, owns_database: bool = False, lease: timedelta = DEFAULT_LEASE
     ) -> None:
-        self._engine = engine
-        self._owns_engine = owns_engine
+        self._db = database
+        self._owns_database = owns_database
         self._lease = lease_length(lease)
-        self._postgres = is_postgres(engine)
-        # Reads of many chunks see one snapshot on PostgreSQL. Writes stay READ COMMITTED there,
-        # which FOR UPDATE SKIP LOCKED needs; SQLite writers begin IMMEDIATE (see _sql_engine).
-        self._read_options: dict[str, Any] = (
-            {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
-        )
-        self._write_options: dict[str, Any] = {} if self._postgres else {WRITE: True}
+        self._postgres = database.postgres
 
     def close(self) -> None:
-        """Release the engine when this store made it."""
-        if self._owns_engine:
-            self._engine.dispose()
+        """Release the database when this store opened it."""
+        if self._owns_database:
+            self._db.close()
 
-    @contextmanager
-    def _transaction(self, action: str, *, write: bool = False) -> Iterator[OrmSession]:
-        options = self._write_options if write else self._read_options
-        with (
-            translated(action),
-            OrmSession(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=options)
-            yield session
+    def _transaction(
+        self, action: str, *, write: bool = False
+    ) -> AbstractContextManager[OrmSession]:
+        # Reads are snapshots (on PostgreSQL REPEATABLE READ): a roster read in many chunks
+        # sees one roster.
+        return self._db.transaction(action, write=write, snapshot=True)
 
     # Platforms -------------------------------------------------------------------------------
     def add_platform(self, platform: Platform) -> None:
@@ -764,20 +753,14 @@ class SqlEnforcementStore:
 
 def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:
     """An enforcement store on the (migrated) database at ``url``, with its own engine."""
-    engine = create(parse_url(url))
-    try:
-        check_migrated(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlEnforcementStore(engine, owns_engine=True, lease=lease)
+    return SqlEnforcementStore(Database.open(url), owns_database=True, lease=lease)
 
 
 def enforcement_store_for(store: Store, *, lease: timedelta = DEFAULT_LEASE) -> EnforcementStore:
     """The enforcement store beside ``store``: on the same database (and engine) for a
     :class:`SqlStore`, in memory for any other store (a :class:`~remit.store.MemoryStore`)."""
     if isinstance(store, SqlStore):
-        return SqlEnforcementStore(store._engine, lease=lease)  # same package, same database
+        return SqlEnforcementStore(store._db, lease=lease)  # same package, same database
     return MemoryEnforcementStore(lease=lease)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from remit._checks import aware, page_size
@@ -19,15 +18,8 @@ from remit.orders import Order, Status
 from remit.store import _checks, _sql_codec
 from remit.store._interface import AuditEntry, OrderChanges, Store, User
 from remit.store._notify import CHANNEL, Listener
-from remit.store._sql_engine import (
-    WRITE,
-    create,
-    is_postgres,
-    libpq_conninfo,
-    parse_url,
-    translated,
-)
-from remit.store._sql_migrate import NOT_MIGRATED, check_migrated
+from remit.store._sql_database import Database
+from remit.store._sql_engine import libpq_conninfo
 from remit.store._sql_models import (
     AuditRow,
     DocumentRow,
@@ -45,38 +37,24 @@ def open_store(url: str) -> SqlStore:
     ``InvalidConfiguration`` for a URL remit cannot use; ``StoreError`` when the database cannot
     be reached or its schema is not the newest.
     """
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(str(parsed.database)).is_file():
-        # Not even created: say so rather than leave an empty file behind.
-        raise StoreError(f"{NOT_MIGRATED} (there is no file {parsed.database})")
-    engine = create(parsed)
-    try:
-        check_migrated(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlStore(engine)
+    return SqlStore(Database.open(url))
 
 
 class SqlStore:
-    """A :class:`~remit.store.Store` on a SQLAlchemy engine (made by :func:`open_store`).
+    """A :class:`~remit.store.Store` on a :class:`Database` (made by :func:`open_store`), which
+    it owns: closing the store closes the database, and every store beside it.
 
     Writes are one transaction each. ``save_order`` is an optimistic lock: its ``UPDATE`` only
     matches the version the order was read at, so of two concurrent saves exactly one wins.
+    Reads are snapshots (on PostgreSQL ``REPEATABLE READ``): an order and its transitions, read
+    by two statements, always agree.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._postgres = is_postgres(engine)
-        # PostgreSQL reads run in one snapshot, so an order and its transitions always agree.
-        # SQLite readers are snapshots already; its writers begin IMMEDIATE (see _sql_engine).
-        self._read_options: dict[str, Any] = (
-            {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
-        )
-        self._write_options: dict[str, Any] = {} if self._postgres else {WRITE: True}
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._postgres = database.postgres
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self._closed = False
 
     def __enter__(self) -> SqlStore:
         return self
@@ -86,18 +64,8 @@ class SqlStore:
     ) -> None:
         self.close()
 
-    @contextmanager
-    def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
-        if self._closed:
-            raise StoreError("the store is closed")
-        options = self._write_options if write else self._read_options
-        with (
-            translated(action),
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=options)
-            yield session
+    def _session(self, action: str, *, write: bool = False) -> AbstractContextManager[Session]:
+        return self._db.transaction(action, write=write, snapshot=True)
 
     def _next_change_seq(self, session: Session, count: int = 1) -> int:
         # Every write takes its change_seq by raising the one row of order_sequence, inside its
@@ -310,11 +278,10 @@ class SqlStore:
         node commits, and return once it listens (or after a few seconds if the database cannot
         be reached: it keeps trying). On SQLite, a no-op: poll ``changes_since`` instead.
         """
-        if self._closed:
-            raise StoreError("the store is closed")
+        self._db.check_open()
         if not self._postgres:
             return _no_op
-        listener = Listener(libpq_conninfo(self._engine.url), on_change)
+        listener = Listener(libpq_conninfo(self._db.engine.url), on_change)
         with self._lock:
             self._listeners.append(listener)
         listener.start()
@@ -329,12 +296,11 @@ class SqlStore:
 
     def close(self) -> None:
         """Stop every listener and close every connection. The store cannot be used again."""
-        self._closed = True
+        self._db.close()
         with self._lock:
             listeners, self._listeners = self._listeners, []
         for listener in listeners:
             listener.stop()
-        self._engine.dispose()
 
 
 def _no_op() -> None:
