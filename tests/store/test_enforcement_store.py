@@ -31,7 +31,7 @@ from remit.store import (
     open_store,
     upgrade,
 )
-from remit.store._enforcement_sql import sqlite_time
+from remit.store._enforcement_codec import sqlite_time
 from remit.store._sql_models import UTCDateTime
 
 NOW = datetime(2020, 6, 4, 12, 0, tzinfo=UTC)
