@@ -567,6 +567,31 @@ def test_list_commands_newest_first_filtered(store: EnforcementStore) -> None:
         store.list_commands(status="sent")  # type: ignore[arg-type]
 
 
+def test_an_orders_removals_come_in_pages_by_key(store: EnforcementStore) -> None:
+    removals = [command(f"remove/ord-1/s-{n:04}", at=NOW + timedelta(seconds=n)) for n in range(25)]
+    others = [
+        command("host/ord-1/meeting/m1", type="host.notice"),
+        command("refused/ord-1/2020-06-04/p", type="participant.refused"),
+        command("remove/ord-2/s-0000", order_id="ord-2"),
+    ]
+    store.enqueue([*reversed(removals), *others])
+    pages, after = [], None
+    while True:
+        page = store.removals_of("ord-1", after=after, limit=10)
+        pages.append(keys(page))
+        if len(page) < 10:
+            break
+        after = page[-1].key
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [key for page in pages for key in page] == [c.key for c in removals]
+    assert store.removals_of("ord-1", after="remove/ord-1/s-0023") == [
+        store.get_command("remove/ord-1/s-0024")
+    ]
+    assert store.removals_of("ord-3") == []
+    with pytest.raises(InvalidInput):
+        store.removals_of("ord-1", limit=0)
+
+
 # Many nodes ----------------------------------------------------------------------------------
 def _claim_all(store: EnforcementStore, into: list[str], start: threading.Barrier) -> None:
     start.wait()

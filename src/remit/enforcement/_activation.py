@@ -4,13 +4,14 @@ Activation decides each live session with the same engine as admissions, on an i
 just the order being activated, so a session is removed exactly when its participant would now
 be refused at the door: the order targets its resource (or the resource's host), and the
 participant's known location lies inside the order's scope (invariant 1). Every removal carries
-the participant's notice, and every affected meeting with a host gets one host notice.
+the participant's notice, and every affected meeting with a host gets one host notice. When an
+appeal is reversed, each removal it reaches is answered by a readmission.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,6 +113,44 @@ def removal(
         next_attempt_at=delivery.now,
         deadline=delivery.now + delivery.ttl,
     )
+
+
+def readmission(removal: Command, delivery: Delivery) -> Command | None:
+    """The command that lets the person a removal removed back in (an appeal released them):
+    one per removed session. None when the removal names no one any more (its personal data
+    was purged past the retention limit): there is no one to readmit."""
+    who = removal.data.get("participant", {}).get("id")
+    if removal.type != REMOVE or who is None:
+        return None
+    return Command(
+        key=f"readmit/{removal.order_id}/{removal.session_id}",
+        platform=removal.platform,
+        type=READMIT,
+        data={
+            "session_id": removal.session_id,
+            "resource": removal.data["resource"],
+            "participant": {"id": who},
+            "order_id": removal.order_id,
+        },
+        order_id=removal.order_id,
+        session_id=removal.session_id,
+        status=CommandStatus.PENDING,
+        created_at=delivery.now,
+        next_attempt_at=delivery.now,
+        deadline=delivery.now + delivery.ttl,
+    )
+
+
+def readmissions(
+    removals: Iterable[Command], people: Collection[str] | None, delivery: Delivery
+) -> list[Command]:
+    """A readmission for each of ``removals`` that removed one of ``people`` (everyone: None)."""
+    found = []
+    for removed in removals:
+        command = readmission(removed, delivery)
+        if command is not None and (people is None or command.data["participant"]["id"] in people):
+            found.append(command)
+    return found
 
 
 def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -> list[Command]:

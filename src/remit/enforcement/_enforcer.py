@@ -17,7 +17,7 @@ import logging
 import queue
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ from remit.enforcement._activation import (
     Delivery,
     daily_counts,
     plan,
+    readmissions,
     removal,
     targets_of,
 )
@@ -41,6 +42,9 @@ from remit.orders import Order, to_active
 from remit.policy import PolicyIndex
 
 log = logging.getLogger("remit.enforcement")
+
+#: Removals read from the outbox at a time when readmitting (each page is one transaction).
+READMIT_PAGE = 1000
 
 
 @contextmanager
@@ -147,6 +151,23 @@ class Enforcer:
             del sessions
         if new:
             log.info("order %s: %d new commands", order.id, new)
+            self._wake.set()
+        return new
+
+    def readmit(self, order: Order, people: Collection[str] | None = None) -> int:
+        """Let back in everyone the order removed, or only ``people``: one readmission per
+        removed session, read from the outbox a page at a time however many there are. Returns
+        how many readmissions were new (idempotent: one per removal, ever)."""
+        delivery = self._delivery()
+        new, after = 0, None
+        while True:
+            page = self.store.removals_of(order.id, after=after, limit=READMIT_PAGE)
+            new += self.store.enqueue(readmissions(page, people, delivery))
+            if len(page) < READMIT_PAGE:
+                break
+            after = page[-1].key
+        if new:
+            log.info("order %s: %d readmissions", order.id, new)
             self._wake.set()
         return new
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from remit._checks import aware, maybe_aware, page_size
+from remit.enforcement._activation import REMOVE
 from remit.enforcement._checks import (
     DEFAULT_LEASE,
     applies,
@@ -289,6 +290,23 @@ class MemoryEnforcementStore:
                 ),
                 key=lambda s: (s.command.created_at, s.command.key),
                 reverse=True,
+            )[:most]
+            return [s.out() for s in found]
+
+    def removals_of(
+        self, order_id: str, *, after: str | None = None, limit: int = 1000
+    ) -> list[Command]:
+        most = page_size(limit)
+        with self._lock:
+            found = sorted(
+                (
+                    s
+                    for s in self._commands.values()
+                    if s.command.order_id == order_id
+                    and s.command.type == REMOVE
+                    and (after is None or s.command.key > after)
+                ),
+                key=lambda s: s.command.key,
             )[:most]
             return [s.out() for s in found]
 

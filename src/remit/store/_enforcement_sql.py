@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from remit._checks import aware, page_size
+from remit.enforcement._activation import REMOVE
 from remit.enforcement._checks import (
     DEFAULT_LEASE,
     applies,
@@ -342,6 +343,21 @@ class SqlEnforcementStore:
             conditions.append(CommandRow.platform == platform)
         with self._transaction("list commands") as db:
             return [codec.command(row) for row in db.scalars(query.where(*conditions))]
+
+    def removals_of(
+        self, order_id: str, *, after: str | None = None, limit: int = 1000
+    ) -> list[Command]:
+        # A range of ix_commands_order_id_type_key: each page costs its own rows only.
+        query = (
+            select(CommandRow)
+            .where(CommandRow.order_id == order_id, CommandRow.type == REMOVE)
+            .order_by(CommandRow.key)
+            .limit(page_size(limit))
+        )
+        if after is not None:
+            query = query.where(CommandRow.key > after)
+        with self._transaction(f"read the removals of order {order_id}") as db:
+            return [codec.command(row) for row in db.scalars(query)]
 
     def commands_between(
         self, since: datetime, until: datetime, types: Sequence[str]
