@@ -19,7 +19,14 @@ from sqlalchemy.engine import make_url
 
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._memory import MemoryEnforcementStore
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._model import (
+    Command,
+    CommandStatus,
+    CommandType,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.errors import Conflict, InvalidInput, NotFound, StoreError
 from remit.location import Location
 from remit.policy import Resource
@@ -355,6 +362,7 @@ def test_a_command_is_stored_once_per_key(store: EnforcementStore) -> None:
     assert store.enqueue([replace(first, data={"n": 2}), command("remove/ord-1/s2")]) == 1
     assert store.enqueue([first, first]) == 0
     assert store.get_command("remove/ord-1/s1") == first
+    assert store.get_command("remove/ord-1/s1").type is CommandType.REMOVE
     assert store.get_command("remove/ord-1/s2").data["session_id"] == "remove/ord-1/s2"
     assert store.enqueue([]) == 0
 
@@ -380,6 +388,8 @@ def test_a_batch_with_a_bad_command_stores_nothing(store: EnforcementStore) -> N
         store.enqueue([good, command("bad", data=["not", "an", "object"])])
     with pytest.raises(InvalidInput):
         store.enqueue([good, command("bad", status="sent")])
+    with pytest.raises(InvalidInput, match="type"):
+        store.enqueue([good, command("bad", type="account.suspend")])
     with pytest.raises(NotFound):
         store.get_command("good")
     assert store.enqueue([good]) == 1

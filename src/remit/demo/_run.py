@@ -29,19 +29,19 @@ from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.demo._platform import DemoPlatform
 from remit.demo._scenario import Participant, Scenario
 from remit.demo._tables import clip, table, wrap
-from remit.enforcement import Platform
+from remit.enforcement import CommandType, Platform
 from remit.location import Location
 from remit.store import open_enforcement_store, open_store, upgrade
 
 APPEAL_URL = "https://meet.example/appeals"
 OPERATOR_URL = "https://meet.example/"
-REMOVE, HOST_NOTICE = "participant.remove", "host.notice"
 
 Echo = Callable[[str], None]
 _WHAT = {
-    REMOVE: "sent to the platform: remove this participant, show them the notice",
-    HOST_NOTICE: "sent to the platform: the notice for the meeting's host",
-    "participant.refused": "a record of a refused join (its notice went out in the 451 answer)",
+    CommandType.REMOVE: "sent to the platform: remove this participant, show them the notice",
+    CommandType.HOST_NOTICE: "sent to the platform: the notice for the meeting's host",
+    CommandType.READMIT: "sent to the platform: let this participant in again (an appeal)",
+    CommandType.REFUSED: "a record of a refused join (its notice went out in the 451 answer)",
 }
 
 
@@ -449,64 +449,61 @@ class _Demo:
         meetings = {j.who.meeting for j in reached}
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            removed = {r.data.get("session_id") for r in self.platform.of_type(REMOVE)}
-            noticed = {r.data["resource"]["id"] for r in self.platform.of_type(HOST_NOTICE)}
+            removed = {data.session_id for _, data in self.platform.removals()}
+            noticed = {data.resource.id for _, data in self.platform.host_notices()}
             if sessions <= removed and meetings <= noticed:
                 break
             time.sleep(0.02)
-        got = self.platform.of_type(REMOVE)
-        got.sort(key=lambda r: (r.data["resource"]["id"], r.data["participant"]["id"]))
+        got = self.platform.removals()
+        got.sort(key=lambda r: (r[1].resource.id, r[1].participant.id))
         if got:
-            self.result.seconds_to_remove = max(r.at for r in got) - started
+            self.result.seconds_to_remove = max(r.at for r, _ in got) - started
         by_session = {j.session_id: j for j in self.joined}
         rows = []
-        for r in got:
-            joined = by_session.get(r.data.get("session_id"))
-            notice = r.data.get("notice") or {}
+        for _, data in got:
+            joined = by_session.get(data.session_id)
             rows.append(
-                (r.data["resource"]["id"], r.data["participant"]["id"],
+                (data.resource.id, data.participant.id,
                  _place(joined.location) if joined else "?", joined.who.signal if joined else "?",
-                 notice.get("language", "-"), clip(str(notice.get("title", "(none)")), 44))
+                 data.notice.language, clip(data.notice.title, 44))
             )  # fmt: skip
         self.lines(table(["meeting", "participant", "located", "signal", "notice", "title"], rows))
         took = self.result.seconds_to_remove
         self.echo(
-            f"  {len(got)} participant.remove webhooks"
+            f"  {len(got)} {CommandType.REMOVE} webhooks"
             + ("" if took is None else f", the last {took:.2f} s after the approval")
             + f"; {self.platform.bad_signatures} failed verification"
         )
-        hosts = self.platform.of_type(HOST_NOTICE)
-        hosts.sort(key=lambda r: r.data["resource"]["id"])
-        self.echo(f"  {len(hosts)} host.notice webhooks, one per affected meeting:")
+        hosts = [data for _, data in self.platform.host_notices()]
+        hosts.sort(key=lambda h: h.resource.id)
+        self.echo(f"  {len(hosts)} {CommandType.HOST_NOTICE} webhooks, one per affected meeting:")
         self.lines(
             table(
                 ["meeting", "host", "removed here", "title"],
                 [
                     (
-                        h.data["resource"]["id"],
-                        h.data["host"]["id"],
-                        ", ".join(f"{c} {n}" for c, n in h.data.get("counts", {}).items()),
-                        clip(str(h.data.get("notice", {}).get("title", "(none)")), 50),
+                        h.resource.id,
+                        h.host.id,
+                        ", ".join(f"{c} {n}" for c, n in h.counts.items()),
+                        clip(h.notice.title, 50),
                     )
                     for h in hosts
                 ],
                 4,
             )
         )
-        english = next((r for r in got if r.data.get("notice", {}).get("language") == "en"), None)
+        english = next((data for _, data in got if data.notice.language == "en"), None)
         if english is not None:
-            self.echo(f"  the notice {english.data['participant']['id']} sees (en):")
-            self.para(str(english.data["notice"]["body"]), 4)
+            self.echo(f"  the notice {english.participant.id} sees (en):")
+            self.para(english.notice.body, 4)
         if hosts:
-            notice = hosts[0].data.get("notice", {})
-            self.echo(
-                f"  the notice host {hosts[0].data['host']['id']} sees ({notice.get('language')}):"
-            )
-            self.para(str(notice.get("body", "")), 4)
+            notice = hosts[0].notice
+            self.echo(f"  the notice host {hosts[0].host.id} sees ({notice.language}):")
+            self.para(notice.body, 4)
 
     def rejoin(self, client: httpx.Client) -> None:
         self.step("The removed participants try to rejoin (POST /v1/sessions)")
-        removed_ids = {r.data["participant"]["id"] for r in self.platform.of_type(REMOVE)}
+        removed_ids = {data.participant.id for _, data in self.platform.removals()}
         again = [j for j in self.joined if j.who.id in removed_ids]
         rows, answers = [], []
         for j in again:
@@ -585,7 +582,7 @@ class _Demo:
             for meeting in self.platform.meetings.values()
             for seat in meeting.values()
         }
-        removals = Counter(r.data.get("session_id") for r in self.platform.of_type(REMOVE))
+        removals: Counter[str | None] = Counter(d.session_id for _, d in self.platform.removals())
         in_scope = [j for j in self.joined if j.status == 201 and j.session_id in reached]
         others = [j for j in self.joined if j.status == 201 and j.session_id not in reached]
         wrong = [
@@ -615,26 +612,26 @@ class _Demo:
             f"{len(once)} of {len(in_scope)}; {self.platform.repeats} repeated webhooks",
         )
         kinds = Counter(r.type for r in self.platform.received)
-        wide = [k for k in kinds if k.startswith(("account.", "meeting."))]
+        unreadable = self.platform.unreadable
         self.check(
             "no account was touched",
-            set(self.platform.accounts.values()) == {"active"} and not wide,
+            set(self.platform.accounts.values()) == {"active"} and not unreadable,
             f"{len(self.platform.accounts)} accounts active; commands: "
-            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+            + (f"; {len(unreadable)} the platform could not read" if unreadable else ""),
         )
         authority = s.demand["authority"]["name"]
         noticed = [
-            r
-            for r in self.platform.of_type(REMOVE)
-            if r.data.get("notice", {}).get("title")
-            and authority in r.data["notice"].get("body", "")
+            data
+            for _, data in self.platform.removals()
+            if data.notice.title and authority in data.notice.body
         ]
         self.check(
             "every removal carried a notice naming the authority",
             len(noticed) == sum(removals.values()),
             f"{len(noticed)} of {sum(removals.values())}",
         )
-        hosts = Counter(r.data["resource"]["id"] for r in self.platform.of_type(HOST_NOTICE))
+        hosts = Counter(data.resource.id for _, data in self.platform.host_notices())
         affected = {j.who.meeting for j in in_scope}
         self.check(
             "each affected meeting's host got one notice",
@@ -667,7 +664,7 @@ class _Demo:
                 [(t, st, n, _WHAT.get(t, "")) for (t, st), n in sorted(counts.items())],
             )
         )
-        removes = sum(n for (t, _), n in counts.items() if t == REMOVE)
+        removes = sum(n for (t, _), n in counts.items() if t == CommandType.REMOVE)
         self.check(
             "the outbox delivered every command",
             bool(commands) and all(c["status"] == "delivered" for c in commands),

@@ -18,7 +18,8 @@ pin them):
 - ``add_sessions``: like ``enqueue``, a stored id is left as it is and the first session with an
   id in a batch wins; a batch with a session the store refuses stores nothing.
 - ``enqueue``: within one batch too, the first command with a key wins. A batch with a command
-  the store refuses (not JSON data, a missing field, a naive time) stores nothing.
+  the store refuses (not JSON data, a missing field, a naive time, a type that is not a
+  ``CommandType``) stores nothing. Commands read back have a ``CommandType``.
 - ``due_commands``: returns the claimed commands with ``next_attempt_at`` moved to ``now + lease``
   (as stored), ordered by their ``next_attempt_at`` before the claim.
 - ``record_attempt``: counts one attempt and sets ``last_error`` to ``error`` (None clears it);
@@ -40,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from remit._checks import aware, maybe_aware
-from remit.enforcement._model import Command, CommandStatus, Session, SessionStatus
+from remit.enforcement._model import Command, CommandStatus, CommandType, Session, SessionStatus
 from remit.errors import InvalidInput
 
 #: How long a command handed out by ``due_commands`` stays claimed before it comes due again.
@@ -66,6 +67,13 @@ def command_status(value: CommandStatus | str) -> CommandStatus:
         return CommandStatus(value)
     except ValueError as exc:
         raise InvalidInput(f"status: {value!r} is not a command status", field="status") from exc
+
+
+def command_type(value: CommandType | str) -> CommandType:
+    try:
+        return CommandType(value)
+    except ValueError as exc:
+        raise InvalidInput(f"type: {value!r} is not a command type", field="type") from exc
 
 
 def ended_status(value: SessionStatus | str) -> SessionStatus:
@@ -150,6 +158,7 @@ def unique_by_key(commands: Iterable[Command]) -> list[Command]:
             continue
         found[command.key] = replace(
             command,
+            type=command_type(command.type),
             status=command_status(command.status),
             created_at=aware(command.created_at, "created_at"),
             next_attempt_at=aware(command.next_attempt_at, "next_attempt_at"),

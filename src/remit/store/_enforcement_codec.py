@@ -13,8 +13,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from remit._checks import aware
-from remit.enforcement._checks import command_fields, command_status, json_data, session_status
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._checks import (
+    command_fields,
+    command_status,
+    command_type,
+    json_data,
+    session_status,
+)
+from remit.enforcement._model import (
+    Command,
+    CommandStatus,
+    CommandType,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.location import Location
 from remit.policy import Resource
 from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
@@ -116,7 +129,7 @@ def command(row: CommandRow) -> Command:
     return Command(
         key=row.key,
         platform=row.platform,
-        type=row.type,
+        type=CommandType(row.type),
         data=row.data,
         order_id=row.order_id,
         session_id=row.session_id,
@@ -176,7 +189,7 @@ def command_values(commands: Sequence[Command], *, postgres: bool) -> list[tuple
             (
                 c.key,
                 c.platform,
-                c.type,
+                command_type(c.type).value,
                 json_data(c.data, c.key),
                 c.order_id,
                 c.session_id,

@@ -17,7 +17,14 @@ from remit.connectors.janus._client import (
     JanusAPI,
     failure,
 )
-from remit.enforcement import HOST_NOTICE, READMIT, REMOVE, Command, Platform
+from remit.enforcement import (
+    Command,
+    HostNoticeData,
+    Platform,
+    ReadmitData,
+    RemoveData,
+    payload,
+)
 from remit.errors import DeliveryError, InvalidConfiguration
 
 OPTIONS = ("url", "room_secret", "api_secret", "token_secret")
@@ -69,25 +76,26 @@ class JanusConnector:
 
     def deliver(self, platform: Platform, command: Command) -> None:
         """Carry out one command, or raise :class:`DeliveryError` (the outbox retries)."""
-        if command.type == HOST_NOTICE:
+        data = payload(command)
+        if isinstance(data, HostNoticeData):
             return  # Janus has no way to reach a room's host
-        if command.type not in (REMOVE, READMIT):
+        if not isinstance(data, RemoveData | ReadmitData):
             raise DeliveryError(f"the janus connector cannot carry {command.type}")
         settings = platform.settings
         try:
-            resource, participant = command.data["resource"], command.data["participant"]["id"]
-            room, host = str(resource["id"]), resource.get("host")
             secret = settings["token_secret"]
-        except (KeyError, TypeError) as exc:
-            raise DeliveryError(f"command {command.key}: missing {exc}") from exc
+        except KeyError as exc:
+            raise DeliveryError(f"platform {platform.name}: missing {exc}") from exc
+        room, host, participant = data.resource.id, data.resource.host, data.participant.id
+        removing = isinstance(data, RemoveData)
         rules = _rules(settings, room)
         requests: list[dict[str, Any]] = []
         if not participant.startswith(tickets.UNKNOWN_FEED):
             token = tickets.token(secret, room, participant, host)
-            action = "remove" if command.type == REMOVE else "add"
+            action = "remove" if removing else "add"
             requests.append({"request": "allowed", "action": action, "allowed": [token], **rules})
         feed = tickets.feed_of(secret, room, participant)
-        if command.type == REMOVE and feed is not None:
+        if removing and feed is not None:
             requests.append({"request": "kick", "id": feed, **rules})
         if not requests:
             return
