@@ -39,7 +39,8 @@ from remit.enforcement._commands import (
     decode_webhook,
     payload,
 )
-from remit.enforcement._enforcer import Connector, Enforcer, Policy
+from remit.enforcement._connector import Connector
+from remit.enforcement._enforcer import Enforcer, Policy
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import (
     Attempt,

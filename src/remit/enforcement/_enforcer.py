@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
 
 from remit.enforcement._activation import (
     REFUSED,
@@ -34,6 +33,7 @@ from remit.enforcement._activation import (
     removal,
     targets_of,
 )
+from remit.enforcement._connector import Connector
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import Attempt, Command, CommandStatus, Platform, Session
 from remit.enforcement._retention import DEFAULT_RETENTION_DAYS, PURGE_EVERY, Purged
@@ -63,19 +63,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class Connector(Protocol):
-    """Carries commands to one kind of platform (webhooks, a conferencing server's API, …).
-
-    A connector that holds connections may also have a ``close()`` method: the enforcer calls
-    it when it stops.
-    """
-
-    name: str
-
-    def deliver(self, platform: Platform, command: Command) -> None:
-        """Deliver one command, or raise :class:`~remit.errors.DeliveryError`."""
 
 
 @dataclass(frozen=True)
@@ -285,9 +272,7 @@ class Enforcer:
             self._purger.join(timeout=10)  # a batch ends soon; what is left waits for a restart
         self._pool.shutdown(wait=True, cancel_futures=True)
         for connector in self.connectors.values():
-            close = getattr(connector, "close", None)  # a connector may hold connections
-            if callable(close):
-                close()
+            connector.close()
 
     def _run(self) -> None:
         last_sweep = self.clock()

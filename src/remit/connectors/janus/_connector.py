@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from remit.connectors._settings import Setting, checked_settings, http_url
 from remit.connectors.janus import _tickets as tickets
 from remit.connectors.janus._client import (
     NO_SUCH_FEED,
@@ -19,15 +20,25 @@ from remit.connectors.janus._client import (
 )
 from remit.enforcement import (
     Command,
+    Connector,
     HostNoticeData,
     Platform,
     ReadmitData,
     RemoveData,
     payload,
 )
-from remit.errors import DeliveryError, InvalidConfiguration
+from remit.errors import DeliveryError
 
-OPTIONS = ("url", "room_secret", "api_secret", "token_secret")
+SETTINGS = (
+    Setting(
+        "url",
+        needs="Janus's HTTP API URL, such as http://127.0.0.1:8088/janus",
+        check=lambda url: http_url(url).rstrip("/"),
+    ),
+    Setting("room_secret", needs="the rooms' secret"),
+    Setting("api_secret"),
+    Setting("token_secret", make=tickets.new_secret),  # never needs showing: remit signs with it
+)
 
 
 def janus_room(room: str) -> int | str:
@@ -35,7 +46,7 @@ def janus_room(room: str) -> int | str:
     return int(room) if room.isdigit() else room
 
 
-class JanusConnector:
+class JanusConnector(Connector):
     """Carries commands to a Janus server's VideoRoom plugin over its HTTP API."""
 
     name = "janus"
@@ -51,28 +62,7 @@ class JanusConnector:
         """Settings from the operator's options: ``url`` (Janus's HTTP API), ``room_secret``
         (the rooms' ``secret``), optional ``api_secret`` (janus.jcfg's ``api_secret``) and
         ``token_secret`` (signs join tokens; made when not given, and never needs showing)."""
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the janus connector ({', '.join(OPTIONS)})",
-                field=unknown[0],
-            )
-        url = options.get("url", "").rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(
-                "url: the janus connector needs Janus's HTTP API URL, such as "
-                "http://127.0.0.1:8088/janus",
-                field="url",
-            )
-        if not options.get("room_secret"):
-            raise InvalidConfiguration(
-                "room_secret: the janus connector needs the rooms' secret", field="room_secret"
-            )
-        settings = {"url": url, "room_secret": options["room_secret"]}
-        if options.get("api_secret"):
-            settings["api_secret"] = options["api_secret"]
-        settings["token_secret"] = options.get("token_secret") or tickets.new_secret()
-        return settings, {}
+        return checked_settings(self.name, options, SETTINGS)
 
     def deliver(self, platform: Platform, command: Command) -> None:
         """Carry out one command, or raise :class:`DeliveryError` (the outbox retries)."""

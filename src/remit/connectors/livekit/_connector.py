@@ -32,6 +32,7 @@ from livekit.api.room_service import RoomService
 from remit.connectors.livekit._settings import LiveKitSettings, configure
 from remit.enforcement import (
     Command,
+    Connector,
     HostNoticeData,
     Platform,
     ReadmitData,
@@ -54,7 +55,7 @@ class _Worker:
     session: aiohttp.ClientSession | None = None
 
 
-class LiveKitConnector:
+class LiveKitConnector(Connector):
     """Carries commands to LiveKit servers through their RoomService API."""
 
     name = "livekit"

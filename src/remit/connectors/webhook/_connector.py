@@ -26,10 +26,15 @@ import certifi
 import httpx
 from standardwebhooks import Webhook
 
-from remit.enforcement import Command, Platform
-from remit.errors import DeliveryError, InvalidConfiguration
-
-SECRET_PREFIX = "whsec_"
+from remit.connectors._settings import (
+    SECRET_PREFIX,
+    Setting,
+    checked_settings,
+    http_url,
+    webhook_secret,
+)
+from remit.enforcement import Command, Connector, Platform
+from remit.errors import DeliveryError
 
 
 def new_secret() -> str:
@@ -37,7 +42,14 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-class WebhookConnector:
+#: The webhook connector's settings (``remit platform add --webhook-url URL`` sets ``url``).
+SETTINGS = (
+    Setting("url", needs="a URL", check=http_url),
+    Setting("secret", check=webhook_secret, make=new_secret, show_made=True),
+)
+
+
+class WebhookConnector(Connector):
     """Delivers commands as signed POST requests to the platform's ``url``."""
 
     name = "webhook"
@@ -109,31 +121,15 @@ class WebhookConnector:
             connection.close()
             raise
 
-    @staticmethod
-    def settings(url: str, secret: str) -> dict[str, str]:
-        """The platform settings this connector needs, checked."""
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(
-                f"webhook-url: {url!r} is not an http(s) URL", field="webhook-url"
-            )
-        if not secret.startswith(SECRET_PREFIX):
-            raise InvalidConfiguration("secret: must start with whsec_", field="secret")
-        return {"url": url, "secret": secret}
+    @classmethod
+    def settings(cls, url: str, secret: str) -> dict[str, str]:
+        """The platform settings of a webhook ``url`` signed with ``secret``, checked."""
+        return cls().configure({"url": url, "secret": secret})[0]
 
     def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Settings from the operator's options (``url``, optional ``secret``); a new secret is
         made when none is given, and shown once."""
-        unknown = sorted(set(options) - {"url", "secret"})
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the webhook connector (url, secret)",
-                field=unknown[0],
-            )
-        if "url" not in options:
-            raise InvalidConfiguration("url: the webhook connector needs a URL", field="url")
-        secret = options.get("secret") or new_secret()
-        shown = {} if "secret" in options else {"secret": secret}
-        return self.settings(options["url"], secret), shown
+        return checked_settings(self.name, options, SETTINGS)
 
     def deliver(self, platform: Platform, command: Command) -> None:
         """POST the command, signed; any answer but 2xx is a :class:`DeliveryError`."""
