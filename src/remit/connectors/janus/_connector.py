@@ -8,10 +8,13 @@ has no channel to a room's host: it is acknowledged, and stays listed in ``GET /
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from remit.connectors._settings import Setting, checked_settings, http_url
 from remit.connectors.janus import _tickets as tickets
+from remit.connectors.janus._addresses import Addresses
 from remit.connectors.janus._client import (
     NO_SUCH_FEED,
     NO_SUCH_ROOM,
@@ -41,18 +44,47 @@ SETTINGS = (
 )
 
 
+#: How long the event receiver uses a platform's settings before it reads them again.
+PLATFORM_TTL_S = 30.0
+
+
+class Platforms:
+    """Platforms' settings as last read, for :data:`PLATFORM_TTL_S`: event batches come often."""
+
+    def __init__(self, ttl_s: float = PLATFORM_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._read: dict[str, tuple[Platform, float]] = {}
+
+    def get(self, name: str) -> Platform | None:
+        with self._lock:
+            found = self._read.get(name)
+        return found[0] if found is not None and found[1] > time.monotonic() else None
+
+    def put(self, platform: Platform) -> None:
+        with self._lock:
+            self._read[platform.name] = (platform, time.monotonic() + self._ttl_s)
+
+
 def janus_room(room: str) -> int | str:
     """A room id as Janus takes it: a number, unless the VideoRoom uses string ids."""
     return int(room) if room.isdigit() else room
 
 
 class JanusConnector(Connector):
-    """Carries commands to a Janus server's VideoRoom plugin over its HTTP API."""
+    """Carries commands to a Janus server's VideoRoom plugin over its HTTP API.
+
+    It also holds what the connector's endpoints share on this node (they find it among the
+    enforcer's connectors): the one client of Janus, the addresses Janus's events reported, and
+    the platforms' settings as last read.
+    """
 
     name = "janus"
 
     def __init__(self, api: JanusAPI | None = None) -> None:
         self.api = api or JanusAPI()
+        self.addresses = Addresses()
+        self.platforms = Platforms()
 
     def close(self) -> None:
         """Close the connections to Janus (the enforcer calls this on stop)."""

@@ -20,7 +20,6 @@ import threading
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
-from functools import cache
 
 import certifi
 import httpx
@@ -59,6 +58,8 @@ class WebhookConnector(Connector):
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[http.client.HTTPConnection | httpx.Client] = []
+        self._proxies = urllib.request.getproxies()  # as the environment says when remit starts
+        self._tls: ssl.SSLContext | None = None
 
     def close(self) -> None:
         """Close every connection the delivery threads opened (the enforcer calls this on stop)."""
@@ -90,7 +91,7 @@ class WebhookConnector(Connector):
         if connection is None:
             if scheme == "https":
                 connection = http.client.HTTPSConnection(
-                    netloc, timeout=self._timeout, context=_tls()
+                    netloc, timeout=self._timeout, context=self._tls_context()
                 )
             else:
                 connection = http.client.HTTPConnection(netloc, timeout=self._timeout)
@@ -101,7 +102,7 @@ class WebhookConnector(Connector):
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST ``body``; the answer's status. Raises ``OSError`` or ``http.client`` errors."""
         parts = urllib.parse.urlsplit(url)
-        if _proxied(parts.scheme, parts.hostname or ""):
+        if self._proxied(parts.scheme, parts.hostname or ""):
             return self._client().post(url, content=body, headers=headers).status_code
         connection = self._connection(parts.scheme, parts.netloc)
         path = parts.path or "/"
@@ -120,6 +121,19 @@ class WebhookConnector(Connector):
         except BaseException:
             connection.close()
             raise
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificates checked against the same CA bundle httpx uses (certifi's)."""
+        with self._lock:
+            if self._tls is None:
+                self._tls = ssl.create_default_context(cafile=certifi.where())
+            return self._tls
+
+    def _proxied(self, scheme: str, host: str) -> bool:
+        """Whether the environment sends requests to ``host`` through a proxy."""
+        if not (self._proxies.get(scheme) or self._proxies.get("all")):
+            return False
+        return not urllib.request.proxy_bypass(host)
 
     @classmethod
     def settings(cls, url: str, secret: str) -> dict[str, str]:
@@ -167,22 +181,3 @@ def _exchange(
     response = connection.getresponse()
     response.read()  # the whole answer, so that the connection can carry the next request
     return response.status
-
-
-@cache
-def _tls() -> ssl.SSLContext:
-    """Certificates checked against the same CA bundle httpx uses (certifi's)."""
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _proxied(scheme: str, host: str) -> bool:
-    """Whether the environment sends requests to ``host`` through a proxy."""
-    proxies = _proxies()
-    if not (proxies.get(scheme) or proxies.get("all")):
-        return False
-    return not urllib.request.proxy_bypass(host)
-
-
-@cache
-def _proxies() -> dict[str, str]:
-    return urllib.request.getproxies()
