@@ -16,7 +16,8 @@ and in ``remit_jitsi/plugin.py``::
 
 A plugin may also implement ``remit_endpoints`` (HTTP operations of its own) and ``remit_tasks``
 (periodic work that ``remit serve`` runs beside the node, such as reconciling remit's roster with
-the platform's own list of participants).
+the platform's own list of participants). ``docs/plugins.md`` describes each hook and the
+:class:`~remit.enforcement.Connector` interface; a test fails when one is undocumented.
 """
 
 from __future__ import annotations

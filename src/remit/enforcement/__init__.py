@@ -2,7 +2,9 @@
 
 Pure planning (:mod:`~remit.enforcement._activation`) decides who must go with the same engine as
 admissions; the :class:`Enforcer` writes commands to the outbox and delivers them through
-connectors. Storage comes in through the :class:`EnforcementStore` interface.
+connectors (:class:`Connector`). Storage comes in through the :class:`EnforcementStore`
+interface: :class:`MemoryEnforcementStore` for tests, ``remit.store.SqlEnforcementStore`` for
+SQLite and PostgreSQL.
 """
 
 from remit.enforcement._activation import (
@@ -42,6 +44,7 @@ from remit.enforcement._commands import (
 from remit.enforcement._connector import Connector
 from remit.enforcement._enforcer import Enforcer, Policy
 from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._memory import MemoryEnforcementStore
 from remit.enforcement._model import (
     Attempt,
     Command,
@@ -90,6 +93,7 @@ __all__ = [
     "EnforcementStore",
     "Enforcer",
     "HostNoticeData",
+    "MemoryEnforcementStore",
     "Notice",
     "NoticeData",
     "Payload",
