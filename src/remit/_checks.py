@@ -1,4 +1,4 @@
-"""Checks of plain values that every layer makes alike: times with a time zone, page sizes.
+"""Checks of plain values that every layer makes alike: times, page sizes, enumerations.
 
 One definition each, so that orders, the roster, the outbox and every store refuse the same
 inputs with the same message. Imports nothing of remit's but its errors.
@@ -7,8 +7,12 @@ inputs with the same message. Imports nothing of remit's but its errors.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
+from typing import TypeVar
 
 from remit.errors import InvalidInput
+
+E = TypeVar("E", bound=Enum)
 
 
 def aware(value: datetime, field: str) -> datetime:
@@ -29,3 +33,14 @@ def page_size(value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InvalidInput("limit: must be a whole number of at least 1", field="limit")
     return value
+
+
+def member(kind: type[E], value: object, what: str, field: str = "status") -> E:
+    """The member of ``kind`` that ``value`` is (or is the value of); ``InvalidInput`` naming
+    ``field`` otherwise: ``status: 'sent' is not a command status``."""
+    if type(value) is kind:
+        return value  # the usual case, without the enum's lookup: enqueueing is hot
+    try:
+        return kind(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {value!r} is not {what}", field=field) from exc

@@ -22,6 +22,7 @@ from remit import jurisdictions
 from remit.enforcement._commands import (
     HostNoticeData,
     NoticeData,
+    Payload,
     PersonRef,
     ReadmitData,
     RefusalNotice,
@@ -127,13 +128,27 @@ def removal(
         notice_data,
         place,
     )
+    return _pending(f"remove/{order.id}/{session.id}", session.platform, REMOVE, data, order.id,
+                    session.id, delivery)  # fmt: skip
+
+
+def _pending(
+    key: str,
+    platform: str,
+    kind: CommandType,
+    data: Payload,
+    order_id: str,
+    session_id: str | None,
+    delivery: Delivery,
+) -> Command:
+    """A command to deliver from now until ``delivery.ttl`` from now."""
     return Command(
-        key=f"remove/{order.id}/{session.id}",
-        platform=session.platform,
-        type=REMOVE,
+        key=key,
+        platform=platform,
+        type=kind,
         data=command_data(data),
-        order_id=order.id,
-        session_id=session.id,
+        order_id=order_id,
+        session_id=session_id,
         status=CommandStatus.PENDING,
         created_at=delivery.now,
         next_attempt_at=delivery.now,
@@ -150,18 +165,8 @@ def readmission(removal: Command, delivery: Delivery) -> Command | None:
     removed = payload(removal)
     assert isinstance(removed, RemoveData)
     data = ReadmitData(removed.session_id, removed.resource, removed.participant, removal.order_id)
-    return Command(
-        key=f"readmit/{removal.order_id}/{removal.session_id}",
-        platform=removal.platform,
-        type=READMIT,
-        data=command_data(data),
-        order_id=removal.order_id,
-        session_id=removal.session_id,
-        status=CommandStatus.PENDING,
-        created_at=delivery.now,
-        next_attempt_at=delivery.now,
-        deadline=delivery.now + delivery.ttl,
-    )
+    return _pending(f"readmit/{removal.order_id}/{removal.session_id}", removal.platform, READMIT,
+                    data, removal.order_id, removal.session_id, delivery)  # fmt: skip
 
 
 def readmissions(
@@ -194,20 +199,8 @@ def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -
             dict(sorted(counts.items())),
             _notice(notice),
         )
-        commands.append(
-            Command(
-                key=f"host/{order.id}/{resource.type}/{resource.id}",
-                platform=platform,
-                type=HOST_NOTICE,
-                data=command_data(data),
-                order_id=order.id,
-                session_id=None,
-                status=CommandStatus.PENDING,
-                created_at=delivery.now,
-                next_attempt_at=delivery.now,
-                deadline=delivery.now + delivery.ttl,
-            )
-        )
+        notice_key = f"host/{order.id}/{resource.type}/{resource.id}"
+        commands.append(_pending(notice_key, platform, HOST_NOTICE, data, order.id, None, delivery))
     return commands
 
 

@@ -40,7 +40,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from remit._checks import aware, maybe_aware
+from remit._checks import aware, maybe_aware, member
 from remit.enforcement._model import Command, CommandStatus, CommandType, Session, SessionStatus
 from remit.errors import InvalidInput
 
@@ -63,21 +63,11 @@ def lease_length(value: timedelta) -> timedelta:
 
 
 def command_status(value: CommandStatus | str) -> CommandStatus:
-    if type(value) is CommandStatus:
-        return value  # the usual case, without the enum's lookup: enqueueing 100,000 is hot
-    try:
-        return CommandStatus(value)
-    except ValueError as exc:
-        raise InvalidInput(f"status: {value!r} is not a command status", field="status") from exc
+    return member(CommandStatus, value, "a command status")
 
 
 def command_type(value: CommandType | str) -> CommandType:
-    if type(value) is CommandType:
-        return value  # as command_status
-    try:
-        return CommandType(value)
-    except ValueError as exc:
-        raise InvalidInput(f"type: {value!r} is not a command type", field="type") from exc
+    return member(CommandType, value, "a command type", "type")
 
 
 def ended_status(value: SessionStatus | str) -> SessionStatus:
@@ -139,10 +129,7 @@ def command_fields(command: Command) -> Command:
 
 
 def session_status(value: SessionStatus | str) -> SessionStatus:
-    try:
-        return SessionStatus(value)
-    except ValueError as exc:
-        raise InvalidInput(f"status: {value!r} is not a session status", field="status") from exc
+    return member(SessionStatus, value, "a session status")
 
 
 def session_in_utc(session: Session) -> Session:

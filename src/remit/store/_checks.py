@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from remit._checks import member
 from remit.errors import InvalidInput
 from remit.orders import Order, Status, Transition
 
@@ -18,10 +19,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def status(value: Status | str) -> Status:
     """A status from its value, or ``InvalidInput``."""
-    try:
-        return Status(value)
-    except ValueError as exc:
-        raise InvalidInput(f"status: {value!r} is not a status", field="status") from exc
+    return member(Status, value, "a status")
 
 
 def token_hash(value: str) -> str:
