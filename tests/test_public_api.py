@@ -42,3 +42,23 @@ def test_every_remit_error_is_documented_in_the_tree() -> None:
     for name in remit.errors.__all__:
         assert name in doc, f"{name} is missing from the error tree drawn in remit/errors.py"
         assert getattr(remit.errors, name).__doc__, f"{name} has no docstring"
+
+
+#: What a connector plugin imports (docs/plugins.md): the hooks, the interface, the settings
+#: check, the commands and their payloads, and the recording connector for its tests.
+CONNECTOR_FACING = {
+    "Command", "CommandType", "Connector", "Delivered", "DeliveryError", "HostNoticeData",
+    "InvalidConfiguration", "NoticeData", "Payload", "PersonRef", "Platform", "ReadmitData",
+    "RecordingConnector", "RefusalNotice", "RefusedData", "RemoveData", "ResourceRef", "Setting",
+    "all_endpoints", "checked_settings", "command_data", "configure", "hookimpl", "hookspec",
+    "http_url", "load_connectors", "load_endpoints", "load_tasks", "payload", "plugin_manager",
+    "webhook_secret", "whole_number",
+}  # fmt: skip
+
+
+def test_remit_connectors_exports_exactly_the_connector_facing_names() -> None:
+    import remit.connectors
+
+    assert set(remit.connectors.__all__) == CONNECTOR_FACING
+    for name in remit.connectors.__all__:
+        assert getattr(remit.connectors, name) is not None, f"remit.connectors.{name}"
