@@ -9,10 +9,16 @@ import click
 
 from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
 from remit.cli._log_cli import log_options, open_log
-from remit.cli._options import build_locator, db_option, location_options
+from remit.cli._options import (
+    build_locator,
+    db_option,
+    location_options,
+    resource_types_option,
+)
 from remit.cli._platform import build_enforcer, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes, set_password
+from remit.policy import ResourceTypes
 from remit.store import Role, open_store, upgrade
 
 
@@ -94,6 +100,7 @@ from remit.store import Role, open_store, upgrade
     show_default=True,
     help="How long a user name or address waits after too many failed console sign-ins.",
 )
+@resource_types_option
 @db_option
 @log_options
 @enforcement_options
@@ -110,6 +117,7 @@ def serve(
     console_signin_address_failures: int,
     console_signin_window_minutes: float,
     console_signin_lockout_minutes: float,
+    resource_types: ResourceTypes,
     db_url: str,
     log_key: str,
     log_origin: str,
@@ -147,7 +155,7 @@ def serve(
     )  # connectors' periodic work (roster reconciliation)
     node.start()
     enforcer.start()
-    settings = Settings(max_document_bytes=max_document_bytes)
+    settings = Settings(max_document_bytes=max_document_bytes, resource_types=resource_types)
     routes = (
         console_routes(
             node,

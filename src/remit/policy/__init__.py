@@ -16,9 +16,11 @@ from remit.policy._model import (
     Skipped,
     Target,
 )
+from remit.policy._resource_types import DEFAULT_RESOURCE_TYPES, ResourceTypes
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "DEFAULT_RESOURCE_TYPES",
     "EXEMPT",
     "HOST",
     "UNKNOWN_LOCATION",
@@ -27,6 +29,7 @@ __all__ = [
     "Outcome",
     "PolicyIndex",
     "Resource",
+    "ResourceTypes",
     "Skipped",
     "Target",
 ]
