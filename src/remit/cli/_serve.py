@@ -8,6 +8,8 @@ import sys
 import click
 
 from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
+from remit.cli._listen import bind, url_of
+from remit.cli._listen import serve as serve_on
 from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import (
     build_locator,
@@ -135,8 +137,8 @@ def serve(
     purges personal data older than --retention-days (as remit purge does). Connector plugins'
     periodic tasks (the LiveKit roster's reconciliation) run beside it.
     """
-    import uvicorn
-
+    sock = bind(host, port)  # a port another process holds ends here: one line, exit 2
+    click.get_current_context().call_on_close(sock.close)
     locator = build_locator(**location)
     upgrade(db_url)
     store = open_store(db_url)
@@ -170,15 +172,17 @@ def serve(
         else []
     )
     app = create_app(node, settings, endpoints=load_endpoints(plugins), routes=routes)
-    click.echo(
-        f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
-    )
+
+    def listening() -> None:
+        where = f"{url_of(sock)} (database {store_label(db_url)})"
+        click.echo(f"remit listening on {where}", err=True)
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tasks.start()
     try:
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
+        serve_on(app, sock, access_log=access_log, on_listening=listening)
     finally:
         tasks.stop()  # before the enforcer: tasks use its store and its connectors
         enforcer.stop()

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ from remit.store._sql_engine import (
     parse_url,
     translated,
 )
-from remit.store._sql_migrate import NOT_MIGRATED, check_migrated
+from remit.store._sql_migrate import check_migrated
 from remit.store._sql_models import (
     AuditRow,
     DocumentRow,
@@ -44,11 +43,7 @@ def open_store(url: str) -> SqlStore:
     ``InvalidConfiguration`` for a URL remit cannot use; ``StoreError`` when the database cannot
     be reached or its schema is not the newest.
     """
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(str(parsed.database)).is_file():
-        # Not even created: say so rather than leave an empty file behind.
-        raise StoreError(f"{NOT_MIGRATED} (there is no file {parsed.database})")
-    engine = create(parsed)
+    engine = create(parse_url(url))  # check_migrated never creates a missing SQLite file
     try:
         check_migrated(engine)
     except BaseException:
