@@ -13,7 +13,8 @@ from remit.cli._log_cli import keys, log_group
 from remit.cli._platform import platform
 from remit.cli._purge import purge
 from remit.cli._report_cli import bench_log, export, report
-from remit.cli._serve import db, serve, user
+from remit.cli._serve import db, serve
+from remit.cli._users import user
 from remit.errors import RemitError
 
 __all__ = ["HELP_OPTIONS", "cli", "main"]

@@ -1,9 +1,8 @@
-"""``remit serve``, ``remit db upgrade``, ``remit user add`` and ``remit user passwd``."""
+"""``remit serve`` and ``remit db upgrade``."""
 
 from __future__ import annotations
 
 import logging
-import sys
 
 import click
 
@@ -19,7 +18,7 @@ from remit.cli._options import (
 )
 from remit.cli._platform import build_enforcer, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
-from remit.console import console_routes, set_password
+from remit.console import console_routes
 from remit.policy import ResourceTypes
 from remit.store import Role, open_store, upgrade
 
@@ -211,56 +210,3 @@ def db_upgrade(db_url: str) -> None:
     """Apply every migration the database lacks (remit serve does this on start)."""
     upgrade(db_url)
     click.echo(f"database {store_label(db_url)} is up to date")
-
-
-@click.group()
-def user() -> None:
-    """Manage users and their API tokens."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    type=click.Choice([r.value for r in Role]),
-    help="A role to grant; repeat for several.",
-)
-@db_option
-def user_add(name: str, roles: tuple[str, ...], db_url: str) -> None:
-    """Add a user with roles; prints the new API token as the last line (shown once)."""
-    store = open_store(db_url)
-    try:
-        token = create_user(store, name, roles, now=utcnow())
-    finally:
-        store.close()
-    click.echo(f"user {name} added with roles {', '.join(sorted(roles))}; token:")
-    click.echo(token)
-
-
-@user.command("passwd")
-@click.argument("name")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from the first line of standard input instead of a prompt.",
-)
-@db_option
-def user_passwd(name: str, password_stdin: bool, db_url: str) -> None:
-    """Set a user's password for the web console (asked twice; never given as an argument).
-
-    Setting it signs the user out of every console session. The password is stored as an
-    scrypt hash; at least 10 characters.
-    """
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = open_store(db_url)
-    try:
-        set_password(store, name, password, now=utcnow())
-    finally:
-        store.close()
-    click.echo(f"password of {name} set; their console sessions have ended")
