@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         load_endpoints,
         load_tasks,
         plugin_manager,
+        rotate,
     )
 
 
@@ -40,4 +41,5 @@ __all__ = [
     "load_endpoints",
     "load_tasks",
     "plugin_manager",
+    "rotate",
 ]

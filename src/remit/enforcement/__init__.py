@@ -21,7 +21,7 @@ from remit.enforcement._activation import (
     resource_json,
     targets_of,
 )
-from remit.enforcement._enforcer import Connector, Enforcer, Policy
+from remit.enforcement._enforcer import PLATFORM_REFRESH_S, Connector, Enforcer, Policy
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import (
     Attempt,
@@ -56,6 +56,7 @@ __all__ = [
     "LANGUAGES",
     "MAX_RETENTION_DAYS",
     "MIN_RETENTION_DAYS",
+    "PLATFORM_REFRESH_S",
     "PURGED_PARTICIPANT",
     "READMIT",
     "REFUSED",
