@@ -27,11 +27,17 @@ class _InputError(click.ClickException):
 
 
 class _Group(click.Group):
+    """The root group: remit's errors and click's usage errors both end as one line."""
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RemitError as exc:
             raise _InputError(exc.message) from exc
+        except click.UsageError as exc:  # click would print the usage too, over several lines
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            problem = " ".join(exc.format_message().split())
+            raise _InputError(f"{where}: {problem} (see {where} --help)") from exc
 
 
 HELP_OPTIONS = ["-h", "--help"]
