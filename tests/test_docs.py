@@ -89,3 +89,21 @@ def test_every_connector_has_an_operators_guide_linked_from_the_readme() -> None
         guide = ROOT / "docs" / "connectors" / f"{name}.md"
         assert guide.exists(), f"connector {name} has no guide at docs/connectors/{name}.md"
         assert f"docs/connectors/{name}.md" in readme, f"README does not link the {name} guide"
+
+
+def test_the_design_lives_in_the_repository() -> None:
+    from test_architecture import LAYERS
+
+    design = (ROOT / "docs" / "design.md").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "(docs/design.md)" in readme
+    invariants = design.split("## The six invariants", 1)[1].split("\n## ", 1)[0]
+    assert [n for n in range(1, 10) if f"\n{n}. **" in invariants] == [1, 2, 3, 4, 5, 6]
+    for layer in LAYERS:
+        assert f"`remit.{layer}`" in design, f"the layer {layer} is not in docs/design.md"
+    for section in ("## The story", "## Words", "## Layers", "## Deployment shapes"):
+        assert section in design, section
+    # Nothing points outside the repository for the design any more.
+    texts = [readme, *(p.read_text("utf-8") for p in (ROOT / "docs").rglob("*.md"))]
+    texts += [p.read_text("utf-8") for p in (ROOT / "src").rglob("*.py")]
+    assert not [t for t in texts if "DESIGN.md" in t or "shared/" in t]

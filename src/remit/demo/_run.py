@@ -1,4 +1,4 @@
-"""``remit demo``: the story of DESIGN.md, end to end, against a real ``remit serve``.
+"""``remit demo``: the story of docs/design.md, end to end, against a real ``remit serve``.
 
 remit runs as a subprocess on a SQLite file in a temporary folder, on a free port, placing the
 participants' 127.0.x.y addresses with the scenario's static location table. The platform is

@@ -23,7 +23,7 @@ _SETTING = "resource-types"
 class ResourceTypes:
     """The declared resource types, in the operator's order. Each is a type name (lower-case
     letters, digits, ``-``, ``_``); ``host`` names a target, and ``account``/``user`` would act
-    on an account (invariant 2), so none of these can be declared."""
+    on an account (invariant 2 of docs/design.md), so none of these can be declared."""
 
     names: tuple[str, ...] = DEFAULT_RESOURCE_TYPES
 
