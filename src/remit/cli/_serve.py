@@ -24,9 +24,22 @@ from remit.store import Role, open_store, upgrade
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port."
+    "--host",
+    envvar="REMIT_HOST",
+    show_envvar=True,
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    envvar="REMIT_PORT",
+    show_envvar=True,
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0: any free port, named in the 'listening' line).",
 )
 @click.option(
     "--max-document-bytes",
