@@ -4,24 +4,21 @@ grace period, so that a platform switching over never rejects a delivery; agains
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from standardwebhooks import Webhook
 
 from remit.api import hash_token
 from remit.cli import cli
 from remit.store import open_enforcement_store, open_store
 from remit_server import IN_SCOPE, OUTSIDE, RemitServer
+from webhook_receiver import Receiver
 
 
 def run(*args: str) -> Result:
@@ -105,50 +102,9 @@ def test_bad_input_is_one_line_and_exit_2_and_changes_nothing(
     assert _holder(db, first["token"]) == "meet"
 
 
-class Platform:
-    """A platform's webhook endpoint that verifies each delivery with the secret it holds now,
-    as a platform that deploys the new secret at some moment of the grace period does."""
-
-    def __init__(self) -> None:
-        self.secret = ""
-        self.removed: list[str] = []
-        self.rejected = 0
-        self.signatures: list[int] = []
-        platform = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    Webhook(platform.secret).verify(body, headers)
-                except Exception:
-                    platform.rejected += 1
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                platform.signatures.append(len(headers["webhook-signature"].split(" ")))
-                event = json.loads(body)
-                if event["type"] == "participant.remove":
-                    platform.removed.append(event["data"]["participant"]["id"])
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/remit"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[RemitServer, Platform]]:
-    platform = Platform()
+def live(tmp_path: Path) -> Iterator[tuple[RemitServer, Receiver]]:
+    platform = Receiver("")  # the platform's endpoint, verifying with the secret it holds now
     server = RemitServer(tmp_path)
     try:
         server.add_platform("meet", "webhook", {"url": platform.url})
@@ -175,15 +131,20 @@ def _moved_in(server: RemitServer, token: str, person: str) -> None:
         assert moved.status_code == 200, moved.text
 
 
-def _removed(platform: Platform, person: str, within: float = 20.0) -> None:
+def _removed(platform: Receiver, person: str, within: float = 20.0) -> None:
     deadline = time.monotonic() + within
-    while person not in platform.removed:
-        assert time.monotonic() < deadline, f"{person} was never removed: {platform.removed}"
+    while person not in (r["participant"]["id"] for r in platform.of_type("participant.remove")):
+        assert time.monotonic() < deadline, f"{person} was never removed: {platform.events}"
         time.sleep(0.05)
 
 
+def _signatures(platform: Receiver) -> int:
+    """How many signatures the last delivery carried."""
+    return len(platform.deliveries[-1][1]["webhook-signature"].split(" "))
+
+
 def test_a_platform_switching_secrets_mid_grace_receives_every_removal(
-    live: tuple[RemitServer, Platform],
+    live: tuple[RemitServer, Receiver],
 ) -> None:
     server, platform = live
     old_token = server.tokens["meet"]
@@ -197,8 +158,8 @@ def test_a_platform_switching_secrets_mid_grace_receives_every_removal(
     time.sleep(6)
     _moved_in(server, old_token, "both")
     _removed(platform, "both")
-    assert platform.signatures[-1] == 2
+    assert _signatures(platform) == 2
     platform.secret = rotated["secret"]
     _moved_in(server, rotated["token"], "after")
     _removed(platform, "after")
-    assert platform.rejected == 0
+    assert platform.bad_signatures == 0

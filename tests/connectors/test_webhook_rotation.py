@@ -5,10 +5,8 @@ every few seconds, so a rotation reaches every node's deliveries."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks import Webhook
@@ -17,40 +15,18 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from remit.connectors import configure, rotate
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import Command, CommandStatus, Platform
+from webhook_receiver import Receiver
 
 NOW = datetime.now(UTC)
 
 
-class Captured:
-    """A platform endpoint that keeps what it was sent and answers 204."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[bytes, dict[str, str]]] = []
-        captured = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                captured.sent.append((body, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/remit"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def endpoint() -> Iterator[Captured]:
-    found = Captured()
+def endpoint() -> Iterator[Receiver]:
+    found = Receiver(new_secret())  # each test gives it the secret the platform holds
     try:
         yield found
     finally:
-        found.server.shutdown()
-        found.server.server_close()
+        found.close()
 
 
 def _command(n: int) -> Command:
@@ -70,7 +46,7 @@ def _verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
     return True
 
 
-def test_during_the_grace_period_either_secret_verifies(endpoint: Captured) -> None:
+def test_during_the_grace_period_either_secret_verifies(endpoint: Receiver) -> None:
     connector = WebhookConnector()
     settings, shown = configure(connector, {"url": endpoint.url})
     old = shown["secret"]
@@ -79,27 +55,29 @@ def test_during_the_grace_period_either_secret_verifies(endpoint: Captured) -> N
     assert new != old
     assert rotated["secret"] == new
     assert rotated["previous_secret"] == old
+    endpoint.secret = old  # the platform has not deployed the new one yet
     try:
         connector.deliver(Platform("meet", "webhook", rotated, NOW), _command(1))
     finally:
         connector.close()
-    body, headers = endpoint.sent[-1]
+    body, headers = endpoint.deliveries[-1]
     assert len(headers["webhook-signature"].split(" ")) == 2
-    assert _verifies(old, body, headers)  # the platform has not deployed the new one yet
-    assert _verifies(new, body, headers)  # the platform that has
+    assert _verifies(old, body, headers)
+    assert _verifies(new, body, headers)  # as a platform that has deployed it checks
     assert not _verifies(new_secret(), body, headers)
 
 
-def test_after_the_grace_period_only_the_new_secret_signs(endpoint: Captured) -> None:
+def test_after_the_grace_period_only_the_new_secret_signs(endpoint: Receiver) -> None:
     connector = WebhookConnector()
     settings, shown = configure(connector, {"url": endpoint.url})
     rotated, new_shown = rotate(connector, settings, NOW + timedelta(hours=24))
     over = {**rotated, "previous_secret_until": (NOW - timedelta(seconds=1)).isoformat()}
+    endpoint.secret = new_shown["secret"]
     try:
         connector.deliver(Platform("meet", "webhook", over, NOW), _command(2))
     finally:
         connector.close()
-    body, headers = endpoint.sent[-1]
+    body, headers = endpoint.deliveries[-1]
     assert len(headers["webhook-signature"].split(" ")) == 1
     assert _verifies(new_shown["secret"], body, headers)
     assert not _verifies(shown["secret"], body, headers)

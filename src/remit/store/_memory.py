@@ -182,10 +182,14 @@ class MemoryStore:
     def get_user(self, name: str) -> User:
         with self._lock:
             self._check_open()
-            try:
-                return self._users[name]
-            except KeyError:
-                raise NotFound(f"no user {name}") from None
+            return self._user(name)
+
+    def _user(self, name: str) -> User:
+        """The user named ``name`` (under the lock), or ``NotFound``."""
+        try:
+            return self._users[name]
+        except KeyError:
+            raise NotFound(f"no user {name}") from None
 
     def list_users(self) -> list[User]:
         with self._lock:
@@ -200,10 +204,7 @@ class MemoryStore:
         until = now if old_until is None else max(now, _checks.aware(old_until, "old_until"))
         with self._lock:
             self._check_open()
-            user = self._users.get(name)
-            if user is None:
-                raise NotFound(f"no user {name}")
-            if user.disabled:
+            if self._user(name).disabled:
                 raise Conflict(f"user {name} was removed")
             if token_hash in self._tokens:
                 raise Conflict("that token is already in use")
@@ -220,9 +221,7 @@ class MemoryStore:
     def remove_user(self, name: str) -> None:
         with self._lock:
             self._check_open()
-            user = self._users.get(name)
-            if user is None:
-                raise NotFound(f"no user {name}")
+            user = self._user(name)
             if user.disabled:
                 return
             self._users[name] = replace(user, disabled=True)
