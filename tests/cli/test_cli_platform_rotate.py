@@ -102,6 +102,18 @@ def test_bad_input_is_one_line_and_exit_2_and_changes_nothing(
     assert _holder(db, first["token"]) == "meet"
 
 
+def test_a_platform_whose_user_was_removed_is_refused_before_anything_changes(db: str) -> None:
+    first = shown(
+        run("platform", "add", "meet", "--webhook-url", "http://127.0.0.1:9/x", "--db", db)
+    )
+    assert run("user", "remove", "meet", "--db", db).exit_code == 0
+    result = run("platform", "rotate", "meet", "--db", db)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == "Error: platform meet: its user was removed (remit user remove)"
+    assert result.stdout == ""
+    assert _settings(db, "meet")["secret"] == first["secret"]
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[RemitServer, Receiver]]:
     platform = Receiver("")  # the platform's endpoint, verifying with the secret it holds now

@@ -13,7 +13,7 @@ from remit.api import Node, create_user, hash_token, new_token, utcnow
 from remit.cli._options import db_option, retention_option
 from remit.connectors import configure, load_connectors, rotate
 from remit.enforcement import PLATFORM_REFRESH_S, Enforcer, Platform, Policy, retention
-from remit.errors import InvalidConfiguration
+from remit.errors import Conflict, InvalidConfiguration
 from remit.store import Role, open_enforcement_store, open_store
 from remit.transparency import TransparencyLog
 
@@ -185,7 +185,8 @@ def platform_rotate(name: str, grace_hours: float, db_url: str) -> None:
                 f"platform {name}: its connector {found.connector!r} is not installed",
                 field="connector",
             )
-        store.get_user(name)  # a platform without its user changes nothing
+        if store.get_user(name).disabled:  # a platform whose user is gone changes nothing
+            raise Conflict(f"platform {name}: its user was removed (remit user remove)")
         settings, shown = rotate(connector, found.settings, until)
         token = new_token()
         # The secret first, and shown at once: should the token fail, the new secret is known.
