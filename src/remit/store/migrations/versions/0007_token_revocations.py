@@ -8,7 +8,7 @@ Each node counts the rows in effect every second; a change makes it drop its tok
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-14
+Create Date: 2026-12-03
 """
 
 from __future__ import annotations
