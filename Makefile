@@ -12,7 +12,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PIP_TOOLS := pip-tools==7.7.0
 
-.PHONY: run test lint typecheck unit docs lock lock-upgrade clean
+.PHONY: install run test lint typecheck unit docs lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,12 @@ $(DEV_STAMP): requirements/dev.txt pyproject.toml | $(BIN)/python
 	$(PIP) check
 	touch $@ $(RUN_STAMP)
 
+# remit and exactly its locked dependencies in .venv; `. .venv/bin/activate` puts remit on the PATH.
+install: $(RUN_STAMP)
+
 # remit serve on the embedded default: a SQLite file in this folder (remit.sqlite3).
-# On the first start it creates the user 'admin' and writes its token to a file only you can read.
-run: $(RUN_STAMP)
+# On the first start it creates the user 'admin' and prints its token once.
+run: install
 	$(BIN)/remit serve
 
 test: lint typecheck unit
@@ -48,6 +51,7 @@ unit: $(DEV_STAMP)
 docs: $(DEV_STAMP)
 	$(BIN)/python -m remit.cli._docs > docs/cli.md
 	$(BIN)/python -m remit.connectors.webhook._reference docs/connectors/webhook.md
+	$(BIN)/python -m remit.cli._docs --api docs/api.md
 	$(BIN)/python -c 'import json; from remit.api import openapi; from remit.connectors import all_endpoints; print(json.dumps(openapi(all_endpoints()), indent=2, sort_keys=True))' > docs/openapi.json
 
 # The lock files follow pyproject.toml: `make lock` pins what was added and drops what was removed,

@@ -1,4 +1,5 @@
-"""The layers of DESIGN.md stay visible: inner packages never import outer ones; cores stay pure."""
+"""The layers of docs/design.md stay visible: inner packages never import outer ones; cores stay
+pure."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "remit"
 
-# Inner to outer, as DESIGN.md draws them. A package may import itself and anything before it.
+# Inner to outer, as docs/design.md draws them. A package may import itself and anything before it.
 LAYERS = [
     "errors",
     "jurisdictions",

@@ -89,3 +89,63 @@ def test_every_connector_has_an_operators_guide_linked_from_the_readme() -> None
         guide = ROOT / "docs" / "connectors" / f"{name}.md"
         assert guide.exists(), f"connector {name} has no guide at docs/connectors/{name}.md"
         assert f"docs/connectors/{name}.md" in readme, f"README does not link the {name} guide"
+
+
+def test_the_design_lives_in_the_repository() -> None:
+    from test_architecture import LAYERS
+
+    design = (ROOT / "docs" / "design.md").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "(docs/design.md)" in readme
+    invariants = design.split("## The six invariants", 1)[1].split("\n## ", 1)[0]
+    assert [n for n in range(1, 10) if f"\n{n}. **" in invariants] == [1, 2, 3, 4, 5, 6]
+    for layer in LAYERS:
+        assert f"`remit.{layer}`" in design, f"the layer {layer} is not in docs/design.md"
+    for section in ("## The story", "## Words", "## Layers", "## Deployment shapes"):
+        assert section in design, section
+    # Nothing points outside the repository for the design any more.
+    texts = [readme, *(p.read_text("utf-8") for p in (ROOT / "docs").rglob("*.md"))]
+    texts += [p.read_text("utf-8") for p in (ROOT / "src").rglob("*.py")]
+    assert not [t for t in texts if "DESIGN.md" in t or "shared/" in t]
+
+
+def test_the_allowed_values_in_the_api_guide_are_current() -> None:
+    from remit.cli._allowed import with_allowed_values
+
+    guide = (ROOT / "docs" / "api.md").read_text("utf-8")
+    assert guide == with_allowed_values(guide), "docs/api.md's allowed values: run `make docs`"
+
+
+def test_every_enumerated_field_of_the_api_is_in_the_guide() -> None:
+    # Independent of the generator: every enum anywhere in the OpenAPI document, value by value.
+    guide = (ROOT / "docs" / "api.md").read_text("utf-8")
+    table = guide.split("<!-- allowed values", 1)[1].split("<!-- end of allowed values", 1)[0]
+    found: list[list[str]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "enum" in node:
+                found.append(node["enum"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(openapi(all_endpoints()))
+    assert found
+    for values in found:
+        if values == ["ok"]:  # /healthz's constant answer
+            continue
+        assert any(all(f"`{v}`" in row for v in values) for row in table.splitlines()), values
+
+
+def test_the_example_demands_use_only_allowed_values() -> None:
+    from remit.api import OrderIn, order_in
+
+    examples = sorted((ROOT / "docs" / "examples").glob("demand-*.json"))
+    assert examples
+    for example in examples:
+        body = msgspec.json.decode(example.read_bytes(), type=OrderIn)
+        kwargs, _ = order_in(body, order_id="example", actor="intake")  # checks the targets too
+        assert kwargs["targets"], example

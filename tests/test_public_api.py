@@ -52,7 +52,7 @@ CONNECTOR_FACING = {
     "RecordingConnector", "RefusalNotice", "RefusedData", "RemoveData", "ResourceRef", "Setting",
     "all_endpoints", "checked_settings", "command_data", "configure", "hookimpl", "hookspec",
     "http_url", "load_connectors", "load_endpoints", "load_tasks", "payload", "plugin_manager",
-    "webhook_secret", "whole_number",
+    "rotate", "webhook_secret", "whole_number",
 }  # fmt: skip
 
 

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from test_multi_node import _free_port
-from webhook_receiver import Receiver
 
 from conftest import demand
 from remit.cli import cli
+from webhook_receiver import Receiver
 
 CN, US = 300, 100  # participants located in mainland China and in the US
 

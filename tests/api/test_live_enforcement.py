@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from webhook_receiver import Receiver
 
 from conftest import Api
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import Platform
+from webhook_receiver import Receiver
 
 # (participant, address): the static table places 127.0.0.10/.11 in CN, .20 HK, .30 MO, .40 TW,
 # .50 US; 10.9.9.9 is private and placed by no one.

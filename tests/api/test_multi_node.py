@@ -122,3 +122,30 @@ def test_an_order_change_on_one_node_reaches_the_other_within_a_second(
     )
     assert lifted.status_code == 200
     assert _until(a, tokens["platform"], "allow") < 1.0
+
+
+def _status(server: Server, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.get(f"{server.base}/v1/orders", headers=headers, timeout=5).status_code
+
+
+def test_a_replaced_token_stops_working_on_every_node_within_two_seconds(
+    cluster: tuple[Server, Server, dict[str, str]], postgres_url: str
+) -> None:
+    a, b, tokens = cluster
+    old = tokens["intake"]
+    assert _status(a, old) == 200  # now in both nodes' token caches (kept 30 s)
+    assert _status(b, old) == 200
+    replaced = subprocess.run(
+        [sys.executable, "-m", "remit", "user", "token", "intake", "--db", postgres_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    new = replaced.stdout.split()[-1]
+    started = time.monotonic()
+    for server in (a, b):
+        while _status(server, old) != 401:
+            assert time.monotonic() - started < 2.0, f"{server.base} still takes the old token"
+            time.sleep(0.05)
+        assert _status(server, new) == 200

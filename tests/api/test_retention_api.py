@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from webhook_receiver import Receiver
 
 from conftest import Api
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import PURGED_PARTICIPANT, REMOVE, Platform
+from webhook_receiver import Receiver
 
 
 @pytest.fixture

@@ -145,4 +145,5 @@ def test_an_unmigrated_database_exits_2_with_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["purge", "--db", f"sqlite:///{tmp_path / 'new.sqlite3'}"])
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "remit db upgrade" in result.stderr
+    assert f"sqlite:///{tmp_path / 'new.sqlite3'} does not exist" in result.stderr
+    assert "--db" in result.stderr

@@ -1,4 +1,5 @@
-"""The DESIGN.md story through the console, in a real browser (Debian's Chromium via Playwright).
+"""The story of docs/design.md through the console, in a real browser (Debian's Chromium via
+Playwright).
 
 The platform puts three participants in meeting june4-a (mainland China, Hong Kong, the US);
 ``intake`` records the 2020 demand with its document and is refused when approving it

@@ -115,3 +115,14 @@ def test_only_intake_may_record(site: Site) -> None:
     assert "this needs the role intake" in answer.text
     assert 'href="/orders/new"' not in queue.text  # not offered either
     assert site.node.store.list_orders() == []
+
+
+def test_a_target_type_nobody_declared_is_refused_beside_the_targets(site: Site) -> None:
+    form = site.signed_in("intake").get("/orders/new")
+    assert "meeting, recording, channel, and host" in form.text  # the hint names the types
+    answer = record(site, targets="meetng june4-a")
+    assert answer.status_code == 422, answer.text
+    assert "meetng" in answer.text
+    assert "meeting, recording, channel" in answer.text
+    assert re.search(r'<textarea[^>]*name="targets"[^>]*aria-invalid="true"', answer.text)
+    assert site.node.store.list_orders() == []

@@ -1,7 +1,8 @@
 """Notices to removed or refused participants and to hosts, and the 451 problem, in every language.
 
-The story of DESIGN.md: a mainland authority demands that the meetings' host accounts be deleted
-everywhere; remit makes the meetings unavailable in mainland China only and tells everyone so.
+The story of docs/design.md: a mainland authority demands that the meetings' host accounts be
+deleted everywhere; remit makes the meetings unavailable in mainland China only and tells
+everyone so.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Invariants 1 and 2 of DESIGN.md, checked by hypothesis over random orders, scopes and locations.
+"""Invariants 1 and 2 of docs/design.md, checked by hypothesis over random orders, scopes and
+locations.
 
 The oracle below decides from the orders directly, using ``jurisdictions.covers`` on the scope
 codes as written, so it does not share the index's place expansion.

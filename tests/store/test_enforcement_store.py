@@ -193,6 +193,20 @@ def test_a_platforms_settings_are_not_shared_with_the_caller(store: EnforcementS
 
 
 # Sessions ------------------------------------------------------------------------------------
+def test_a_platforms_settings_are_replaced_and_nothing_else(store: EnforcementStore) -> None:
+    store.add_platform(
+        Platform("zoomish", "webhook", {"url": "https://z.example/", "secret": "1"}, NOW)
+    )
+    rotated = {"url": "https://z.example/", "secret": "2", "previous_secret": "1"}
+    store.save_platform_settings("zoomish", rotated)
+    rotated["secret"] = "not stored"  # the store keeps its own copy
+    found = store.get_platform("zoomish")
+    assert found.settings == {"url": "https://z.example/", "secret": "2", "previous_secret": "1"}
+    assert (found.connector, found.created_at) == ("webhook", NOW)
+    with pytest.raises(NotFound):
+        store.save_platform_settings("nobody", {})
+
+
 def test_a_session_is_stored_as_given_in_utc(store: EnforcementStore) -> None:
     full = session(
         "s1",

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 
 import remit.store
 from remit.errors import StoreError
-from remit.store import open_store, upgrade
+from remit.store import open_enforcement_store, open_log_store, open_store, upgrade
 from remit.store._sql_engine import create, parse_url
 from remit.store._sql_migrate import MIGRATIONS, NOT_MIGRATED, config
 from remit.store._sql_models import Base
@@ -56,14 +56,43 @@ def test_a_store_refuses_an_unmigrated_database(empty_url: str) -> None:
         sa_engine.dispose()
     with pytest.raises(StoreError) as raised:
         open_store(empty_url)
-    assert str(raised.value) == NOT_MIGRATED
+    message = str(raised.value)
+    assert message.startswith(NOT_MIGRATED)
+    assert "holds no remit schema" in message
+    assert "--db" in message
+    where = empty_url if empty_url.startswith("postgresql") else "sqlite:///"
+    assert where.split("?")[0] in message  # names the database it opened
 
 
-def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
-    path = tmp_path / "missing.sqlite3"
-    with pytest.raises(StoreError, match="not migrated"):
-        open_store(f"sqlite:///{path}")
-    assert not path.exists()
+def test_a_missing_sqlite_file_is_named_with_its_full_path_and_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a command run from another folder than remit serve sees it: the default relative URL.
+    monkeypatch.chdir(tmp_path)
+    for opener in (open_store, open_enforcement_store, open_log_store):
+        with pytest.raises(StoreError) as raised:
+            opener("sqlite:///remit.sqlite3")
+        message = str(raised.value)
+        assert f"sqlite:///{tmp_path / 'remit.sqlite3'}" in message
+        assert "--db" in message
+        assert "db upgrade" not in message  # that would make a second, empty database
+        assert not (tmp_path / "remit.sqlite3").exists()
+
+
+def test_an_older_schema_is_told_to_upgrade_that_very_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'remit.sqlite3'}"
+    cfg = config()
+    engine = create(parse_url(url))
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0001")
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError) as raised:
+        open_store(url)
+    assert f"remit db upgrade --db sqlite:///{tmp_path / 'remit.sqlite3'}" in str(raised.value)
+    assert "at schema 0001" in str(raised.value)
 
 
 def test_a_database_from_a_newer_remit_is_refused(empty_url: str) -> None:

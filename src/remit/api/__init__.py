@@ -25,6 +25,7 @@ from remit.api._node import (
     create_user,
     hash_token,
     new_id,
+    new_token,
     utcnow,
 )
 from remit.api._openapi import openapi
@@ -75,6 +76,7 @@ __all__ = [
     "json_response",
     "log_of",
     "new_id",
+    "new_token",
     "open_session",
     "openapi",
     "order_in",

@@ -18,14 +18,14 @@ from starlette.routing import BaseRoute, Route
 
 from remit import orders
 from remit.api import _schemas as s
-from remit.api._convert import checklist_in, decision_out, order_in, order_out
+from remit.api._convert import checklist_in, decision_out, order_in, order_out, resource_in
 from remit.api._metrics import Metrics
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem, from_error, problem
 from remit.errors import InvalidInput
 from remit.location import Location
 from remit.orders import Status
-from remit.policy import Decision, Resource
+from remit.policy import Decision, ResourceTypes
 from remit.store import AuditEntry, Role, User
 
 JSON = "application/json"
@@ -38,6 +38,8 @@ class Settings:
     """What the API needs to know beyond the node."""
 
     max_document_bytes: int = 10 * 1024 * 1024
+    #: What joins, sessions and orders' targets may name (``remit serve --resource-types``).
+    resource_types: ResourceTypes = field(default_factory=ResourceTypes)
 
     @property
     def max_body_bytes(self) -> int:
@@ -127,7 +129,9 @@ def record_order(node: Node, settings: Settings, body: s.OrderIn, actor: str) ->
             f"document.content: over the limit of {settings.max_document_bytes} bytes",
             "document.content",
         )
-    kwargs, content = order_in(body, order_id=new_id("ord"), actor=actor)
+    kwargs, content = order_in(
+        body, order_id=new_id("ord"), actor=actor, resource_types=settings.resource_types
+    )
     order = orders.record(now=node.clock(), **kwargs)  # type: ignore[arg-type]
     return node.record(order, content)
 
@@ -248,19 +252,20 @@ def locate_participant(node: Node, ip: str | None, phone: str | None) -> Locatio
         raise type(exc)(f"participant.{exc.message}", field=field) from exc
 
 
-def admit(node: Node, metrics: Metrics, body: s.AdmissionIn) -> bytes:
+def admit(node: Node, settings: Settings, metrics: Metrics, body: s.AdmissionIn) -> bytes:
     """Decide one join from memory and count it: the JSON answer of ``/v1/admissions``."""
     started = time.perf_counter()
     participant = body.participant
+    resource = resource_in(body.resource, settings.resource_types)
     location = locate_participant(node, participant.ip, participant.phone)
-    r = body.resource
-    decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
+    decision = node.index.decide(location, resource, participant.id)
     metrics.decided(decision.allowed, time.perf_counter() - started)
     return _encoded(decision)
 
 
 async def admissions(call: Call) -> Response:
-    return Response(admit(call.node, call.metrics, await call.body(s.AdmissionIn)), media_type=JSON)
+    body = await call.body(s.AdmissionIn)
+    return Response(admit(call.node, call.settings, call.metrics, body), media_type=JSON)
 
 
 _ENCODED: dict[int, tuple[Decision, bytes]] = {}
@@ -544,7 +549,8 @@ class RemitApp:
             if declared.isdigit() and int(declared) > MAX_ADMISSION_BYTES:
                 raise HTTPProblem("too-large", f"the body is over {MAX_ADMISSION_BYTES} bytes")
             body = await _read(receive, MAX_ADMISSION_BYTES)
-            answer = admit(self._node, self._metrics, msgspec.json.decode(body, type=s.AdmissionIn))
+            join = msgspec.json.decode(body, type=s.AdmissionIn)
+            answer = admit(self._node, self._settings, self._metrics, join)
         except Exception as exc:  # the same problem documents as the routed handler
             await from_error(exc)(scope, receive, send)
             return

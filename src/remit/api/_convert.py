@@ -9,7 +9,7 @@ from remit import orders
 from remit.api import _schemas as s
 from remit.errors import InvalidInput
 from remit.orders import Checklist, Order
-from remit.policy import Decision, Target
+from remit.policy import Decision, Resource, ResourceTypes, Target
 
 
 def checklist_in(value: s.ChecklistIn | None) -> Checklist | None:
@@ -20,9 +20,17 @@ def checklist_in(value: s.ChecklistIn | None) -> Checklist | None:
 
 
 def order_in(
-    body: s.OrderIn, *, order_id: str, actor: str
+    body: s.OrderIn,
+    *,
+    order_id: str,
+    actor: str,
+    resource_types: ResourceTypes | None = None,
 ) -> tuple[dict[str, object], bytes | None]:
-    """The keyword arguments for :func:`remit.orders.record`, and the document's bytes."""
+    """The keyword arguments for :func:`remit.orders.record`, and the document's bytes.
+
+    Each target must name one of ``resource_types`` (by default meeting, recording and channel)
+    or ``host``."""
+    resource_types = resource_types or ResourceTypes()
     document = None
     content = None
     if body.document is not None:
@@ -49,7 +57,7 @@ def order_in(
             orders.RequestedAction(body.request.action),
             tuple(body.request.scope),
         ),
-        "targets": [_target(n, t) for n, t in enumerate(body.targets)],
+        "targets": [_target(n, t, resource_types) for n, t in enumerate(body.targets)],
         "actor": actor,
         "effective_from": body.effective_from,
         "effective_until": body.effective_until,
@@ -58,12 +66,21 @@ def order_in(
     return kwargs, content
 
 
-def _target(n: int, target: s.TargetIn) -> Target:
+def _target(n: int, target: s.TargetIn, resource_types: ResourceTypes) -> Target:
     try:
-        return Target(target.type, target.id)
+        found = Target(target.type, target.id)  # an account as a target is refused first
+        resource_types.check_target(found.type)
     except InvalidInput as exc:
         field = f"targets[{n}].{(exc.field or 'type').rsplit('.', 1)[-1]}"
         raise type(exc)(exc.message.replace(exc.field or "", field, 1), field=field) from exc
+    return found
+
+
+def resource_in(resource: s.ResourceIn, resource_types: ResourceTypes) -> Resource:
+    """The resource a join names, which must be of a declared type."""
+    found = Resource(resource.type, resource.id, resource.host)
+    resource_types.check_resource(found.type)
+    return found
 
 
 def order_out(order: Order) -> s.OrderOut:

@@ -65,6 +65,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def new_token() -> str:
+    """A new API token: ``remit_`` and 32 random bytes, URL-safe base64."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 def create_user(store: Store, name: str, roles: Iterable[str], *, now: datetime) -> str:
     """Add a user with ``roles`` and return their new API token (shown once, stored hashed)."""
     if not isinstance(name, str) or not name.strip() or len(name) > 200 or name != name.strip():
@@ -78,7 +83,7 @@ def create_user(store: Store, name: str, roles: Iterable[str], *, now: datetime)
         raise InvalidInput(f"role: must be one of {known}", field="role") from exc
     if not role_set:
         raise InvalidInput("role: give at least one role", field="role")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     store.add_user(User(name=name, roles=role_set, created_at=now), hash_token(token))
     return token
 
@@ -118,6 +123,9 @@ class Node:
         # its admissions back onto the database.
         self._tokens: dict[str, tuple[User | None, float]] = {}
         self._unknown_tokens: dict[str, tuple[User | None, float]] = {}
+        # Revocations seen in the store, and a count of the times the cache was dropped for one.
+        self._revocations = -1
+        self._token_generation = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unlisten: Callable[[], None] = lambda: None
@@ -143,6 +151,7 @@ class Node:
         last_resync = time.monotonic()
         while not self._stop.wait(self.tick_seconds):
             try:
+                self.forget_revoked_tokens()
                 self.advance_due()
                 if time.monotonic() - last_resync >= self.resync_seconds:
                     self.resync()
@@ -231,9 +240,23 @@ class Node:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
+        generation = self._token_generation
         user = self.store.user_for_token(hash_token(token))
+        if generation != self._token_generation:
+            return user  # a revocation arrived while this was read: do not keep what it read
         cache = self._tokens if user is not None else self._unknown_tokens
         if len(cache) > 10_000:
             cache.clear()
         cache[token] = (user, now + self.token_ttl_seconds)
         return user
+
+    def forget_revoked_tokens(self) -> None:
+        """Drop the cached tokens when a revocation took effect since the last look (a token
+        replaced or a user removed, by any node or by the CLI). The scheduler does this every
+        ``tick_seconds``, so a revoked token stops working on every node within that time
+        rather than after ``token_ttl_seconds``."""
+        revocations = self.store.token_revocations(utcnow())
+        if revocations != self._revocations:
+            self._token_generation += 1
+            self._tokens.clear()
+            self._revocations = revocations

@@ -28,7 +28,22 @@ Phone = Annotated[
     str,
     Meta(pattern=r"^\+[0-9 ().-]{3,40}$", description="International form: + country code …"),
 ]
-TypeName = Annotated[str, Meta(pattern="^[a-z0-9_-]{1,64}$")]
+ResourceType = Annotated[
+    str,
+    Meta(
+        pattern="^[a-z0-9_-]{1,64}$",
+        description="One of the resource types the operator declared (remit serve "
+        "--resource-types; meeting, recording and channel unless set)",
+    ),
+]
+TargetType = Annotated[
+    str,
+    Meta(
+        pattern="^[a-z0-9_-]{1,64}$",
+        description="One of the declared resource types, or host: every resource the account "
+        "hosts (never the account itself)",
+    ),
+]
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -53,7 +68,7 @@ class RequestIn(_In):
 
 
 class TargetIn(_In):
-    type: TypeName
+    type: TargetType
     id: Id
 
 
@@ -119,7 +134,7 @@ class ReviewIn(_In):
 
 
 class ResourceIn(_In):
-    type: TypeName
+    type: ResourceType
     id: Id
     host: Id | None = None
 

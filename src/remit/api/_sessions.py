@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from remit import jurisdictions, orders
 from remit.api._app import Call, Endpoint, _json, locate_participant
-from remit.api._convert import decision_out
+from remit.api._convert import decision_out, resource_in
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
@@ -243,10 +243,10 @@ def _put_on_roster(node: Node, enforcer: Enforcer, session: Session) -> None:
 
 async def join(call: Call) -> Response:
     body = await call.body(SessionIn)
-    p, r = body.participant, body.resource
+    p = body.participant
     session, decision, refused = await open_session(
         call,
-        Resource(r.type, r.id, r.host),
+        resource_in(body.resource, call.settings.resource_types),
         p.id,
         ip=p.ip,
         phone=p.phone,

@@ -13,7 +13,8 @@ from remit.cli._log_cli import keys, log_group
 from remit.cli._platform import platform
 from remit.cli._purge import purge
 from remit.cli._report_cli import bench_log, export, report
-from remit.cli._serve import db, serve, user
+from remit.cli._serve import db, serve
+from remit.cli._users import user
 from remit.errors import RemitError
 
 __all__ = ["HELP_OPTIONS", "cli", "main"]
@@ -26,11 +27,33 @@ class _InputError(click.ClickException):
 
 
 class _Group(click.Group):
+    """The root group: remit's errors and click's usage errors both end as one line."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # an option of remit itself, before any command
+            raise _one_line(exc, info_name or "remit") from exc
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RemitError as exc:
             raise _InputError(exc.message) from exc
+        except click.UsageError as exc:  # click would print the usage too, over several lines
+            raise _one_line(exc, ctx.command_path) from exc
+
+
+def _one_line(exc: click.UsageError, command_path: str) -> _InputError:
+    where = exc.ctx.command_path if exc.ctx is not None else command_path
+    problem = " ".join(exc.format_message().split())
+    return _InputError(f"{where}: {problem} (see {where} --help)")
 
 
 HELP_OPTIONS = ["-h", "--help"]

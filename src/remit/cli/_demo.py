@@ -21,7 +21,7 @@ class _DemoFailed(click.ClickException):
     help="Seconds to wait for the platform to receive the removals.",
 )
 def demo(file: str | None, timeout: float) -> None:
-    """Play the story of DESIGN.md against a real remit serve, and check the invariants.
+    """Play the story of docs/design.md against a real remit serve, and check the invariants.
 
     Starts remit serve on SQLite in a temporary folder and a small demo platform that receives
     its webhooks. Participants join four meetings from mainland China, Hong Kong, Macao, Taiwan,

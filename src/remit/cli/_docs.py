@@ -1,7 +1,8 @@
 """Generate the CLI reference (docs/cli.md) from the commands' own ``--help``.
 
 Run with ``python -m remit.cli._docs > docs/cli.md`` (``make docs``). A test fails when the
-committed reference differs from what this prints.
+committed reference differs from what this prints. ``python -m remit.cli._docs --api FILE``
+rewrites the table of allowed values in docs/api.md instead (see :mod:`remit.cli._allowed`).
 """
 
 from __future__ import annotations
@@ -42,4 +43,13 @@ def reference() -> str:
 
 
 if __name__ == "__main__":
-    print(reference(), end="")
+    import sys
+    from pathlib import Path
+
+    from remit.cli._allowed import with_allowed_values
+
+    if sys.argv[1:2] == ["--api"]:
+        guide = Path(sys.argv[2])
+        guide.write_text(with_allowed_values(guide.read_text("utf-8")), "utf-8")
+    else:
+        print(reference(), end="")

@@ -12,6 +12,7 @@ from remit.enforcement import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RE
 from remit.enforcement import retention as retention_limit
 from remit.errors import InvalidInput
 from remit.location import Locator
+from remit.policy import DEFAULT_RESOURCE_TYPES, ResourceTypes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +54,34 @@ class _Days(click.ParamType[int]):
                 ) from None
         retention_limit(days)  # InvalidInput outside the limits
         return days
+
+
+class _ResourceTypes(click.ParamType[ResourceTypes]):
+    """A comma-separated list of resource types; a bad one is a remit error (one line, exit 2)."""
+
+    name = "types"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> ResourceTypes:
+        return value if isinstance(value, ResourceTypes) else ResourceTypes.parse(str(value))
+
+
+def resource_types_option(f: F) -> F:
+    """``--resource-types TYPES`` / ``REMIT_RESOURCE_TYPES``."""
+    return click.option(
+        "--resource-types",
+        envvar="REMIT_RESOURCE_TYPES",
+        show_envvar=True,
+        type=_ResourceTypes(),
+        default=",".join(DEFAULT_RESOURCE_TYPES),
+        show_default=True,
+        help=(
+            "The kinds of resource your platforms serve, comma-separated: what a join, a session "
+            "or an order's target may name (or host, for an order). Any other type is refused "
+            "with 422 naming the field and these types."
+        ),
+    )(f)
 
 
 def retention_option(f: F) -> F:

@@ -1,4 +1,4 @@
-"""``remit platform add`` and the settings of live enforcement."""
+"""``remit platform add`` and ``remit platform rotate``, and the settings of live enforcement."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 import click
 import pluggy
 
-from remit.api import Node, create_user, utcnow
+from remit.api import Node, create_user, hash_token, new_token, utcnow
 from remit.cli._options import db_option, retention_option
-from remit.connectors import configure, load_connectors
-from remit.enforcement import Enforcer, Platform, Policy, retention
-from remit.errors import InvalidConfiguration
+from remit.connectors import configure, load_connectors, rotate
+from remit.enforcement import PLATFORM_REFRESH_S, Enforcer, Platform, Policy, retention
+from remit.errors import Conflict, InvalidConfiguration
 from remit.store import Role, open_enforcement_store, open_store
 from remit.transparency import TransparencyLog
 
@@ -144,3 +144,63 @@ def platform_add(
     click.echo(f"token: {token}")
     for key, value in shown.items():
         click.echo(f"{key}: {value}")
+
+
+#: How long a rotated platform's old token and secret keep working unless told otherwise.
+DEFAULT_GRACE_HOURS = 24.0
+
+
+@platform.command("rotate")
+@click.argument("name")
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(0, 7 * 24),
+    default=DEFAULT_GRACE_HOURS,
+    show_default=True,
+    help=(
+        "How long the old token and the old webhook secret keep working, so that the platform "
+        "can deploy the new ones and no delivery in flight is rejected; 0 ends them at once "
+        "(for a leaked token or secret)."
+    ),
+)
+@db_option
+def platform_rotate(name: str, grace_hours: float, db_url: str) -> None:
+    """Give a platform a new API token and a new webhook secret; prints both once.
+
+    Until the grace period ends the old token still works, and every delivery is signed with
+    both the new and the old secret (two signatures in webhook-signature, as Standard Webhooks
+    allows), so the platform may switch to the new ones at any moment of it; every node signs
+    with both within a few seconds. After it, only the new token and secret work. A connector
+    without a secret of remit's (Janus, Prosody, LiveKit, Synapse) gets a new token only.
+    """
+    now = utcnow()
+    until = now + timedelta(hours=grace_hours)
+    enforcement = open_enforcement_store(db_url)
+    store = open_store(db_url)
+    try:
+        found = enforcement.get_platform(name)
+        connector = load_connectors().get(found.connector)
+        if connector is None:
+            raise InvalidConfiguration(
+                f"platform {name}: its connector {found.connector!r} is not installed",
+                field="connector",
+            )
+        if store.get_user(name).disabled:  # a platform whose user is gone changes nothing
+            raise Conflict(f"platform {name}: its user was removed (remit user remove)")
+        settings, shown = rotate(connector, found.settings, until)
+        token = new_token()
+        # The secret first, and shown at once: should the token fail, the new secret is known.
+        enforcement.save_platform_settings(name, settings)
+        for key, value in shown.items():
+            click.echo(f"{key}: {value}")
+        store.replace_token(name, hash_token(token), old_until=until if grace_hours else None)
+    finally:
+        store.close()
+        enforcement.close()
+    click.echo(f"token: {token}")
+    if grace_hours:
+        ends = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"old token and secret work until: {ends}")
+    else:
+        click.echo("old token and secret work until: now (they no longer work)")
+    click.echo(f"every node signs with the new secret within {PLATFORM_REFRESH_S:g} s", err=True)

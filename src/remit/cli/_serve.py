@@ -1,25 +1,45 @@
-"""``remit serve``, ``remit db upgrade``, ``remit user add`` and ``remit user passwd``."""
+"""``remit serve`` and ``remit db upgrade``."""
 
 from __future__ import annotations
 
 import logging
-import sys
 
 import click
 
 from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
+from remit.cli._listen import bind, url_of
+from remit.cli._listen import serve as serve_on
 from remit.cli._log_cli import log_options, open_log
-from remit.cli._options import build_locator, db_option, location_options
+from remit.cli._options import (
+    build_locator,
+    db_option,
+    location_options,
+    resource_types_option,
+)
 from remit.cli._platform import build_enforcer, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
-from remit.console import console_routes, set_password
+from remit.console import console_routes
+from remit.policy import ResourceTypes
 from remit.store import Role, open_store, upgrade
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port."
+    "--host",
+    envvar="REMIT_HOST",
+    show_envvar=True,
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    envvar="REMIT_PORT",
+    show_envvar=True,
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0: any free port, named in the 'listening' line).",
 )
 @click.option(
     "--max-document-bytes",
@@ -94,6 +114,7 @@ from remit.store import Role, open_store, upgrade
     show_default=True,
     help="How long a user name or address waits after too many failed console sign-ins.",
 )
+@resource_types_option
 @db_option
 @log_options
 @enforcement_options
@@ -110,6 +131,7 @@ def serve(
     console_signin_address_failures: int,
     console_signin_window_minutes: float,
     console_signin_lockout_minutes: float,
+    resource_types: ResourceTypes,
     db_url: str,
     log_key: str,
     log_origin: str,
@@ -127,8 +149,8 @@ def serve(
     purges personal data older than --retention-days (as remit purge does). Connector plugins'
     periodic tasks (the LiveKit roster's reconciliation) run beside it.
     """
-    import uvicorn
-
+    sock = bind(host, port)  # a port another process holds ends here: one line, exit 2
+    click.get_current_context().call_on_close(sock.close)
     locator = build_locator(**location)
     upgrade(db_url)
     store = open_store(db_url)
@@ -147,7 +169,7 @@ def serve(
     )  # connectors' periodic work (roster reconciliation)
     node.start()
     enforcer.start()
-    settings = Settings(max_document_bytes=max_document_bytes)
+    settings = Settings(max_document_bytes=max_document_bytes, resource_types=resource_types)
     routes = (
         console_routes(
             node,
@@ -162,15 +184,17 @@ def serve(
         else []
     )
     app = create_app(node, settings, endpoints=load_endpoints(plugins), routes=routes)
-    click.echo(
-        f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
-    )
+
+    def listening() -> None:
+        where = f"{url_of(sock)} (database {store_label(db_url)})"
+        click.echo(f"remit listening on {where}", err=True)
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tasks.start()
     try:
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
+        serve_on(app, sock, access_log=access_log, on_listening=listening)
     finally:
         tasks.stop()  # before the enforcer: tasks use its store and its connectors
         enforcer.stop()
@@ -199,56 +223,3 @@ def db_upgrade(db_url: str) -> None:
     """Apply every migration the database lacks (remit serve does this on start)."""
     upgrade(db_url)
     click.echo(f"database {store_label(db_url)} is up to date")
-
-
-@click.group()
-def user() -> None:
-    """Manage users and their API tokens."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    type=click.Choice([r.value for r in Role]),
-    help="A role to grant; repeat for several.",
-)
-@db_option
-def user_add(name: str, roles: tuple[str, ...], db_url: str) -> None:
-    """Add a user with roles; prints the new API token as the last line (shown once)."""
-    store = open_store(db_url)
-    try:
-        token = create_user(store, name, roles, now=utcnow())
-    finally:
-        store.close()
-    click.echo(f"user {name} added with roles {', '.join(sorted(roles))}; token:")
-    click.echo(token)
-
-
-@user.command("passwd")
-@click.argument("name")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from the first line of standard input instead of a prompt.",
-)
-@db_option
-def user_passwd(name: str, password_stdin: bool, db_url: str) -> None:
-    """Set a user's password for the web console (asked twice; never given as an argument).
-
-    Setting it signs the user out of every console session. The password is stored as an
-    scrypt hash; at least 10 characters.
-    """
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = open_store(db_url)
-    try:
-        set_password(store, name, password, now=utcnow())
-    finally:
-        store.close()
-    click.echo(f"password of {name} set; their console sessions have ended")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         load_endpoints,
         load_tasks,
         plugin_manager,
+        rotate,
     )
     from remit.connectors._recording import Delivered, RecordingConnector
     from remit.connectors._settings import (
@@ -54,7 +55,7 @@ _HOMES = {
     **dict.fromkeys(
         (
             "all_endpoints", "configure", "hookimpl", "hookspec", "load_connectors",
-            "load_endpoints", "load_tasks", "plugin_manager",
+            "load_endpoints", "load_tasks", "plugin_manager", "rotate",
         ),
         "remit.connectors._hooks",
     ),
@@ -118,6 +119,7 @@ __all__ = [
     "load_tasks",
     "payload",
     "plugin_manager",
+    "rotate",
     "webhook_secret",
     "whole_number",
 ]

@@ -23,6 +23,7 @@ the platform's own list of participants). ``docs/plugins.md`` describes each hoo
 from __future__ import annotations
 
 import importlib
+from datetime import datetime
 
 import pluggy
 
@@ -89,6 +90,23 @@ def configure(
     """
     settings, shown = connector.configure(dict(options))
     return dict(settings), dict(shown)
+
+
+def rotate(
+    connector: Connector, settings: dict[str, str], old_until: datetime
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A platform's settings with new secrets of remit's (``remit platform rotate``), the old
+    ones still honoured until ``old_until``; and the new values to show the operator once.
+
+    A connector that makes secrets has a ``rotate(settings, old_until)`` method of this shape
+    (the webhook connector's signs with both secrets until then); one without it keeps its
+    settings as they are.
+    """
+    own = getattr(connector, "rotate", None)
+    if own is None:
+        return dict(settings), {}
+    rotated, shown = own(dict(settings), old_until)
+    return dict(rotated), dict(shown)
 
 
 def load_connectors(manager: pluggy.PluginManager | None = None) -> dict[str, Connector]:

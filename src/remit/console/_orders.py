@@ -88,7 +88,7 @@ INTAKE_DEFAULTS = {
 
 async def new_form(console: Console, request: Request) -> Response:
     viewer = require(await console.sessions.viewer(request), "POST", "/v1/orders")
-    context = {"values": dict(INTAKE_DEFAULTS), "options": _options()}
+    context = {"values": dict(INTAKE_DEFAULTS), "options": _options(console)}
     return console.render(request, viewer, "intake.html", context)
 
 
@@ -101,7 +101,7 @@ async def create(console: Console, request: Request) -> Response:
         if exc.status_code != 400:
             raise
         errors = {"document": f"document: {exc.detail}"}
-        context = {"values": dict(INTAKE_DEFAULTS), "options": _options(), "errors": errors}
+        context = {"values": dict(INTAKE_DEFAULTS), "options": _options(console), "errors": errors}
         return console.render(request, viewer, "intake.html", context, 413)
 
 
@@ -117,17 +117,18 @@ async def _record(
     except (msgspec.ValidationError, InvalidInput, HTTPProblem) as exc:
         kind, detail, field = explain(exc)
         errors = {input_field(field) or "form": detail}
-        context = {"values": values, "options": _options(), "errors": errors}
+        context = {"values": values, "options": _options(console), "errors": errors}
         return console.render(request, viewer, "intake.html", context, STATUS.get(kind, 422))
     await _audit(console, viewer, "record", order.id, "201")
     return redirect(f"/orders/{order.id}?done=record")
 
 
-def _options() -> dict[str, list[str]]:
+def _options(console: Console) -> dict[str, list[str]]:
     return {
         "type": [t.value for t in orders.OrderType],
         "kind": [k.value for k in orders.AuthorityKind],
         "action": [a.value for a in orders.RequestedAction],
+        "target_type": list(console.settings.resource_types.names),
     }
 
 

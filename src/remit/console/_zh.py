@@ -139,8 +139,9 @@ ZH: dict[str, str] = {
     "Not found": "未找到",
     "Not touched: participants outside the scope, or whose location is unknown, stay.": "不受影响："
     "范围外或位置未知的参与者会留在会议中。",
-    "One per line: TYPE ID, for example 'meeting june4-a' or 'host host-us-1'.": "每行一个：类型 "
-    "标识，例如 'meeting june4-a' 或 'host host-us-1'。",
+    "One per line: TYPE ID, for example 'meeting june4-a' or 'host host-us-1'. The types here: "
+    "{types}, and host (every resource of an account).": "每行一个：类型 标识，例如 'meeting "
+    "june4-a' 或 'host host-us-1'。此处的类型：{types}，以及 host（某账户的所有资源）。",
     "Or with an API token": "或使用 API 令牌",
     "Order": "命令",
     "Original document": "原始文件",

@@ -1,4 +1,5 @@
-"""``remit demo``: the 2020 story of DESIGN.md, played end to end against a real ``remit serve``.
+"""``remit demo``: the 2020 story of docs/design.md, played end to end against a real
+``remit serve``.
 
 The scenario is a data file (:data:`DEFAULT_SCENARIO` ships with remit; users write their own):
 the platform's meetings, hosts and participants, the demand as received and the approval.

@@ -1,4 +1,4 @@
-"""``remit demo``: the story of DESIGN.md, end to end, against a real ``remit serve``.
+"""``remit demo``: the story of docs/design.md, end to end, against a real ``remit serve``.
 
 The platform is :class:`~remit.demo._platform.DemoPlatform`, an HTTP server in this process that
 receives remit's webhooks. The steps up to the approval are :mod:`remit.demo._demand`'s; here

@@ -42,7 +42,7 @@ from remit.enforcement._commands import (
     payload,
 )
 from remit.enforcement._connector import Connector
-from remit.enforcement._enforcer import Enforcer, Policy
+from remit.enforcement._enforcer import PLATFORM_REFRESH_S, Enforcer, Policy
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._memory import MemoryEnforcementStore
 from remit.enforcement._model import (
@@ -80,6 +80,7 @@ __all__ = [
     "MAX_RETENTION_DAYS",
     "MIN_RETENTION_DAYS",
     "PAYLOADS",
+    "PLATFORM_REFRESH_S",
     "PURGED_PARTICIPANT",
     "READMIT",
     "REFUSED",

@@ -3,9 +3,9 @@
 Activation decides each live session with the same engine as admissions, on an index holding
 just the order being activated, so a session is removed exactly when its participant would now
 be refused at the door: the order targets its resource (or the resource's host), and the
-participant's known location lies inside the order's scope (invariant 1). Every removal carries
-the participant's notice, and every affected meeting with a host gets one host notice. When an
-appeal is reversed, each removal it reaches is answered by a readmission.
+participant's known location lies inside the order's scope (invariant 1 of docs/design.md).
+Every removal carries the participant's notice, and every affected meeting with a host gets one
+host notice. When an appeal is reversed, each removal it reaches is answered by a readmission.
 """
 
 from __future__ import annotations

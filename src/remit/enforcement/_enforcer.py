@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 from remit.enforcement._activation import (
     REFUSED,
@@ -65,6 +66,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: How long an enforcer delivers with a platform's settings before reading them again, in
+#: seconds: a rotated webhook secret is in every node's signatures within this time.
+PLATFORM_REFRESH_S = 5.0
+
+
 @dataclass(frozen=True)
 class Policy:
     """How commands are delivered: their time to live, and the backoff between attempts."""
@@ -105,7 +111,7 @@ class Enforcer:
         self.clock = clock
         self.active_orders = active_orders
         self.policy = policy or Policy()
-        self._platforms: dict[str, Platform] = {}
+        self._platforms: dict[str, tuple[Platform, float]] = {}  # and when to read it again
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -332,9 +338,13 @@ class Enforcer:
         return len(due)
 
     def _platform(self, name: str) -> Platform:
-        platform = self._platforms.get(name)
-        if platform is None:
-            platform = self._platforms[name] = self.store.get_platform(name)
+        # Read again every few seconds: a rotated secret reaches every node's deliveries.
+        cached = self._platforms.get(name)
+        now = monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        platform = self.store.get_platform(name)
+        self._platforms[name] = (platform, now + PLATFORM_REFRESH_S)
         return platform
 
     def _attempt(self, command: Command) -> Attempt:

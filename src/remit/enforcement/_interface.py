@@ -32,6 +32,10 @@ class EnforcementStore(Protocol):
     def list_platforms(self) -> list[Platform]:
         """Every platform, by name."""
 
+    def save_platform_settings(self, name: str, settings: dict[str, str]) -> None:
+        """Replace a platform's settings (a rotated secret); ``NotFound`` when there is none.
+        Enforcers read them again within ``PLATFORM_REFRESH_S``."""
+
     # Roster ----------------------------------------------------------------------------------
     def add_session(self, session: Session) -> None:
         """Put a live session on the roster (``Conflict`` when the id exists)."""

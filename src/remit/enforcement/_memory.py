@@ -103,6 +103,13 @@ class MemoryEnforcementStore:
             raise NotFound(f"no platform {name}")
         return replace(found, settings=dict(found.settings))
 
+    def save_platform_settings(self, name: str, settings: dict[str, str]) -> None:
+        with self._lock:
+            found = self._platforms.get(name)
+            if found is None:
+                raise NotFound(f"no platform {name}")
+            self._platforms[name] = replace(found, settings=dict(settings))
+
     def list_platforms(self) -> list[Platform]:
         with self._lock:
             found = sorted(self._platforms.items())

@@ -1,4 +1,5 @@
-"""The retention limit of personal data on the roster and in the outbox (DESIGN.md, invariant 6).
+"""The retention limit of personal data on the roster and in the outbox (invariant 6 of
+docs/design.md).
 
 What is personal: a session's participant id, IP address, dial-in number and language; in a
 command's data, the participant it names, the notice written to them or to a host, the host it

@@ -70,7 +70,8 @@ class RequestedAction(StrEnum):
     OTHER = "other"
 
 
-#: The actions on accounts an authority may ask for; remit never carries them out (invariant 2).
+#: The actions on accounts an authority may ask for; remit never carries them out (invariant 2 of
+#: docs/design.md).
 ACCOUNT_ACTIONS = frozenset({RequestedAction.SUSPEND_ACCOUNT, RequestedAction.DELETE_ACCOUNT})
 
 

@@ -1,8 +1,8 @@
 """The decision engine: active orders compiled to an index; ``decide`` answers allow or deny.
 
-Pure and free of I/O. Invariants 1 and 2 of DESIGN.md hold by construction: an order's scope must
-lie inside its authority's jurisdiction, a deny needs the participant's known location inside that
-scope, and no target can name an account.
+Pure and free of I/O. Invariants 1 and 2 of docs/design.md hold by construction: an order's scope
+must lie inside its authority's jurisdiction, a deny needs the participant's known location inside
+that scope, and no target can name an account.
 """
 
 from remit.policy._index import EXEMPT, UNKNOWN_LOCATION, PolicyIndex
@@ -16,9 +16,11 @@ from remit.policy._model import (
     Skipped,
     Target,
 )
+from remit.policy._resource_types import DEFAULT_RESOURCE_TYPES, ResourceTypes
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "DEFAULT_RESOURCE_TYPES",
     "EXEMPT",
     "HOST",
     "UNKNOWN_LOCATION",
@@ -27,6 +29,7 @@ __all__ = [
     "Outcome",
     "PolicyIndex",
     "Resource",
+    "ResourceTypes",
     "Skipped",
     "Target",
 ]

@@ -12,7 +12,8 @@ from remit.location import Location
 #: The target type meaning "every resource hosted by this account" (never the account itself).
 HOST = "host"
 
-#: Target types that would act on an account, not on resources: refused by invariant 2.
+#: Target types that would act on an account, not on resources: refused by invariant 2
+#: (docs/design.md).
 ACCOUNT_TYPES = frozenset({"account", "user"})
 
 Outcome = Literal["allow", "deny"]
@@ -86,8 +87,8 @@ class ActiveOrder:
 
     ``scope`` is the set of jurisdiction codes where it is enforced; it must lie inside
     ``jurisdiction`` (the authority's), and is refused otherwise: construction is the check that
-    keeps the writ inside the border (invariant 1). ``exempt`` holds participant ids an appeal
-    released from this order.
+    keeps the writ inside the border (invariant 1 of docs/design.md). ``exempt`` holds participant
+    ids an appeal released from this order.
     """
 
     id: str
@@ -120,7 +121,7 @@ class Decision:
 
     ``orders`` names every order that decided a deny; an allow names none. ``skipped`` names the
     orders that target the resource but were not applied (location unknown, an appeal's
-    exemption), so that no decision is silent (invariant 4).
+    exemption), so that no decision is silent (invariant 4 of docs/design.md).
     """
 
     outcome: Outcome

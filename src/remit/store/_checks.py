@@ -69,3 +69,10 @@ def in_utc(order: Order) -> Order:
         effective_until=_utc(order.effective_until),
         transitions=tuple(replace(t, at=t.at.astimezone(UTC)) for t in order.transitions),
     )
+
+
+def taken(name: str, removed: bool) -> str:
+    """Why a user name cannot be added: it exists, or it was removed (and is never reused)."""
+    if removed:
+        return f"user {name} was removed, and a name is never given to someone else"
+    return f"user {name} already exists"

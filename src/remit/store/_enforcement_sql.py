@@ -137,6 +137,13 @@ class SqlEnforcementStore:
                 raise NotFound(f"no platform {name}")
             return codec.platform(row)
 
+    def save_platform_settings(self, name: str, settings: dict[str, str]) -> None:
+        with self._transaction(f"save the settings of platform {name}", write=True) as session:
+            row = session.get(PlatformRow, name)
+            if row is None:
+                raise NotFound(f"no platform {name}")
+            row.settings = dict(settings)
+
     def list_platforms(self) -> list[Platform]:
         with self._transaction("list platforms") as session:
             rows = session.scalars(select(PlatformRow).order_by(PlatformRow.name))

@@ -31,7 +31,12 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """A person or a platform that holds an API token. The token itself is never stored."""
+    """A person or a platform that holds an API token. The token itself is never stored.
+
+    ``disabled``: removed (``remit user remove``). A removed user holds no token and cannot sign
+    in, and the name is never given to anyone else, so that every record naming it (orders,
+    transitions, the audit trail) keeps naming one person.
+    """
 
     name: str
     roles: frozenset[Role]
@@ -128,13 +133,34 @@ class Store(Protocol):
         """Give an existing user another token (``NotFound`` when there is no such user)."""
 
     def user_for_token(self, token_hash: str) -> User | None:
-        """The enabled user holding the token with this hash, or None."""
+        """The enabled user holding the token with this hash, or None (also once it expired)."""
 
     def get_user(self, name: str) -> User:
         """A user by name, or ``NotFound``."""
 
     def list_users(self) -> list[User]:
-        """Every user, by name."""
+        """Every user, by name (removed ones too)."""
+
+    def replace_token(
+        self, name: str, token_hash: str, *, old_until: datetime | None = None
+    ) -> None:
+        """Give a user a new token in place of every one they hold. The old ones stop working
+        at once, or at ``old_until`` (a grace period, for a platform that must deploy the new
+        one first); either way a revocation is recorded (see :meth:`token_revocations`).
+
+        ``NotFound`` when there is no such user; ``Conflict`` when the user was removed, or the
+        token is already someone's.
+        """
+
+    def remove_user(self, name: str) -> None:
+        """Remove a user: every token of theirs is revoked at once and they can no longer sign
+        in (they become ``disabled``); the name stays taken. ``NotFound`` when there is no such
+        user; removing a removed user again changes nothing.
+        """
+
+    def token_revocations(self, now: datetime) -> int:
+        """How many token revocations have taken effect by ``now``: a count that only grows.
+        A node that caches tokens drops its cache whenever this changes."""
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:

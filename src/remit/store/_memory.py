@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,9 @@ class MemoryStore:
         self._last_seq = 0
         self._documents: dict[str, bytes] = {}
         self._users: dict[str, User] = {}
-        self._tokens: dict[str, str] = {}
+        #: Each token's holder, and when it stops working (None: when it is revoked).
+        self._tokens: dict[str, tuple[str, datetime | None]] = {}
+        self._revocations: list[datetime] = []
         self._audit: list[AuditEntry] = []
         self._closed = False
 
@@ -152,11 +155,11 @@ class MemoryStore:
         with self._lock:
             self._check_open()
             if user.name in self._users:
-                raise Conflict(f"user {user.name} already exists")
+                raise Conflict(_checks.taken(user.name, self._users[user.name].disabled))
             if token_hash in self._tokens:
                 raise Conflict("that token is already in use")
             self._users[user.name] = replace(user, created_at=created)
-            self._tokens[token_hash] = user.name
+            self._tokens[token_hash] = (user.name, None)
 
     def add_token(self, name: str, token_hash: str) -> None:
         _checks.token_hash(token_hash)
@@ -166,27 +169,72 @@ class MemoryStore:
                 raise NotFound(f"no user {name}")
             if token_hash in self._tokens:
                 raise Conflict("that token is already in use")
-            self._tokens[token_hash] = name
+            self._tokens[token_hash] = (name, None)
 
     def user_for_token(self, token_hash: str) -> User | None:
         with self._lock:
             self._check_open()
-            name = self._tokens.get(token_hash)
-            user = None if name is None else self._users[name]
-        return None if user is None or user.disabled else user
+            held = self._tokens.get(token_hash)
+            if held is None or (held[1] is not None and held[1] <= datetime.now(UTC)):
+                return None
+            user = self._users[held[0]]
+        return None if user.disabled else user
 
     def get_user(self, name: str) -> User:
         with self._lock:
             self._check_open()
-            try:
-                return self._users[name]
-            except KeyError:
-                raise NotFound(f"no user {name}") from None
+            return self._user(name)
+
+    def _user(self, name: str) -> User:
+        """The user named ``name`` (under the lock), or ``NotFound``."""
+        try:
+            return self._users[name]
+        except KeyError:
+            raise NotFound(f"no user {name}") from None
 
     def list_users(self) -> list[User]:
         with self._lock:
             self._check_open()
             return [user for _, user in sorted(self._users.items())]
+
+    def replace_token(
+        self, name: str, token_hash: str, *, old_until: datetime | None = None
+    ) -> None:
+        _checks.token_hash(token_hash)
+        now = datetime.now(UTC)
+        until = now if old_until is None else max(now, aware(old_until, "old_until"))
+        with self._lock:
+            self._check_open()
+            if self._user(name).disabled:
+                raise Conflict(f"user {name} was removed")
+            if token_hash in self._tokens:
+                raise Conflict("that token is already in use")
+            for held, (holder, ends) in list(self._tokens.items()):
+                if holder != name:
+                    continue
+                if old_until is None or (ends is not None and ends <= now):
+                    del self._tokens[held]
+                elif ends is None or ends > until:
+                    self._tokens[held] = (holder, until)
+            self._tokens[token_hash] = (name, None)
+            self._revocations.append(until)
+
+    def remove_user(self, name: str) -> None:
+        with self._lock:
+            self._check_open()
+            user = self._user(name)
+            if user.disabled:
+                return
+            self._users[name] = replace(user, disabled=True)
+            for held in [h for h, (holder, _) in self._tokens.items() if holder == name]:
+                del self._tokens[held]
+            self._revocations.append(datetime.now(UTC))
+
+    def token_revocations(self, now: datetime) -> int:
+        at = aware(now, "now")
+        with self._lock:
+            self._check_open()
+            return sum(1 for effective in self._revocations if effective <= at)
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from remit.errors import StoreError
 from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
-from remit.store._sql_migrate import NOT_MIGRATED, check_migrated
+from remit.store._sql_migrate import check_migrated
 
 _SNAPSHOT: dict[str, Any] = {"isolation_level": "REPEATABLE READ"}
 _READ_COMMITTED: dict[str, Any] = {}
@@ -51,11 +50,7 @@ class Database:
     def open(cls, url: str) -> Database:
         """The migrated database at ``url``. ``InvalidConfiguration`` for a URL remit cannot use;
         ``StoreError`` when it cannot be reached or its schema is not the newest."""
-        parsed = parse_url(url)
-        if parsed.get_backend_name() == "sqlite" and not Path(str(parsed.database)).is_file():
-            # Not even created: say so rather than leave an empty file behind.
-            raise StoreError(f"{NOT_MIGRATED} (there is no file {parsed.database})")
-        engine = create(parsed)
+        engine = create(parse_url(url))  # check_migrated never creates a missing SQLite file
         try:
             check_migrated(engine)
         except BaseException:

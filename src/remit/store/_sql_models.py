@@ -130,6 +130,19 @@ class TokenRow(Base):
 
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    #: When a replaced token stops working (its grace period); None: until it is revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TokenRevocationRow(Base):
+    """One revocation of a user's tokens, taking effect at ``effective_at``: nodes count those in
+    effect, and drop their token caches when the count changes."""
+
+    __tablename__ = "token_revocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(NAME))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditRow(Base):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from remit._checks import aware, page_size
@@ -25,6 +25,7 @@ from remit.store._sql_models import (
     DocumentRow,
     OrderRow,
     SequenceRow,
+    TokenRevocationRow,
     TokenRow,
     TransitionRow,
     UserRow,
@@ -222,8 +223,9 @@ class SqlStore:
         _checks.token_hash(token_hash)
         aware(user.created_at, "created_at")
         with self._session(f"store user {user.name}", write=True) as session:
-            if session.get(UserRow, user.name) is not None:
-                raise Conflict(f"user {user.name} already exists")
+            existing = session.get(UserRow, user.name)
+            if existing is not None:
+                raise Conflict(_checks.taken(user.name, existing.disabled))
             if session.get(TokenRow, token_hash) is not None:
                 raise Conflict("that token is already in use")
             session.add(_sql_codec.user_row(user))
@@ -240,10 +242,11 @@ class SqlStore:
             session.add(TokenRow(hash=token_hash, user_name=name))
 
     def user_for_token(self, token_hash: str) -> User | None:
+        unexpired = or_(TokenRow.expires_at.is_(None), TokenRow.expires_at > datetime.now(UTC))
         query = (
             select(UserRow)
             .join(TokenRow, TokenRow.user_name == UserRow.name)
-            .where(TokenRow.hash == token_hash, UserRow.disabled.is_(False))
+            .where(TokenRow.hash == token_hash, UserRow.disabled.is_(False), unexpired)
         )
         with self._session("read a token") as session:
             row = session.scalars(query).one_or_none()
@@ -260,6 +263,49 @@ class SqlStore:
         with self._session("list users") as session:
             rows = session.scalars(select(UserRow).order_by(UserRow.name))
             return [_sql_codec.user(row) for row in rows]
+
+    def replace_token(
+        self, name: str, token_hash: str, *, old_until: datetime | None = None
+    ) -> None:
+        _checks.token_hash(token_hash)
+        now = datetime.now(UTC)
+        until = now if old_until is None else max(now, aware(old_until, "old_until"))
+        with self._session(f"replace the token of {name}", write=True) as session:
+            row = session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"no user {name}")
+            if row.disabled:
+                raise Conflict(f"user {name} was removed")
+            if session.get(TokenRow, token_hash) is not None:
+                raise Conflict("that token is already in use")
+            mine = TokenRow.user_name == name
+            if old_until is None:
+                session.execute(delete(TokenRow).where(mine))
+            else:  # each old token ends at the grace period's end, or sooner if it was to
+                session.execute(delete(TokenRow).where(mine, TokenRow.expires_at <= now))
+                session.execute(
+                    update(TokenRow)
+                    .where(mine, or_(TokenRow.expires_at.is_(None), TokenRow.expires_at > until))
+                    .values(expires_at=until)
+                )
+            session.add(TokenRow(hash=token_hash, user_name=name))
+            session.add(TokenRevocationRow(user_name=name, effective_at=until))
+
+    def remove_user(self, name: str) -> None:
+        with self._session(f"remove user {name}", write=True) as session:
+            row = session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"no user {name}")
+            if row.disabled:
+                return
+            row.disabled = True
+            session.execute(delete(TokenRow).where(TokenRow.user_name == name))
+            session.add(TokenRevocationRow(user_name=name, effective_at=datetime.now(UTC)))
+
+    def token_revocations(self, now: datetime) -> int:
+        query = select(func.count()).where(TokenRevocationRow.effective_at <= aware(now, "now"))
+        with self._session("count token revocations") as session:
+            return int(session.scalar(query) or 0)
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:

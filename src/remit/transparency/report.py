@@ -2,11 +2,11 @@
 
 Built from the orders (what was demanded and decided) and the log's enforcement-count and appeal
 entries (what was done), with nothing else: no personal data goes in. Every demand received in the
-period is counted, rejected ones included (invariant 4). A demand is *complied with fully* when it
-was approved for the authority's whole jurisdiction and *partly* when a reviewer narrowed the
-scope; remit never suspends an account, so ``accounts_suspended`` is 0 by construction, and
-``participants_affected_outside_scope`` counts any enforcement the log shows outside an order's
-scope (0, when invariant 1 holds).
+period is counted, rejected ones included (invariant 4 of docs/design.md). A demand is *complied
+with fully* when it was approved for the authority's whole jurisdiction and *partly* when a
+reviewer narrowed the scope; remit never suspends an account, so ``accounts_suspended`` is 0 by
+construction, and ``participants_affected_outside_scope`` counts any enforcement the log shows
+outside an order's scope (0, when invariant 1 holds).
 
 Formats: :func:`to_json`, :func:`to_csv` (columns modelled on Google's government-removals CSV)
 and :func:`to_html` (a page with SVG bar charts, readable without JavaScript).

@@ -3,6 +3,11 @@
 The body is ``{"type": …, "timestamp": …, "data": …}``; ``webhook-id`` is the command's
 idempotency key, so a platform that sees the same id twice can ignore the repeat.
 
+A rotated secret (``remit platform rotate``) keeps the old one in ``previous_secret`` until
+``previous_secret_until``: until then each delivery is signed with both, space-separated in
+``webhook-signature`` as the spec allows, so a platform verifying with either secret accepts it
+while it deploys the new one.
+
 Requests go out on keep-alive connections of the standard library's ``http.client``, one per
 delivery thread and platform address: it costs a third of httpx's time per request, which is what
 bounds the outbox's deliveries per second. A URL the environment sends through a proxy
@@ -145,6 +150,20 @@ class WebhookConnector(Connector):
         made when none is given, and shown once."""
         return checked_settings(self.name, options, SETTINGS)
 
+    def rotate(
+        self, settings: dict[str, str], old_until: datetime
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """A new secret in place of the platform's; the old one keeps signing until
+        ``old_until`` (not at all when that is now or past). Returns the settings to store and
+        the new secret to show once."""
+        secret = new_secret()
+        rotated = {k: v for k, v in settings.items() if not k.startswith("previous_secret")}
+        rotated["secret"] = secret
+        if old_until > datetime.now(UTC) and "secret" in settings:
+            rotated["previous_secret"] = settings["secret"]
+            rotated["previous_secret_until"] = old_until.astimezone(UTC).isoformat()
+        return rotated, {"secret": secret}
+
     def deliver(self, platform: Platform, command: Command) -> None:
         """POST the command, signed; any answer but 2xx is a :class:`DeliveryError`."""
         url = platform.settings.get("url", "")
@@ -155,7 +174,10 @@ class WebhookConnector(Connector):
             ensure_ascii=False,
         )
         try:
-            signature = Webhook(platform.settings["secret"]).sign(command.key, sent, body)
+            signature = " ".join(
+                Webhook(secret).sign(command.key, sent, body)
+                for secret in _signing_secrets(platform.settings, sent)
+            )
         except (KeyError, ValueError, TypeError) as exc:
             raise DeliveryError(
                 f"platform {platform.name}: its webhook secret is unusable"
@@ -172,6 +194,21 @@ class WebhookConnector(Connector):
             raise DeliveryError(f"platform {platform.name}: {type(exc).__name__} at {url}") from exc
         if not 200 <= status < 300:
             raise DeliveryError(f"platform {platform.name}: {url} answered {status}")
+
+
+def _signing_secrets(settings: dict[str, str], at: datetime) -> list[str]:
+    """The secrets a delivery at ``at`` is signed with: the platform's, and the one it replaced
+    while its grace period lasts."""
+    secrets_ = [settings["secret"]]
+    previous, until = settings.get("previous_secret"), settings.get("previous_secret_until")
+    if previous and until:
+        try:
+            ends = datetime.fromisoformat(until)
+        except ValueError:
+            return secrets_  # an unreadable end: the grace period is over
+        if ends.utcoffset() is not None and at < ends:
+            secrets_.append(previous)
+    return secrets_
 
 
 def _exchange(

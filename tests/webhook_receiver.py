@@ -1,4 +1,6 @@
-"""A platform's webhook endpoint for tests: a real HTTP server that checks every signature."""
+"""A platform's webhook endpoint for tests: a real HTTP server that checks every signature with
+the secret it holds at that moment (a test may change ``secret``, as a platform deploying a
+rotated one does). In ``tests/`` so that every test folder can import it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ class Receiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.events: list[dict[str, Any]] = []
+        #: Every verified delivery as it arrived: its body and its headers (lower-case names).
+        self.deliveries: list[tuple[bytes, dict[str, str]]] = []
         self.ids: list[str] = []
         self.down = False
         self.bad_signatures = 0
@@ -42,6 +46,7 @@ class Receiver:
                     self.end_headers()
                     return
                 receiver.ids.append(headers["webhook-id"])
+                receiver.deliveries.append((body, headers))
                 receiver.events.append(json.loads(body))
                 self.send_response(204)
                 self.end_headers()
