@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -117,7 +118,7 @@ def serve(
     operator_url: str,
     command_ttl: int,
     retention_days: int,
-    **location: str,
+    **location: Any,
 ) -> None:
     """Run the remit HTTP API and the web console (migrating the database first).
 
@@ -129,7 +130,9 @@ def serve(
     """
     import uvicorn
 
-    locator = build_locator(**location)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    locator = build_locator(**location)  # logs a warning for location data too old
+    locator.watch()  # database files renamed over their path are picked up without a restart
     upgrade(db_url)
     store = open_store(db_url)
     if not store.list_users():
@@ -165,7 +168,6 @@ def serve(
     click.echo(
         f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
     )
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tasks.start()
