@@ -171,14 +171,21 @@ class DbipSource:
 
     def lookup(self, address: IPAddress) -> Place | None:
         """The country DB-IP places ``address`` in, or None."""
+        return self._places[self.answer_key(address)]
+
+    def answer_key(self, address: IPAddress) -> int:
+        """A cheap stand-in for :meth:`lookup`'s answer (an index) for the Locator."""
         value = address.value
         if address.version == 4:
             index = self._blocks[value >> 8]
             if index == _MIXED:
                 index = self._v4_codes[bisect_right(self._v4_starts, value) - 1]
-        else:
-            index = self._v6_codes[bisect_right(self._v6_starts, value) - 1]
-        return self._places[index]
+            return index
+        return self._v6_codes[bisect_right(self._v6_starts, value) - 1]
+
+    def place_for(self, key: int) -> Place | None:
+        """The answer :meth:`answer_key`'s ``key`` stands for."""
+        return self._places[key]
 
     def __repr__(self) -> str:
         return f"<DbipSource {self._path}: {self._rows} ranges, data of {self.data_date}>"

@@ -101,6 +101,7 @@ class Locator:
         self._precedence = check_precedence(precedence)
         self._proxies = TrustedProxies(trusted_proxies)
         self._transitions = Transitions(nat64_prefixes)
+        self._operator_prefixes = self._transitions.operator
         self._max_age_days = max_age_days
         self._ask = _asker(tuple(s.lookup for s in self._public))
         self._lock = threading.Lock()
@@ -148,11 +149,9 @@ class Locator:
         An invalid address is an :class:`~remit.errors.InvalidAddress` with field ``ip``.
         """
         address = parse_address(ip)
-        if is_reserved(address) or self._transitions.operator:
+        if is_reserved(address) or self._operator_prefixes:
             return self._special(address)
-        if self._rule == "agree":
-            return self._agree(address)
-        return self._first(address, self._chain)
+        return self._public_path(address)
 
     def locate_phone(self, number: str) -> Location:
         """The location of the dial-in number ``number`` (see :func:`locate_phone`)."""
@@ -308,6 +307,59 @@ class Locator:
             link for link, s in zip(links, self._sources, strict=True) if s.places_reserved
         )
         self._asked = tuple(s.name for s in self._sources)
+        self._public_path = self._agree_path() if self._rule == "agree" else self._first_path()
+
+    def _agree_path(self) -> Callable[[IPAddress], Location]:
+        """The hot path of a public address under ``agree``: ask, then look the answers up."""
+        if self._overrides:
+            return self._agree
+        agreed, resolve = self._agreed, self._resolve
+        ask = self._ask
+        if len(self._public) == 2:
+            # A source may answer with a cheap key (a code index, a country code) that stands
+            # for its place: hashing the pair of keys is the whole cost of the agreement.
+            one, two = (getattr(s, "answer_key", s.lookup) for s in self._public)
+            place_one, place_two = (getattr(s, "place_for", _same) for s in self._public)
+            by_keys: dict[tuple[object, object], Location] = {}
+
+            def two_sources(address: IPAddress) -> Location:
+                keys = (one(address), two(address))
+                location = by_keys.get(keys)
+                if location is None:
+                    places = (place_one(keys[0]), place_two(keys[1]))
+                    location = agreed.get(places)
+                    if location is None:
+                        location = agreed.setdefault(places, resolve(places))
+                    location = by_keys.setdefault(keys, location)
+                return location
+
+            return two_sources
+
+        def any_sources(address: IPAddress) -> Location:
+            key = ask(address)
+            location = agreed.get(key)
+            if location is None:
+                location = agreed.setdefault(key, resolve(key))
+            return location
+
+        return any_sources
+
+    def _first_path(self) -> Callable[[IPAddress], Location]:
+        """The hot path of a public address under ``first``: the first usable answer."""
+        chain, made = self._chain, self._first_location
+
+        def first(address: IPAddress) -> Location:
+            for lookup, name, cache in chain:
+                place = lookup(address)
+                if place is not None:
+                    location = cache.get(place)
+                    if location is None:
+                        location = cache.setdefault(place, made(name, place))
+                    if location is not UNKNOWN:
+                        return location
+            return UNKNOWN
+
+        return first
 
     def _agree(self, address: IPAddress) -> Location:
         for source in self._overrides:
@@ -380,12 +432,7 @@ class Locator:
                 return UNKNOWN
             return self._first(address, self._reserved_chain)
         inner, how = found
-        if is_reserved(inner):
-            location = self._special(inner)
-        elif self._rule == "agree":
-            location = self._agree(inner)
-        else:
-            location = self._first(inner, self._chain)
+        location = self._special(inner) if is_reserved(inner) else self._public_path(inner)
         if location is UNKNOWN:
             return UNKNOWN
         kept = self._carried.get((id(location), how))
@@ -409,6 +456,10 @@ def _asker(lookups: tuple[_Lookup, ...]) -> Callable[[IPAddress], _Key]:
         one, two, three = lookups
         return lambda address: (one(address), two(address), three(address))
     return lambda address: tuple([lookup(address) for lookup in lookups])
+
+
+def _same(place: Place | None) -> Place | None:
+    return place
 
 
 def _iso(day: date | None) -> str | None:

@@ -91,12 +91,19 @@ class IptoccSource:
 
     def lookup(self, address: IPAddress) -> Place | None:
         """The country the block holding ``address`` is allocated to, or None."""
-        country = _country_code(address.text)
-        if country is None:
+        return self.place_for(_country_code(address.text))
+
+    def answer_key(self, address: IPAddress) -> str | None:
+        """A cheap stand-in for :meth:`lookup`'s answer (the country code) for the Locator."""
+        return _country_code(address.text)
+
+    def place_for(self, key: str | None) -> Place | None:
+        """The answer :meth:`answer_key`'s ``key`` stands for."""
+        if key is None:
             return None
-        place = self._places.get(country)
+        place = self._places.get(key)
         if place is None:
-            place = self._places.setdefault(country, (country, None))
+            place = self._places.setdefault(key, (key, None))
         return place
 
     def __repr__(self) -> str:
