@@ -245,10 +245,20 @@ class AuditListOut(msgspec.Struct, frozen=True):
     entries: list[AuditOut]
 
 
+class LocationSourceOut(msgspec.Struct, frozen=True):
+    name: str
+    family: str
+    data_date: str | None
+    age_days: int | None
+    warning: str | None
+
+
 class HealthOut(msgspec.Struct, frozen=True):
     status: Literal["ok"]
     orders_in_force: int
     index_age_s: float
+    location_sources: list[LocationSourceOut]
+    warnings: list[str]
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
