@@ -10,6 +10,7 @@ asked for in chunks, to stay inside the databases' limits on parameters.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -81,6 +82,7 @@ _SESSION_COLUMNS = (
     SessionRow.country,
     SessionRow.subdivision,
     SessionRow.location_source,
+    SessionRow.location_evidence,
     SessionRow.joined_at,
     SessionRow.status,
     SessionRow.ip,
@@ -97,19 +99,18 @@ class _Sessions:
 
     def __init__(self) -> None:
         self._resources: dict[tuple[str, str, str | None], Resource] = {}
-        self._locations: dict[tuple[str | None, str | None, str], Location] = {}
+        self._locations: dict[tuple[str | None, str | None, str, str | None], Location] = {}
 
     def __call__(self, row: Sequence[Any]) -> Session:
-        (sid, platform, rtype, rid, host, who, country, subdivision, source, joined, status, ip,
-         phone, language, ended) = row  # fmt: skip
+        (sid, platform, rtype, rid, host, who, country, subdivision, source, evidence, joined,
+         status, ip, phone, language, ended) = row  # fmt: skip
         resource = self._resources.get((rtype, rid, host))
         if resource is None:
             resource = self._resources[rtype, rid, host] = Resource(rtype, rid, host)
-        location = self._locations.get((country, subdivision, source))
+        key = (country, subdivision, source, evidence)
+        location = self._locations.get(key)
         if location is None:
-            location = self._locations[country, subdivision, source] = Location(
-                country, subdivision, source
-            )
+            location = self._locations[key] = location_of(country, subdivision, source, evidence)
         return Session(
             id=sid,
             platform=platform,
@@ -140,6 +141,7 @@ def _session_row(session: Session) -> dict[str, Any]:
         "country": session.location.country,
         "subdivision": session.location.subdivision,
         "location_source": session.location.source,
+        "location_evidence": evidence_of(session.location),
         "ip": session.ip,
         "phone": session.phone,
         "language": session.language,
@@ -267,10 +269,10 @@ def _copy_new(table: str, columns: str, key: str) -> Callable[[Any, list[Any]], 
 
 _ROSTER_COLUMNS = (
     "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
-    "location_source, ip, phone, language, joined_at, status, ended_at"
+    "location_source, location_evidence, ip, phone, language, joined_at, status, ended_at"
 )
 _SQLITE_ADD_SESSIONS = (
-    f"INSERT INTO sessions ({_ROSTER_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+    f"INSERT INTO sessions ({_ROSTER_COLUMNS}) VALUES ({', '.join('?' * 16)}) "
     "ON CONFLICT (id) DO NOTHING"
 )
 
@@ -295,6 +297,14 @@ def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tupl
     when = _DriverTimes(postgres)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
+    encoded: dict[int, tuple[Location, str | None]] = {}
+
+    def evidence(location: Location) -> str | None:  # sessions share a few locations
+        found = encoded.get(id(location))
+        if found is None or found[0] is not location:
+            found = encoded[id(location)] = (location, evidence_of(location))
+        return found[1]
+
     for s in sessions:
         if s.id in seen:
             continue
@@ -303,7 +313,7 @@ def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tupl
         rows.append(
             (
                 s.id, s.platform, r.type, r.id, r.host, s.participant, loc.country,
-                loc.subdivision, loc.source, s.ip, s.phone, s.language,
+                loc.subdivision, loc.source, evidence(loc), s.ip, s.phone, s.language,
                 when(s.joined_at, "joined_at"), session_status(s.status).value,
                 None if s.ended_at is None else when(s.ended_at, "ended_at"),
             )
@@ -498,6 +508,7 @@ class SqlEnforcementStore:
                     country=location.country,
                     subdivision=location.subdivision,
                     location_source=location.source,
+                    location_evidence=evidence_of(location),
                     ip=ip,
                     phone=phone,
                 )
@@ -787,3 +798,21 @@ if TYPE_CHECKING:
 
     def _is_an_enforcement_store(store: SqlEnforcementStore) -> EnforcementStore:
         return store  # mypy checks that the class implements the protocol
+
+
+def evidence_of(location: Location) -> str | None:
+    """The ``location_evidence`` column of a location: what its other columns do not hold."""
+    rest = {
+        k: v for k, v in location.to_dict().items() if k not in ("country", "subdivision", "source")
+    }
+    return json.dumps(rest, sort_keys=True, separators=(",", ":")) if rest else None
+
+
+def location_of(
+    country: str | None, subdivision: str | None, source: str, evidence: str | None
+) -> Location:
+    """The location the four columns of a session row hold."""
+    rest = {} if evidence is None else json.loads(evidence)
+    return Location.from_dict(
+        {"country": country, "subdivision": subdivision, "source": source, **rest}
+    )
