@@ -140,10 +140,20 @@ class AdmissionIn(_In):
 # Responses ------------------------------------------------------------------------------------
 
 
-class LocationOut(msgspec.Struct, frozen=True):
+class AnswerOut(msgspec.Struct, frozen=True):
+    source: str
+    country: str | None
+    subdivision: str | None
+    data_date: str | None
+
+
+class LocationOut(msgspec.Struct, frozen=True, omit_defaults=True):
     country: str | None
     subdivision: str | None
     source: str
+    evidence: list[AnswerOut] = []
+    dispute: str | None = None
+    embedded: str | None = None
 
 
 class SkippedOut(msgspec.Struct, frozen=True):
