@@ -132,6 +132,7 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
         language,
         _enforcer(call).policy.appeal_url,
         _enforcer(call).policy.operator_url,
+        location=decision.location,
     )
     body["decision"] = msgspec.to_builtins(decision_out(decision))
     notice = {k: body.get(k) for k in ("title", "detail", "language", "direction")}
