@@ -67,6 +67,7 @@ class _Table:
         )
         self.v4_codes = v4_codes
         self.v4_blocks = _blocks(self.v4_starts, v4_codes)
+        self.v4_top = _top(self.v4_blocks)
         self.rows = len(self.v4_starts) + len(self.v6_starts)
 
 
@@ -114,6 +115,18 @@ def _blocks(starts: list[int], found: list[int]) -> bytes:
         if whole_last != last:
             table[last] = _MIXED
     return bytes(table)
+
+
+def _top(blocks: bytes) -> bytes:
+    """For each /16 of IPv4: the code index of every address in it, or _MIXED. At 64 KiB it
+    stays in the processor's cache, where the /24 table (16 MiB) does not."""
+    top = bytearray(1 << 16)
+    uniform = [bytes((index,)) * 256 for index in range(256)]
+    for high in range(1 << 16):
+        first = blocks[high << 8]
+        whole = first != _MIXED and blocks[high << 8 : (high + 1) << 8] == uniform[first]
+        top[high] = first if whole else _MIXED
+    return bytes(top)
 
 
 _tables: dict[str, _Table] = {}
@@ -165,6 +178,7 @@ class DbipSource:
         table = _table(self._path)
         self._places = table.places
         self._blocks = table.v4_blocks
+        self._top = table.v4_top
         self._v4_starts, self._v4_codes = table.v4_starts, table.v4_codes
         self._v6_starts, self._v6_codes = table.v6_starts, table.v6_codes
         self._rows = table.rows
@@ -177,9 +191,11 @@ class DbipSource:
         """A cheap stand-in for :meth:`lookup`'s answer (an index) for the Locator."""
         value = address.value
         if address.version == 4:
-            index = self._blocks[value >> 8]
+            index = self._top[value >> 16]
             if index == _MIXED:
-                index = self._v4_codes[bisect_right(self._v4_starts, value) - 1]
+                index = self._blocks[value >> 8]
+                if index == _MIXED:
+                    index = self._v4_codes[bisect_right(self._v4_starts, value) - 1]
             return index
         return self._v6_codes[bisect_right(self._v6_starts, value) - 1]
 

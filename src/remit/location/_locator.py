@@ -15,6 +15,7 @@ from remit.location._dbip import DbipSource
 from remit.location._edge import TrustedProxies
 from remit.location._health import DEFAULT_MAX_AGE_DAYS, SourceStatus, statuses
 from remit.location._model import UNKNOWN, Answer, Location
+from remit.location._paths import Link, agree_path, asker, first_path
 from remit.location._phone import locate_phone
 from remit.location._settings import check_precedence, check_quorum, check_rule, from_settings
 from remit.location._sources import IPSource, IptoccSource, Place
@@ -28,8 +29,6 @@ SIGNALS = ("ip", "phone")
 log = logging.getLogger("remit.location")
 
 _Key = tuple[Place | None, ...]
-_Lookup = Callable[[IPAddress], Place | None]
-_Link = tuple[_Lookup, str, dict[Place, Location]]
 
 
 class Locator:
@@ -103,7 +102,7 @@ class Locator:
         self._transitions = Transitions(nat64_prefixes)
         self._operator_prefixes = self._transitions.operator
         self._max_age_days = max_age_days
-        self._ask = _asker(tuple(s.lookup for s in self._public))
+        self._ask = asker(tuple(s.lookup for s in self._public))
         self._lock = threading.Lock()
         self._stop: threading.Event | None = None
         self._watcher: threading.Thread | None = None
@@ -301,65 +300,19 @@ class Locator:
         self._agreed: dict[_Key, Location] = {}
         self._overridden: dict[tuple[str, Place, _Key | None], Location] = {}
         self._carried: dict[tuple[int, str], tuple[Location, Location]] = {}
-        links: list[_Link] = [(s.lookup, s.name, {}) for s in self._sources]
+        links: list[Link] = [(s.lookup, s.name, {}) for s in self._sources]
         self._chain = tuple(links)
         self._reserved_chain = tuple(
             link for link, s in zip(links, self._sources, strict=True) if s.places_reserved
         )
         self._asked = tuple(s.name for s in self._sources)
-        self._public_path = self._agree_path() if self._rule == "agree" else self._first_path()
-
-    def _agree_path(self) -> Callable[[IPAddress], Location]:
-        """The hot path of a public address under ``agree``: ask, then look the answers up."""
-        if self._overrides:
-            return self._agree
-        agreed, resolve = self._agreed, self._resolve
-        ask = self._ask
-        if len(self._public) == 2:
-            # A source may answer with a cheap key (a code index, a country code) that stands
-            # for its place: hashing the pair of keys is the whole cost of the agreement.
-            one, two = (getattr(s, "answer_key", s.lookup) for s in self._public)
-            place_one, place_two = (getattr(s, "place_for", _same) for s in self._public)
-            by_keys: dict[tuple[object, object], Location] = {}
-
-            def two_sources(address: IPAddress) -> Location:
-                keys = (one(address), two(address))
-                location = by_keys.get(keys)
-                if location is None:
-                    places = (place_one(keys[0]), place_two(keys[1]))
-                    location = agreed.get(places)
-                    if location is None:
-                        location = agreed.setdefault(places, resolve(places))
-                    location = by_keys.setdefault(keys, location)
-                return location
-
-            return two_sources
-
-        def any_sources(address: IPAddress) -> Location:
-            key = ask(address)
-            location = agreed.get(key)
-            if location is None:
-                location = agreed.setdefault(key, resolve(key))
-            return location
-
-        return any_sources
-
-    def _first_path(self) -> Callable[[IPAddress], Location]:
-        """The hot path of a public address under ``first``: the first usable answer."""
-        chain, made = self._chain, self._first_location
-
-        def first(address: IPAddress) -> Location:
-            for lookup, name, cache in chain:
-                place = lookup(address)
-                if place is not None:
-                    location = cache.get(place)
-                    if location is None:
-                        location = cache.setdefault(place, made(name, place))
-                    if location is not UNKNOWN:
-                        return location
-            return UNKNOWN
-
-        return first
+        self._reserved_path = first_path(self._reserved_chain, self._first_location)
+        if self._rule == "first":
+            self._public_path = first_path(self._chain, self._first_location)
+        elif self._overrides:
+            self._public_path = self._agree
+        else:
+            self._public_path = agree_path(self._public, self._agreed, self._resolve)
 
     def _agree(self, address: IPAddress) -> Location:
         for source in self._overrides:
@@ -397,17 +350,6 @@ class Locator:
             location = self._overridden.setdefault((name, place, key), made)
         return location
 
-    def _first(self, address: IPAddress, chain: tuple[_Link, ...]) -> Location:
-        for lookup, name, cache in chain:
-            place = lookup(address)
-            if place is not None:
-                location = cache.get(place)
-                if location is None:
-                    location = cache.setdefault(place, self._first_location(name, place))
-                if location is not UNKNOWN:
-                    return location
-        return UNKNOWN
-
     def _first_location(self, name: str, place: Place) -> Location:
         """Under ``first``: ``name`` answered ``place``; the sources before it said nothing."""
         before = self._asked[: self._asked.index(name)]
@@ -419,18 +361,14 @@ class Locator:
         found = self._transitions.embedded(address)
         if found is None:
             if not is_reserved(address):
-                return (
-                    self._agree(address)
-                    if self._rule == "agree"
-                    else self._first(address, self._chain)
-                )
+                return self._public_path(address)
             if self._rule == "agree":
                 for source in self._overrides:
                     place = source.lookup(address)
                     if place is not None:
                         return self._override(source.name, place, None)
                 return UNKNOWN
-            return self._first(address, self._reserved_chain)
+            return self._reserved_path(address)
         inner, how = found
         location = self._special(inner) if is_reserved(inner) else self._public_path(inner)
         if location is UNKNOWN:
@@ -440,26 +378,6 @@ class Locator:
             carried = replace(location, embedded=how)
             kept = self._carried.setdefault((id(location), how), (location, carried))
         return kept[1]
-
-
-def _asker(lookups: tuple[_Lookup, ...]) -> Callable[[IPAddress], _Key]:
-    """One function asking every source, specialised for the common counts of sources."""
-    if not lookups:
-        return lambda address: ()
-    if len(lookups) == 1:
-        (one,) = lookups
-        return lambda address: (one(address),)
-    if len(lookups) == 2:
-        one, two = lookups
-        return lambda address: (one(address), two(address))
-    if len(lookups) == 3:
-        one, two, three = lookups
-        return lambda address: (one(address), two(address), three(address))
-    return lambda address: tuple([lookup(address) for lookup in lookups])
-
-
-def _same(place: Place | None) -> Place | None:
-    return place
 
 
 def _iso(day: date | None) -> str | None:
