@@ -58,8 +58,8 @@ def from_settings(
     configured = {"static": static_table is not None, "maxmind": maxmind_path is not None}
     configured.update(dict.fromkeys(named, True))
     if order is None:
-        names = tuple(n for n in ("static", "maxmind", *named, "dbip", "iptocc") if n)
-        names = tuple(n for n in names if configured.get(n, True))
+        everything = ("static", "maxmind", *named, "dbip", "iptocc")
+        names = tuple(n for n in everything if configured.get(n, True))
     else:
         names = _check_order(order, named)
     for name, given in configured.items():
