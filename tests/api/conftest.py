@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from remit.api import Node, create_app, create_user
 from remit.connectors import load_connectors
 from remit.enforcement import EnforcementStore, Enforcer, Policy
-from remit.location import IptoccSource, Locator, StaticSource
+from remit.location import DbipSource, IptoccSource, Locator, StaticSource
 from remit.store import open_enforcement_store, open_store, upgrade
 
 # Test participants are placed by the operator's static table, as in every real-server test.
@@ -102,7 +102,8 @@ def api(database_url: str) -> Iterator[Api]:
     upgrade(database_url)
     store = open_store(database_url)
     clock = Clock()
-    locator = Locator(ip_sources=[StaticSource(PLACES), IptoccSource()])
+    # The shipped data sets, which must agree, behind the operator's table, as remit serve has.
+    locator = Locator(ip_sources=[StaticSource(PLACES), DbipSource(), IptoccSource()])
     node = Node(store, locator, clock=clock, tick_seconds=3600)
     tokens = {
         who: create_user(store, who, roles, now=clock())

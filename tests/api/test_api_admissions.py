@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from conftest import Api
+from remit.api import Node, Settings, create_app
+from remit.location import Locator
+from remit.store import MemoryStore
 
 
 def admit(
@@ -144,6 +149,34 @@ def test_healthz(api: Api, active: str) -> None:
     body = api.client.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["orders_in_force"] == 1
+    sources = {source["name"]: source for source in body["location_sources"]}
+    assert sources["static"]["data_date"] is None  # the operator's table never ages
+    assert body["warnings"] == [s["warning"] for s in sources.values() if s["warning"]]
+
+
+def test_healthz_and_metrics_report_each_location_sources_data(tmp_path: Path) -> None:
+    from datetime import date
+
+    from mmdb_files import country, replace_file, write_mmdb
+    from remit.location import IptoccSource, MaxMindSource
+
+    path = write_mmdb(tmp_path / "geo.mmdb", {"1.2.4.0/24": country("CN")})
+    locator = Locator(ip_sources=[MaxMindSource(path, name="geo"), IptoccSource()])
+    node = Node(MemoryStore(), locator)
+    client = TestClient(create_app(node, Settings()))
+    body = client.get("/healthz").json()
+    geo = body["location_sources"][0]
+    assert (geo["name"], geo["family"], geo["data_date"]) == ("geo", "maxmind", str(date.today()))
+    assert (geo["age_days"], geo["warning"]) == (0, None)
+    replace_file(path, lambda fresh: fresh.write_bytes(b"corrupt"))
+    locator.refresh()
+    body = client.get("/healthz").json()
+    assert body["location_sources"][0]["warning"].startswith("geo: replacement refused")
+    assert body["warnings"][0].startswith("geo: replacement refused")
+    text = client.get("/metrics").text
+    assert 'remit_location_data_age_days{source="geo"} 0.0' in text
+    assert 'remit_location_source_warning{source="geo"} 1.0' in text
+    assert 'remit_location_data_timestamp_seconds{source="iptocc"}' in text
 
 
 def test_an_admission_body_over_64_kib_is_refused_unread(api: Api, active: str) -> None:

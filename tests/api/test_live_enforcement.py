@@ -171,12 +171,17 @@ def test_impact_preview_before_approval_as_asked_beside_as_planned(
     for who, ip in PEOPLE:
         join(api, who, ip)
     join(api, "ivy", "127.0.0.50", meeting="june4-b", host="host-us-1")
+    # DB-IP places this address in mainland China, the registries in Singapore: left alone.
+    zed = join(api, "zed", "8.138.193.53").json()["admission"]
+    assert zed["location"]["source"] == "disputed"
+    assert zed["location"]["dispute"] == "sources disagree: dbip CN, iptocc SG"
+    assert [a["source"] for a in zed["location"]["evidence"]] == ["dbip", "iptocc"]
     order_id = api.record()
     impact = api.call("GET", f"/v1/orders/{order_id}/impact", "reviewer").json()
     assert impact["status"] == "received"
     asked, planned = impact["as_asked"], impact["planned"]
-    assert asked["participants"] == 8
-    assert asked["by_country"] == {"CN": 2, "HK": 1, "MO": 1, "TW": 1, "US": 2, "unknown": 1}
+    assert asked["participants"] == 9
+    assert asked["by_country"] == {"CN": 2, "HK": 1, "MO": 1, "TW": 1, "US": 2, "unknown": 2}
     assert asked["accounts"] == 1
     assert asked["meetings"] == 2
     assert planned == {
@@ -187,6 +192,8 @@ def test_impact_preview_before_approval_as_asked_beside_as_planned(
         "accounts": 0,
     }
     assert impact["outside_scope"] == 0
+    assert impact["planned_by_source"] == {"static": 2}
+    assert impact["left_alone_disputed"] == 1
     narrowed = api.call(
         "GET", f"/v1/orders/{order_id}/impact", "reviewer", params={"scope": "CN-BJ"}
     ).json()

@@ -25,8 +25,8 @@ def test_a_readable_table() -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["INPUT", "COUNTRY", "SUBDIVISION", "SOURCE"]
-    assert lines[1].split() == ["1.2.4.8", "CN", "-", "iptocc"]
-    assert lines[2].split() == ["203.198.7.1", "HK", "-", "iptocc"]
+    assert lines[1].split() == ["1.2.4.8", "CN", "-", "agree"]
+    assert lines[2].split() == ["203.198.7.1", "HK", "-", "agree"]
     assert lines[3].split() == ["192.168.1.10", "-", "-", "none"]
     assert lines[4].split() == ["+85221234567", "HK", "-", "phone"]
 
@@ -35,16 +35,62 @@ def test_json_lines() -> None:
     code, out, _ = run("locate", "--json", "::ffff:1.2.4.8", "10.0.0.1", "+74951234567")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert rows == [
-        {"input": "::ffff:1.2.4.8", "country": "CN", "subdivision": None, "source": "iptocc"},
+    first = rows[0]
+    assert (first["input"], first["country"], first["source"]) == ("::ffff:1.2.4.8", "CN", "agree")
+    assert [a["source"] for a in first["evidence"]] == ["dbip", "iptocc"]
+    assert rows[1:] == [
         {"input": "10.0.0.1", "country": None, "subdivision": None, "source": "none"},
         {"input": "+74951234567", "country": "RU", "subdivision": None, "source": "phone"},
     ]
 
 
+def test_first_and_the_registries_alone_as_before() -> None:
+    code, out, _ = run(
+        "locate", "--location-rule", "first", "--location-sources", "iptocc", "1.2.4.8"
+    )
+    assert code == 0
+    assert out.splitlines()[1].split() == ["1.2.4.8", "CN", "-", "iptocc"]
+
+
+def test_explain_shows_every_source_with_the_date_of_its_data() -> None:
+    code, out, _ = run("locate", "--explain", "1.2.4.8", "4.224.168.19", "64:ff9b::1.2.4.8")
+    assert code == 0
+    blocks = out.split("\n\n")
+    agreed = blocks[0].splitlines()
+    assert agreed[0] == "1.2.4.8: CN, by the sources that answered agree"
+    assert agreed[1].split() == ["SOURCE", "COUNTRY", "SUBDIVISION", "DATA", "OF"]
+    assert [line.split()[:2] for line in agreed[2:]] == [["dbip", "CN"], ["iptocc", "CN"]]
+    assert all(line.split()[-1][:2] == "20" for line in agreed[2:])  # a date
+    disputed = blocks[1].splitlines()
+    assert disputed[0] == (
+        "4.224.168.19: unknown for enforcement: sources disagree: dbip IN, iptocc US"
+    )
+    assert "nat64 address carries" in blocks[2]
+    assert out.rstrip().endswith("IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0")
+
+
+def test_several_named_databases(tmp_path: Path) -> None:
+    from mmdb_files import country, write_mmdb
+
+    one = write_mmdb(tmp_path / "one.mmdb", {"1.2.4.0/24": country("CN")})
+    two = write_mmdb(
+        tmp_path / "two.mmdb", {"1.2.4.0/24": country("HK")}, database_type="DBIP-Country-Lite"
+    )
+    code, out, _ = run(
+        "locate", "--json", "--mmdb", f"geo={one},lite={two}", "--location-sources", "geo,lite",
+        "1.2.4.8",
+    )  # fmt: skip
+    assert code == 0
+    row = json.loads(out)
+    assert (row["country"], row["source"]) == (None, "disputed")
+    assert row["dispute"] == "sources disagree: geo CN, lite HK"
+
+
 def test_maxmind_city_gives_subdivisions(tmp_path: Path) -> None:
     database = str(DATA / "GeoIP2-City-Test.mmdb")
-    code, out, _ = run("locate", "--json", "--maxmind", database, "2.125.160.216")
+    code, out, _ = run(
+        "locate", "--json", "--location-rule", "first", "--maxmind", database, "2.125.160.216"
+    )
     assert code == 0
     row = json.loads(out)
     assert (row["country"], row["source"]) == ("GB", "maxmind")
@@ -70,6 +116,12 @@ def test_the_static_table_places_private_addresses(tmp_path: Path) -> None:
         (["locate", "+12"], "+12"),
         (["locate", "--maxmind", "/nonexistent.mmdb", "1.2.4.8"], "nonexistent.mmdb"),
         (["locate", "--precedence", "billing,ip", "1.2.4.8"], "billing"),
+        (["locate", "--location-rule", "majority", "1.2.4.8"], "majority"),
+        (["locate", "--location-quorum", "two", "1.2.4.8"], "two"),
+        (["locate", "--location-quorum", "3", "1.2.4.8"], "quorum"),
+        (["locate", "--mmdb", "nameless", "1.2.4.8"], "NAME=PATH"),
+        (["locate", "--mmdb", "dbip=/x.mmdb", "1.2.4.8"], "'dbip' is taken"),
+        (["locate", "--nat64-prefix", "2001:db8::/33", "1.2.4.8"], "2001:db8::/33"),
         (["locate"], "INPUT"),
     ],
 )

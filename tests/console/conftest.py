@@ -20,7 +20,7 @@ from remit.api import Node, Settings, create_app, create_user
 from remit.connectors import load_connectors
 from remit.console import console_routes, set_password
 from remit.enforcement import Enforcer, Policy
-from remit.location import Locator, StaticSource
+from remit.location import DbipSource, IptoccSource, Locator, StaticSource
 from remit.store import log_store_for, open_enforcement_store, open_store, upgrade
 from remit.transparency import TransparencyLog
 from remit.transparency.keyfile import target_secret
@@ -113,7 +113,7 @@ def _site(url: str) -> Iterator[Site]:
     log = TransparencyLog(
         log_store_for(store), signer, origin="remit.test/log", secret=target_secret(signer)
     ).open()
-    locator = Locator(ip_sources=[StaticSource(PLACES)])
+    locator = Locator(ip_sources=[StaticSource(PLACES), DbipSource(), IptoccSource()])
     node = Node(store, locator, clock=clock, tick_seconds=3600, listeners=[log])
     tokens = {who: create_user(store, who, roles, now=clock()) for who, roles in PEOPLE.items()}
     for who in PEOPLE:

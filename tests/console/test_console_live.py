@@ -43,6 +43,23 @@ def test_the_live_view_shows_the_removal_inside_the_scope_only(site: Site) -> No
     assert f'href="/orders/{order_id}"' in after
 
 
+def test_the_live_view_counts_who_was_left_alone_because_sources_disagree(site: Site) -> None:
+    _three_present(site)
+    join(site, "p-zed", "8.138.193.53")  # DB-IP: mainland China; the registries: Singapore
+    _approved_with_three_present(site, joined=True)
+    panel = site.signed_in("auditor").get("/live/panel").text
+    assert _people(panel) == {
+        "p-cn": "removing",
+        "p-hk": "live",
+        "p-us": "live",
+        "p-zed": "live",
+    }
+    assert "Left alone because the location sources disagree: 1" in panel
+    assert "Removals on locations the sources agree on: 0" in panel  # p-cn: the static table
+    assert re.search(r'data-participant="p-zed"[^>]*>\s*<span class="who">p-zed</span>\s*'
+                     r'<span class="where">disputed</span>', panel)  # fmt: skip
+
+
 def test_a_failed_delivery_is_highlighted(site: Site) -> None:
     _approved_with_three_present(site)
     store = site.node.enforcer.store  # type: ignore[union-attr]

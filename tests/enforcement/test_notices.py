@@ -27,6 +27,7 @@ from remit.enforcement.notices import (
     refusal_problem,
 )
 from remit.errors import InvalidInput, InvalidOrder, InvalidScope, UnknownJurisdiction
+from remit.location import Answer, Location
 from remit.orders import (
     Authority,
     AuthorityKind,
@@ -92,7 +93,30 @@ def hosts(language: str | None, order: Order = ORDER) -> Notice:
     return host_notice(order, "m1", {"CN": 12}, language, APPEAL)
 
 
-BUILDERS = {"removed": removed, "refused": refused, "host": hosts}
+AGREED = Location(
+    "CN",
+    None,
+    "agree",
+    (Answer("dbip", "CN", None, "2026-10-08"), Answer("iptocc", "CN", None, "2026-10-27")),
+)
+DIALLED = Location("CN", None, "phone")
+
+
+def placed(language: str | None, order: Order = ORDER) -> Notice:
+    return participant_notice(order, "CN", ("CN",), language, "removed", APPEAL, location=AGREED)
+
+
+def dialled(language: str | None, order: Order = ORDER) -> Notice:
+    return participant_notice(order, "CN", ("CN",), language, "refused", APPEAL, location=DIALLED)
+
+
+BUILDERS = {
+    "removed": removed,
+    "refused": refused,
+    "host": hosts,
+    "placed": placed,
+    "dialled": dialled,
+}
 
 
 def sentences(text: str) -> list[str]:
@@ -123,6 +147,19 @@ def test_the_participant_notice_says_where_who_which_law_what_and_how_to_appeal(
         "China (mainland); no account was suspended and no one elsewhere was affected. "
         f"To appeal, go to {APPEAL}."
     )
+
+
+def test_the_notice_names_what_placed_the_participant_and_how_to_contest_it() -> None:
+    assert (
+        "Your location was established from your IP address by these sources, which agree: "
+        f"dbip and iptocc. If it is wrong, say so in your appeal. To appeal, go to {APPEAL}."
+    ) in placed("en").body
+    assert (
+        "Your location was established from the number you dialled in from. If it is wrong, "
+        "say so in your appeal."
+    ) in dialled("en").body
+    assert "dbip" in placed("zh-Hans").body
+    assert "established" not in removed("en").body  # without a location, as before
 
 
 def test_a_refused_participant_is_told_they_could_not_join() -> None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import inspect
 
 import remit.location
-from remit.location import IPSource, IptoccSource, MaxMindSource, StaticSource
+from remit.location import DbipSource, IPSource, IptoccSource, MaxMindSource, StaticSource
 
 EXPECTED = [
+    "DEFAULT_MAX_AGE_DAYS",
     "RESERVED_NETWORKS",
+    "RULES",
     "SIGNALS",
     "SOURCE_NAMES",
     "UNKNOWN",
+    "WELL_KNOWN_NAT64",
+    "Answer",
+    "DbipSource",
     "IPAddress",
     "IPSource",
     "IptoccSource",
@@ -19,6 +24,7 @@ EXPECTED = [
     "Locator",
     "MaxMindSource",
     "Place",
+    "SourceStatus",
     "StaticSource",
     "TrustedProxies",
     "is_reserved",
@@ -44,8 +50,9 @@ def test_every_public_name_is_documented() -> None:
 
 
 def test_the_built_in_sources_satisfy_the_interface() -> None:
-    sources: list[IPSource] = [IptoccSource(), StaticSource({})]
-    assert [s.name for s in sources] == ["iptocc", "static"]
-    assert [s.places_reserved for s in sources] == [False, True]
-    assert MaxMindSource.name == "maxmind"
+    sources: list[IPSource] = [IptoccSource(), DbipSource(), StaticSource({})]
+    assert [s.name for s in sources] == ["iptocc", "dbip", "static"]
+    assert [s.family for s in sources] == ["rir", "dbip", "static"]
+    assert [s.places_reserved for s in sources] == [False, False, True]
+    assert [s.data_date is None for s in sources] == [False, False, True]
     assert MaxMindSource.places_reserved is False

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from remit.errors import InvalidConfiguration
-from remit.location import Location, Locator, StaticSource, parse_address
+from remit.location import Answer, Locator, StaticSource, parse_address
 
 
 def _place(source: StaticSource, ip: str) -> tuple[str, str | None] | None:
@@ -52,8 +52,10 @@ def test_an_ipv4_mapped_address_is_placed_by_its_ipv4_network() -> None:
 
 def test_the_table_may_place_reserved_addresses() -> None:
     locator = Locator(ip_sources=[StaticSource({"127.0.0.10": "CN", "127.0.0.20": "HK"})])
-    assert locator.locate_ip("127.0.0.10") == Location("CN", None, "static")
-    assert locator.locate_ip("127.0.0.20") == Location("HK", None, "static")
+    for ip, country in (("127.0.0.10", "CN"), ("127.0.0.20", "HK")):
+        found = locator.locate_ip(ip)
+        assert (found.country, found.source) == (country, "static")
+        assert found.evidence == (Answer("static", country, None, None),)
 
 
 def test_a_file_in_the_documented_format(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from remit.enforcement._model import (
     SessionStatus,
 )
 from remit.errors import Conflict, InvalidInput, NotFound, StoreError
-from remit.location import Location
+from remit.location import Answer, Location
 from remit.policy import Resource
 from remit.store import (
     MemoryStore,
@@ -224,6 +224,38 @@ def test_a_session_is_stored_as_given_in_utc(store: EnforcementStore) -> None:
     bare = session("s2", host=None)
     store.add_session(bare)
     assert store.get_session("s2") == bare
+
+
+DISPUTED = Location(
+    None,
+    None,
+    "disputed",
+    (Answer("dbip", "UA", None, "2026-10-08"), Answer("iptocc", "RU", None, "2026-10-27")),
+    "sources disagree: dbip UA, iptocc RU",
+    frozenset({"RU", "UA"}),
+)
+AGREED = Location(
+    "CN",
+    None,
+    "agree",
+    (Answer("dbip", "CN", None, "2026-10-08"), Answer("iptocc", "CN", None, "2026-10-27")),
+    embedded="nat64",
+)
+
+
+def test_a_sessions_location_keeps_its_evidence(store: EnforcementStore) -> None:
+    store.add_session(session("s1", location=DISPUTED))
+    assert store.add_sessions([session("s2", location=AGREED), session("s3")]) == 2
+    assert store.get_session("s1").location == DISPUTED
+    assert store.get_session("s2").location == AGREED
+    assert store.get_session("s3").location == CN
+    moved = store.move_session("s3", AGREED, "64:ff9b::1.2.4.8", None)
+    assert moved.location == AGREED
+    assert {s.id: s.location for s in store.live_sessions(resource_ids=["m1"])} == {
+        "s1": DISPUTED,
+        "s2": AGREED,
+        "s3": AGREED,
+    }
 
 
 def test_a_session_id_is_taken_once(store: EnforcementStore) -> None:

@@ -294,7 +294,9 @@ async def list_audit(call: Call) -> Response:
 async def healthz(call: Call) -> Response:
     node = call.node
     age = round(time.monotonic() - node.index_built, 3)
-    return _json(s.HealthOut("ok", len(node.index), age))
+    sources = [s.LocationSourceOut(**status.to_dict()) for status in node.locator.sources()]
+    warnings = [source.warning for source in sources if source.warning is not None]
+    return _json(s.HealthOut("ok", len(node.index), age, sources, warnings))
 
 
 async def metrics(call: Call) -> Response:
@@ -345,7 +347,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
        roles=frozenset({Role.PLATFORM}), body=s.AdmissionIn, response=s.AdmissionOut),
     _e("GET", "/v1/audit", list_audit, "The latest mutating calls, newest first",
        roles=frozenset({Role.AUDITOR}), response=s.AuditListOut),
-    _e("GET", "/healthz", healthz, "Liveness, and the decision index's size and age",
+    _e("GET", "/healthz", healthz, "Liveness, the decision index's size and age, and each "
+       "location source's data date and warnings (data too old, a replacement refused)",
        response=s.HealthOut),
     _e("GET", "/metrics", metrics, "Prometheus metrics", media_type="text/plain"),
 )  # fmt: skip
@@ -470,7 +473,7 @@ def create_app(
     from remit.api._openapi import openapi
 
     settings = settings or Settings()
-    metrics = Metrics(node.store)
+    metrics = Metrics(node.store, node.locator)
     every = (*ENDPOINTS, *endpoints)
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for e in every:

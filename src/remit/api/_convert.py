@@ -8,6 +8,7 @@ from dataclasses import asdict
 from remit import orders
 from remit.api import _schemas as s
 from remit.errors import InvalidInput
+from remit.location import Location
 from remit.orders import Checklist, Order
 from remit.policy import Decision, Resource, ResourceTypes, Target
 
@@ -126,12 +127,20 @@ def order_out(order: Order) -> s.OrderOut:
     )
 
 
+def location_out(loc: Location) -> s.LocationOut:
+    """The API's view of a location, with every IP source's answer as evidence."""
+    evidence = [s.AnswerOut(a.source, a.country, a.subdivision, a.data_date) for a in loc.evidence]
+    return s.LocationOut(
+        loc.country, loc.subdivision, loc.source, evidence, loc.dispute, loc.embedded
+    )
+
+
 def decision_out(decision: Decision) -> s.AdmissionOut:
     """The API's view of a decision."""
     loc = decision.location
     return s.AdmissionOut(
         decision=decision.outcome,
         orders=list(decision.orders),
-        location=s.LocationOut(loc.country, loc.subdivision, loc.source),
+        location=location_out(loc),
         skipped=[s.SkippedOut(x.order, x.reason) for x in decision.skipped],
     )

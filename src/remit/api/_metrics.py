@@ -1,4 +1,4 @@
-"""Prometheus metrics: decisions by outcome, decision latency, orders by state.
+"""Prometheus metrics: decisions by outcome, decision latency, orders by state, location data.
 
 Decisions are counted on the hot path of every join, so they are kept in plain integers (the
 event loop is the only writer) and turned into Prometheus families when ``/metrics`` is read.
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from datetime import time as dt_time
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from remit.location import Locator
 from remit.store import Store
 
 BUCKETS = (1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2)
@@ -29,10 +32,42 @@ class _OrdersByState(Collector):
         yield family
 
 
+class _LocationSources(Collector):
+    def __init__(self, locator: Locator) -> None:
+        self._locator = locator
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        dated = GaugeMetricFamily(
+            "remit_location_data_timestamp_seconds",
+            "The date of each IP location source's data, as a Unix time (UTC midnight).",
+            labels=["source"],
+        )
+        aged = GaugeMetricFamily(
+            "remit_location_data_age_days",
+            "How old each IP location source's data is.",
+            labels=["source"],
+        )
+        warned = GaugeMetricFamily(
+            "remit_location_source_warning",
+            "1 when a location source needs the operator (data too old, a replacement refused).",
+            labels=["source"],
+        )
+        for status in self._locator.sources():
+            if status.data_date is not None:
+                midnight = datetime.combine(status.data_date, dt_time(), UTC)
+                dated.add_metric([status.name], midnight.timestamp())
+            if status.age_days is not None:
+                aged.add_metric([status.name], status.age_days)
+            warned.add_metric([status.name], 0 if status.warning is None else 1)
+        yield dated
+        yield aged
+        yield warned
+
+
 class Metrics(Collector):
     """The registry one app exposes at ``/metrics``, and the decision counters it reads."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, locator: Locator | None = None) -> None:
         self.allowed = 0
         self.denied = 0
         self._buckets = [0] * (len(BUCKETS) + 1)
@@ -40,6 +75,8 @@ class Metrics(Collector):
         self.registry = CollectorRegistry()
         self.registry.register(self)
         self.registry.register(_OrdersByState(store))
+        if locator is not None:
+            self.registry.register(_LocationSources(locator))
 
     def decided(self, allowed: bool, seconds: float) -> None:
         """Count one decision that took ``seconds``."""

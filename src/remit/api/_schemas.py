@@ -155,10 +155,20 @@ class AdmissionIn(_In):
 # Responses ------------------------------------------------------------------------------------
 
 
-class LocationOut(msgspec.Struct, frozen=True):
+class AnswerOut(msgspec.Struct, frozen=True):
+    source: str
+    country: str | None
+    subdivision: str | None
+    data_date: str | None
+
+
+class LocationOut(msgspec.Struct, frozen=True, omit_defaults=True):
     country: str | None
     subdivision: str | None
     source: str
+    evidence: list[AnswerOut] = []
+    dispute: str | None = None
+    embedded: str | None = None
 
 
 class SkippedOut(msgspec.Struct, frozen=True):
@@ -260,10 +270,20 @@ class AuditListOut(msgspec.Struct, frozen=True):
     entries: list[AuditOut]
 
 
+class LocationSourceOut(msgspec.Struct, frozen=True):
+    name: str
+    family: str
+    data_date: str | None
+    age_days: int | None
+    warning: str | None
+
+
 class HealthOut(msgspec.Struct, frozen=True):
     status: Literal["ok"]
     orders_in_force: int
     index_age_s: float
+    location_sources: list[LocationSourceOut]
+    warnings: list[str]
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):

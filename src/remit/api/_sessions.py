@@ -33,7 +33,7 @@ from remit.enforcement import (
 from remit.enforcement.notices import blocked_by_link
 from remit.errors import InvalidInput, NotFound
 from remit.orders import EVERYWHERE
-from remit.policy import ActiveOrder, Decision, Resource
+from remit.policy import ActiveOrder, Decision, PolicyIndex, Resource
 from remit.store import Role
 
 ATTENDANCE = timedelta(days=30)
@@ -101,6 +101,12 @@ class ImpactOut(msgspec.Struct, frozen=True):
     planned: ReachOut
     outside_scope: int
     attendance_since: Any
+    #: The planned removals by what placed each participant: agree (every IP source that
+    #: answered agreed), static, phone, or one source's name (rule first).
+    planned_by_source: dict[str, int]
+    #: Participants of the targeted meetings the scope would have reached on a place some IP
+    #: source gave, left alone because the sources disagreed (or too few answered).
+    left_alone_disputed: int
 
 
 def enforcer_of(node: Node) -> Enforcer:
@@ -126,6 +132,7 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
         language,
         _enforcer(call).policy.appeal_url,
         _enforcer(call).policy.operator_url,
+        location=decision.location,
     )
     body["decision"] = msgspec.to_builtins(decision_out(decision))
     notice = {k: body.get(k) for k in ("title", "detail", "language", "direction")}
@@ -395,6 +402,16 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
         accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
     planned = must_go(active, seen)
     outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
+    index = PolicyIndex.compile([active])
+    disputed = [
+        s
+        for s in seen
+        if s.location.dispute is not None
+        and any(
+            k.order == active.id and k.reason == s.location.dispute
+            for k in index.decide(s.location, s.resource, s.participant).skipped
+        )
+    ]
     return ImpactOut(
         order_id=order.id,
         status=order.status.value,
@@ -403,6 +420,8 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
         planned=_reach(planned, list(scope), 0),
         outside_scope=len(outside),
         attendance_since=since,
+        planned_by_source=dict(sorted(Counter(s.location.source for s in planned).items())),
+        left_alone_disputed=len(disputed),
     )
 
 

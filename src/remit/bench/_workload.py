@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from typing import TYPE_CHECKING
 
 from remit.orders import Order
 from remit.policy import ActiveOrder, Resource, Target
+
+if TYPE_CHECKING:
+    from remit.location import Locator
 
 # Jurisdictions orders come from, with scopes a reviewer could set inside them.
 JURISDICTIONS: list[tuple[str, list[frozenset[str]]]] = [
@@ -43,17 +47,21 @@ def make_orders(count: int, rng: random.Random) -> list[ActiveOrder]:
     return orders
 
 
-def make_addresses(count: int, rng: random.Random, unplaced: float = 0.05) -> list[str]:
+def make_addresses(
+    count: int, rng: random.Random, unplaced: float = 0.05, locator: Locator | None = None
+) -> list[str]:
     """Addresses participants have: 70% IPv4, 25% IPv6, 5% IPv4-mapped IPv6.
 
-    Each is drawn until the registries place it (a random IPv6 address inside a registry's /12 is
-    almost never allocated, which no live participant's address is); then ``unplaced`` of them
-    are replaced by private or unallocated addresses no source can place.
+    Each is drawn until ``locator`` (by default the registries' data alone) places it (a random
+    IPv6 address inside a registry's /12 is almost never allocated, which no live participant's
+    address is); then ``unplaced`` of them are replaced by private or unallocated addresses no
+    source can place.
     """
-    from remit.location import Locator
+    from remit.location import IptoccSource, Locator
 
     networks = [ipaddress.IPv6Network(p) for p in IPV6_PREFIXES]
-    locator = Locator()
+    if locator is None:
+        locator = Locator(ip_sources=[IptoccSource()], rule="first")
 
     def draw() -> str:
         roll = rng.random()

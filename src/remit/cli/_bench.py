@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from remit.bench import run_activation, run_admissions, run_decide
+from remit.bench import LocateResult, run_activation, run_admissions, run_decide, run_locate
+from remit.bench._locate import JURISDICTIONS
+from remit.cli._options import build_locator, location_options
 
 
 @click.group()
@@ -187,3 +190,101 @@ def activation(
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), sort_keys=True))
+
+
+@bench.command()
+@click.option(
+    "--sample",
+    type=click.IntRange(1_000, 50_000_000),
+    default=400_000,
+    show_default=True,
+    help="Public IPv4 addresses, drawn uniformly, that every source is asked about.",
+)
+@click.option(
+    "--jurisdictions",
+    default=",".join(JURISDICTIONS),
+    show_default=True,
+    help="The countries of the collateral-risk table.",
+)
+@click.option(
+    "--orders",
+    type=click.IntRange(0, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="Active orders for the decisions-per-second figures (as remit bench decide).",
+)
+@click.option(
+    "--decisions",
+    type=click.IntRange(1, 50_000_000),
+    default=400_000,
+    show_default=True,
+    help="Joins decided under each rule.",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@location_options
+def locate(
+    sample: int, jurisdictions: str, orders: int, decisions: int, as_json: bool, **location: Any
+) -> None:
+    """Measure the configured IP sources against each other, and decide() under agree and first.
+
+    Prints each source's coverage and the agreement between each pair over a uniform sample of
+    public IPv4 addresses; the collateral-risk table (of the addresses one source alone places
+    inside a jurisdiction, the share another source places elsewhere); and the decisions per
+    second of decide() with the rule agree beside first, over the sources the location options
+    configure (by default DB-IP's and the registries' data). --location-rule is ignored: both
+    rules are measured. With --json the last line is one JSON object of the figures.
+    """
+    codes = [c.strip().upper() for c in jurisdictions.split(",") if c.strip()]
+
+    def make(rule: str) -> Any:
+        return build_locator(**{**location, "location_rule": rule})
+
+    result = run_locate(
+        make,
+        sample=sample,
+        jurisdictions=codes,
+        orders=orders,
+        decisions=decisions,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    _print_locate(result)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), sort_keys=True))
+
+
+def _print_locate(result: LocateResult) -> None:
+    click.echo(f"machine  {result.machine}")
+    click.echo(f"sample   {result.sample:,} public IPv4 addresses")
+    width = max(len(name) for name in result.sources)
+    click.echo("")
+    click.echo(f"{'source':<{width}}  data of     places   agrees with")
+    for name in result.sources:
+        others = ", ".join(
+            f"{other} {'n/a' if share is None else f'{share:.1%}'}"
+            for other, share in result.agreement[name].items()
+        )
+        date = result.data_dates[name] or "unknown"
+        click.echo(f"{name:<{width}}  {date:<10}  {result.coverage[name]:>6.1%}   {others}")
+    click.echo(
+        f"under agree: {result.agreed_share:.1%} placed, {result.disputed_share:.1%} left alone "
+        "because the sources disagree or too few answer"
+    )
+    click.echo("")
+    click.echo(
+        "collateral risk: of the addresses SOURCE alone places inside, OTHER places elsewhere"
+    )
+    click.echo(
+        f"{'in':<4}{'source':<{width + 2}}{'other':<{width + 2}}{'placed':>9}  elsewhere  mostly"
+    )
+    for r in result.risks:
+        mostly = ", ".join(code for code, _ in r.mostly[:3]) or "-"
+        click.echo(
+            f"{r.jurisdiction:<4}{r.source:<{width + 2}}{r.other:<{width + 2}}{r.placed:>9,}  "
+            f"{r.share:>9.1%}  {mostly}"
+        )
+    click.echo("")
+    click.echo(
+        f"decide, {result.orders:,} orders, {result.decisions:,} joins: "
+        f"first {result.first_decisions_per_s:,.0f}/s, agree {result.agree_decisions_per_s:,.0f}/s "
+        f"({result.ratio:.0%} of first)"
+    )

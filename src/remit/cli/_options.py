@@ -10,8 +10,8 @@ import click
 
 from remit.enforcement import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from remit.enforcement import retention as retention_limit
-from remit.errors import InvalidInput
-from remit.location import Locator
+from remit.errors import InvalidConfiguration, InvalidInput
+from remit.location import DEFAULT_MAX_AGE_DAYS, Locator
 from remit.policy import DEFAULT_RESOURCE_TYPES, ResourceTypes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,7 +111,19 @@ def location_options(f: F) -> F:
             envvar="REMIT_MAXMIND_DB",
             show_envvar=True,
             type=click.Path(dir_okay=False),
-            help="A MaxMind GeoIP2/GeoLite2 Country or City database (.mmdb).",
+            help="A MaxMind-format database of countries or cities (.mmdb), named maxmind.",
+        ),
+        click.option(
+            "--mmdb",
+            "databases",
+            envvar="REMIT_MMDB",
+            show_envvar=True,
+            default="",
+            metavar="NAME=PATH,...",
+            help=(
+                "More MaxMind-format databases (GeoIP2/GeoLite2, DB-IP Lite, IPinfo Lite), each "
+                "with a name for the evidence. A file renamed over its path is picked up."
+            ),
         ),
         click.option(
             "--static-locations",
@@ -119,15 +131,57 @@ def location_options(f: F) -> F:
             envvar="REMIT_STATIC_LOCATIONS",
             show_envvar=True,
             type=click.Path(dir_okay=False),
-            help="The operator's table of CIDR,PLACE lines; it may place private networks.",
+            help="The operator's table of CIDR,PLACE lines: an override; it may place private "
+            "networks.",
         ),
         click.option(
             "--location-sources",
             envvar="REMIT_LOCATION_SOURCES",
             show_envvar=True,
-            default="static,maxmind,iptocc",
+            default="",
+            help=(
+                "The IP sources to use, in order: static, maxmind, the --mmdb names, dbip, "
+                "iptocc. Empty: every configured one, in that order; a source without its "
+                "setting is skipped."
+            ),
+        ),
+        click.option(
+            "--location-rule",
+            envvar="REMIT_LOCATION_RULE",
+            show_envvar=True,
+            default="agree",
             show_default=True,
-            help="The order IP sources are asked in; a source without its setting is skipped.",
+            help=(
+                "agree: place a participant only where every IP source that answers agrees "
+                "(and a quorum answers); first: the first source that answers."
+            ),
+        ),
+        click.option(
+            "--location-quorum",
+            envvar="REMIT_LOCATION_QUORUM",
+            show_envvar=True,
+            default="",
+            metavar="N",
+            help="Under agree, how many independent sources must answer. Empty: 2, or all "
+            "when fewer are configured.",
+        ),
+        click.option(
+            "--nat64-prefix",
+            "nat64_prefixes",
+            envvar="REMIT_NAT64_PREFIXES",
+            show_envvar=True,
+            default="",
+            help="Comma-separated NAT64 prefixes of your own (RFC 6052); 64:ff9b::/96 is always "
+            "read.",
+        ),
+        click.option(
+            "--location-max-age-days",
+            envvar="REMIT_LOCATION_MAX_AGE_DAYS",
+            show_envvar=True,
+            type=click.IntRange(1, 3650),
+            default=DEFAULT_MAX_AGE_DAYS,
+            show_default=True,
+            help="Location data older than this is a warning in the log and in /healthz.",
         ),
         click.option(
             "--precedence",
@@ -153,16 +207,51 @@ def location_options(f: F) -> F:
 
 def build_locator(
     maxmind_path: str | None,
+    databases: str,
     static_table: str | None,
     location_sources: str,
+    location_rule: str,
+    location_quorum: str,
+    nat64_prefixes: str,
+    location_max_age_days: int,
     precedence: str,
     trusted_proxies: str,
 ) -> Locator:
     """The locator the location options describe."""
+    order = _csv(location_sources)
     return Locator.from_settings(
         maxmind_path=maxmind_path,
+        databases=_databases(databases),
         static_table=static_table,
-        order=_csv(location_sources),
+        order=order or None,
+        rule=location_rule,
+        quorum=_quorum(location_quorum),
         precedence=_csv(precedence),
         trusted_proxies=_csv(trusted_proxies),
+        nat64_prefixes=_csv(nat64_prefixes),
+        max_age_days=location_max_age_days,
     )
+
+
+def _databases(value: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in _csv(value):
+        name, sep, path = part.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise InvalidConfiguration(f"mmdb: expected NAME=PATH, got {part!r}", field="mmdb")
+        if name.strip() in found:
+            raise InvalidConfiguration(f"mmdb: {name.strip()!r} is named twice", field="mmdb")
+        found[name.strip()] = path.strip()
+    return found
+
+
+def _quorum(value: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidConfiguration(
+            f"location-quorum: {value!r} is not a whole number of sources",
+            field="location-quorum",
+        ) from None

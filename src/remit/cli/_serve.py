@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 
@@ -139,7 +140,7 @@ def serve(
     operator_url: str,
     command_ttl: int,
     retention_days: int,
-    **location: str,
+    **location: Any,
 ) -> None:
     """Run the remit HTTP API and the web console (migrating the database first).
 
@@ -151,7 +152,9 @@ def serve(
     """
     sock = bind(host, port)  # a port another process holds ends here: one line, exit 2
     click.get_current_context().call_on_close(sock.close)
-    locator = build_locator(**location)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    locator = build_locator(**location)  # logs a warning for location data too old
+    locator.watch()  # database files renamed over their path are picked up without a restart
     upgrade(db_url)
     store = open_store(db_url)
     if not store.list_users():
@@ -189,7 +192,6 @@ def serve(
         where = f"{url_of(sock)} (database {store_label(db_url)})"
         click.echo(f"remit listening on {where}", err=True)
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tasks.start()

@@ -54,6 +54,10 @@ class Meeting:
     host: str | None
     people: tuple[Person, ...]
     by_country: tuple[tuple[str, int, int], ...]  # (country, in the meeting, removal ordered)
+    #: Removals ordered where every IP source that answered agreed on the place.
+    removed_on_agreement: int = 0
+    #: Participants in the meeting whom the IP sources placed in different countries.
+    disputed: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,11 @@ def snapshot(node: Node) -> Snapshot:
         removed_by = Counter(p.country for p in people if p.status != "live")
         countries = sorted(set(live_by) | set(removed_by))
         by_country = tuple((c, live_by[c], removed_by[c]) for c in countries)
-        meetings.append(Meeting(platform, kind, ident, host, tuple(people), by_country))
+        agreed = sum(p.status != "live" and p.source == "agree" for p in people)
+        disputed = sum(p.status == "live" and p.source == "disputed" for p in people)
+        meetings.append(
+            Meeting(platform, kind, ident, host, tuple(people), by_country, agreed, disputed)
+        )
     counts = Counter(c.status.value for c in commands)
     return Snapshot(
         tuple(meetings),

@@ -114,7 +114,13 @@ def removal(
     if found is None:
         place = place_in_scope(session.location, order.scope)
         notice = participant_notice(
-            order, place, order.scope, session.language, "removed", delivery.appeal_url
+            order,
+            place,
+            order.scope,
+            session.language,
+            "removed",
+            delivery.appeal_url,
+            location=session.location,
         )
         found = (place, _notice(notice))
         if notices is not None:

@@ -39,6 +39,7 @@ from remit.enforcement._writing import (
     place_codes,
 )
 from remit.errors import InvalidInput
+from remit.location import Location
 from remit.orders import Order
 
 __all__ = [
@@ -103,21 +104,25 @@ def participant_notice(
     language: str | None,
     kind: Literal["removed", "refused"],
     appeal_url: str,
+    *,
+    location: Location | None = None,
 ) -> Notice:
     """The notice for a participant removed from a meeting or refused entry to it.
 
     ``location_country`` is the place the participant was located in (a country or subdivision
     code) and must lie inside ``scope``, the scope the order is enforced in. ``language`` is the
-    participant's BCP 47 tag when known (see :func:`choose_language`).
+    participant's BCP 47 tag when known (see :func:`choose_language`). With ``location``, the
+    notice also names what placed the participant (the IP sources that agreed, or the dial-in
+    number) and says that a wrong location is contested by appeal.
 
     Notices are memoised: every participant removed by one order in one place gets the same one.
     """
     try:
-        args = (order, location_country, place_codes(scope), language, kind, appeal_url)
+        args = (order, location_country, place_codes(scope), language, kind, appeal_url, location)
         hash(args)
     except TypeError:  # an unhashable argument: build it uncached, which says what is wrong
         return _participant_notice.__wrapped__(
-            order, location_country, scope, language, kind, appeal_url
+            order, location_country, scope, language, kind, appeal_url, location
         )
     return _participant_notice(*args)
 
@@ -130,6 +135,7 @@ def _participant_notice(
     language: str | None,
     kind: Literal["removed", "refused"],
     appeal_url: str,
+    location: Location | None,
 ) -> Notice:
     if kind not in ("removed", "refused"):
         raise InvalidInput(f"kind: {kind!r} must be 'removed' or 'refused'", field="kind")
@@ -163,6 +169,7 @@ def _participant_notice(
             "{scope}; no account was suspended and no one elsewhere was affected.",
             scope=w.places(codes, "scope"),
         ),
+        *_placed_by(w, location),
         w._("To appeal, go to {appeal_url}.", appeal_url=appeal_url),
     ]
     return Notice(
@@ -239,6 +246,29 @@ def host_notice(
     )
 
 
+def _placed_by(w: Writer, location: Location | None) -> list[str]:
+    """What placed the participant, and how to contest it: nothing without a location."""
+    if location is None:
+        return []
+    if location.source == "phone":
+        return [
+            w._(
+                "Your location was established from the number you dialled in from. If it is "
+                "wrong, say so in your appeal."
+            )
+        ]
+    names = tuple(a.source for a in location.evidence if a.country == location.country)
+    if not names:
+        return []
+    return [
+        w._(
+            "Your location was established from your IP address by these sources, which agree: "
+            "{sources}. If it is wrong, say so in your appeal.",
+            sources=joined(names, w.locale),
+        )
+    ]
+
+
 def refusal_problem(
     order: Order,
     location_country: str,
@@ -246,6 +276,8 @@ def refusal_problem(
     language: str | None,
     appeal_url: str,
     blocked_by: str,
+    *,
+    location: Location | None = None,
 ) -> dict[str, Any]:
     """The RFC 9457 problem document answering a refused admission with status 451 (RFC 7725).
 
@@ -255,7 +287,9 @@ def refusal_problem(
     that :func:`blocked_by_link` writes, and the ``Content-Language`` header from ``language``.
     """
     blocked_by = link(blocked_by, "blocked_by")
-    notice = participant_notice(order, location_country, scope, language, "refused", appeal_url)
+    notice = participant_notice(
+        order, location_country, scope, language, "refused", appeal_url, location=location
+    )
     authority = order.authority
     return {
         "type": PROBLEM_TYPE,

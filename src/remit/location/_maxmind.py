@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mmap
 import os
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 import maxminddb
 
@@ -21,18 +22,30 @@ _CHUNK = 1 << 20  # nodes checked at a time, to bound the memory the check needs
 #: Public addresses looked up when the database is opened, so that a database whose data
 #: section cannot be decoded fails at load time rather than at the first join.
 _PROBES = ("1.1.1.1", "8.8.8.8", "81.2.69.160", "2001:4860:4860::8888", "2a02:ff40::1")
+#: Words one of which a database's type must hold: databases of countries or cities. (IPinfo's
+#: Lite database, of countries and networks, calls itself ``ipinfo lite.mmdb``.)
+_KINDS = ("country", "city", "enterprise", "location", "ipinfo lite")
+#: The maker of a database, by the start of its type.
+_FAMILIES = (("geoip", "maxmind"), ("geolite", "maxmind"), ("dbip", "dbip"), ("ipinfo", "ipinfo"))
 
 
 class MaxMindSource:
-    """A GeoIP2 or GeoLite2 *Country* or *City* database, read with ``maxminddb``.
+    """A MaxMind-format database (``.mmdb``) of countries or cities, read with ``maxminddb``.
 
-    The answer is the record's ``country.iso_code``: the country where MaxMind locates the
-    address. There is deliberately no fall back to ``registered_country`` (where the network's
-    owner is registered): a block registered to a company in one country is often used in
-    another, and a participant placed by their provider's paperwork could be acted on in a
-    country they are not in. An address without a located country is unknown to this source.
-    ``represented_country`` (embassies, military bases) is not used either. A City database also
-    gives the most specific subdivision (the last of ``subdivisions``), as ``f"{country}-{code}"``.
+    GeoIP2 and GeoLite2 Country and City databases, DB-IP's Lite databases and IPinfo's Lite
+    database all have this format. The answer is the record's located country:
+    ``country.iso_code`` (MaxMind, DB-IP) or ``country_code`` (IPinfo). There is deliberately no
+    fall back to ``registered_country`` (where the network's owner is registered): a block
+    registered to a company in one country is often used in another, and a participant placed by
+    their provider's paperwork could be acted on in a country they are not in. An address without
+    a located country is unknown to this source. ``represented_country`` (embassies, military
+    bases) is not used either. A City database also gives the most specific subdivision (the last
+    of ``subdivisions``), as ``f"{country}-{code}"``.
+
+    ``name`` names the source in evidence (several databases may be configured, each with its
+    own name). Its ``family`` is the maker, read from the database's type (``GeoLite2-City`` is
+    ``maxmind``, ``DBIP-Country-Lite`` is ``dbip``), so that two databases of one maker count
+    once towards a quorum. Its ``data_date`` is the database's build date.
 
     The database is checked when it is opened, and every problem is a
     :class:`~remit.errors.LocationDataError` with a one-line message: a missing or unreadable
@@ -47,59 +60,86 @@ class MaxMindSource:
     decodes the whole record; one that finds none, about 0.2 µs. (``iptocc`` takes about 0.1 µs.)
 
     The file is memory-mapped. Replace it atomically, by writing the new database beside it and
-    renaming it over the old one (as ``geoipupdate`` does), and reopen the source to use it;
-    truncating or rewriting the open file in place can crash the process.
+    renaming it over the old one (as ``geoipupdate`` does): :meth:`refresh` notices the new file,
+    checks it as at opening, and uses it from then on; a replacement that fails the check is
+    refused, the database already open stays in use, and :attr:`problem` says why. Truncating or
+    rewriting the open file in place can crash the process.
     """
 
-    name = "maxmind"
     places_reserved = False
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, name: str = "maxmind") -> None:
         """Open and check the database at ``path``."""
+        self.name = name
         self._path = os.fspath(path)
-        try:
-            self._reader = maxminddb.open_database(self._path)
-        except maxminddb.InvalidDatabaseError as exc:
-            raise self._error("not a MaxMind DB file, or a truncated or corrupt one") from exc
-        except Exception as exc:  # the reader fails in many ways on files that are not databases
-            raise self._error(_reason(exc)) from exc
-        try:
-            meta = self._reader.metadata()
-            self._database_type = str(meta.database_type)
-            self._ipv4_only = meta.ip_version == 4
-            self._check_metadata(meta)
-            self._check_search_tree(meta.node_count, meta.record_size)
-            for probe in _PROBES:
-                if not (self._ipv4_only and ":" in probe):
-                    self._reader.get(probe)
-            self._check_kind()
-        except LocationDataError:
-            self._reader.close()
-            raise
-        except Exception as exc:
-            self._reader.close()
-            raise self._error(f"corrupt database: {_reason(exc)}") from exc
+        #: Why the last replacement of the file was refused, or None.
+        self.problem: str | None = None
+        self._signature = _signature(self._path)
+        self._refused: tuple[int, ...] | None = None
+        self._state = self._open()
+
+    @property
+    def path(self) -> str:
+        """The database file."""
+        return self._path
 
     @property
     def database_type(self) -> str:
         """The database's own name for its kind, such as ``GeoLite2-City``."""
-        return self._database_type
+        return self._state.database_type
+
+    @property
+    def family(self) -> str:
+        """The database's maker, from its type: ``maxmind``, ``dbip``, ``ipinfo``, …."""
+        return _family(self._state.database_type, self.name)
+
+    @property
+    def data_date(self) -> date:
+        """The day the database was built (its ``build_epoch``)."""
+        return self._state.built
 
     def lookup(self, address: IPAddress) -> Place | None:
         """The country (and subdivision, from a City database) of ``address``, or None."""
-        if self._ipv4_only and address.version == 6:
+        state = self._state
+        if state.ipv4_only and address.version == 6:
             return None
         try:
-            record = self._reader.get(address.text)
+            record = state.reader.get(address.text)
         except Exception as exc:
             raise self._error(f"corrupt data for {address.text}: {_reason(exc)}") from exc
         if not isinstance(record, dict):
             return None
         return _place(record)
 
+    def refresh(self) -> str | None:
+        """Use the file at :attr:`path` if it was replaced; what happened, or None if nothing.
+
+        The replacement is checked as at opening. If it fails, the database already open stays in
+        use, :attr:`problem` says why, and the same file is not tried again; a later replacement
+        is. A file removed without a replacement is a problem too. Lookups running meanwhile use
+        the old database or the new one, never a half-open one.
+        """
+        signature = _signature(self._path)
+        if signature == self._signature or (signature and signature == self._refused):
+            return None
+        loaded = f"keeping the database of {self.data_date}"
+        if not signature:
+            if self.problem is None:
+                self.problem = f"{self._path}: the file is gone; {loaded}"
+                return self.problem
+            return None
+        try:
+            state = self._open()
+        except LocationDataError as exc:
+            self._refused = signature
+            self.problem = f"replacement refused: {exc.message}; {loaded}"
+            return self.problem
+        self._state, self._signature, self.problem, self._refused = state, signature, None, None
+        return f"{self.name}: {self._path}: now using the {state.database_type} of {state.built}"
+
     def close(self) -> None:
         """Release the database file."""
-        self._reader.close()
+        self._state.reader.close()
 
     def __enter__(self) -> MaxMindSource:
         return self
@@ -108,16 +148,42 @@ class MaxMindSource:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<MaxMindSource {self._path} ({self._database_type})>"
+        return f"<MaxMindSource {self.name} {self._path} ({self.database_type})>"
 
     def _error(self, reason: str) -> LocationDataError:
         return LocationDataError(f"{_FIELD}: {self._path}: {reason}", field=_FIELD)
 
-    def _check_kind(self) -> None:
-        kind = self._database_type
-        if not any(word in kind for word in ("Country", "City", "Enterprise")):
+    def _open(self) -> _State:
+        try:
+            reader = maxminddb.open_database(self._path)
+        except maxminddb.InvalidDatabaseError as exc:
+            raise self._error("not a MaxMind DB file, or a truncated or corrupt one") from exc
+        except Exception as exc:  # the reader fails in many ways on files that are not databases
+            raise self._error(_reason(exc)) from exc
+        try:
+            meta = reader.metadata()
+            self._check_metadata(meta)
+            self._check_search_tree(meta.node_count, meta.record_size)
+            ipv4_only = meta.ip_version == 4
+            for probe in _PROBES:
+                if not (ipv4_only and ":" in probe):
+                    reader.get(probe)
+            kind = str(meta.database_type)
+            self._check_kind(kind)
+            built = datetime.fromtimestamp(int(meta.build_epoch), UTC).date()
+        except LocationDataError:
+            reader.close()
+            raise
+        except Exception as exc:
+            reader.close()
+            raise self._error(f"corrupt database: {_reason(exc)}") from exc
+        return _State(reader, ipv4_only, kind, built)
+
+    def _check_kind(self, kind: str) -> None:
+        if not any(word in kind.lower() for word in _KINDS):
             raise self._error(
-                f"a {kind!r} database; remit needs a GeoIP2 or GeoLite2 Country or City database"
+                f"a {kind!r} database; remit needs a database of countries or cities (GeoIP2 or "
+                "GeoLite2 Country or City, DB-IP or IPinfo Lite)"
             )
 
     def _check_metadata(self, meta: Any) -> None:
@@ -155,6 +221,32 @@ class MaxMindSource:
                         "corrupt search tree: a record points back to the root, into the "
                         "separator, or past the data section"
                     )
+
+
+class _State(NamedTuple):
+    """One open database: swapped whole when the file is replaced."""
+
+    reader: Any
+    ipv4_only: bool
+    database_type: str
+    built: date
+
+
+def _signature(path: str) -> tuple[int, ...]:
+    """What changes when the file is replaced or rewritten; empty when there is no file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _family(database_type: str, name: str) -> str:
+    kind = database_type.lower()
+    for prefix, family in _FAMILIES:
+        if kind.startswith(prefix):
+            return family
+    return name
 
 
 # The check works on *columns*: for every record of a chunk, as 32-bit big-endian integers, the
@@ -205,7 +297,7 @@ _EQUAL = [bytes(c) + b"\x01" + bytes(255 - c) for c in range(256)]
 
 def _place(record: dict[str, Any]) -> Place | None:
     country = record.get("country")
-    code = country.get("iso_code") if isinstance(country, dict) else None
+    code = country.get("iso_code") if isinstance(country, dict) else record.get("country_code")
     if not isinstance(code, str):
         return None
     subdivisions = record.get("subdivisions")

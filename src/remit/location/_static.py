@@ -47,7 +47,10 @@ class StaticSource:
     """
 
     name = "static"
+    family = "static"
     places_reserved = True
+    #: The operator's own statement about their own networks: it has no data date to age.
+    data_date = None
 
     def __init__(self, table: Mapping[str, str]) -> None:
         """A table from a mapping of CIDR to place, such as ``{"10.20.0.0/16": "US-CA"}``."""

@@ -18,6 +18,9 @@ _Key = tuple[str, str]
 
 UNKNOWN_LOCATION = "location unknown"
 EXEMPT = "participant exempted on appeal"
+#: How the reason of an order skipped because the IP sources disagree begins; the rest names
+#: which source said what (``sources disagree: dbip UA, iptocc RU``).
+SOURCES_DISAGREE = "sources disagree"
 
 
 class _Rule:
@@ -123,7 +126,9 @@ class PolicyIndex:
 
         A deny needs an order that targets the resource (or its host) *and* whose scope holds the
         participant's country or subdivision. An unknown location is never denied: the orders it
-        would have met are reported as skipped.
+        would have met are reported as skipped. A location the sources disputed is never denied
+        on a contested place: each order whose scope holds a place some source gave is reported
+        as skipped, with the location's :attr:`~remit.location.Location.dispute` as the reason.
         """
         by_id = self._targets.get(resource.type)
         own = by_id.get(resource.id) if by_id is not None else None
@@ -135,7 +140,7 @@ class PolicyIndex:
             rule = own or hosted
             assert rule is not None
             if country is None:
-                return rule.unknown if location is UNKNOWN else _unknown(location, rule, None)
+                return rule.unknown if location is UNKNOWN else _unplaced(location, rule, None)
             by_place = rule.by_place
             subdivision = location.subdivision
             hits = by_place.get(country)
@@ -143,13 +148,15 @@ class PolicyIndex:
                 hits = (hits or ()) + by_place[subdivision]
         else:
             if country is None:
-                return _unknown(location, own, hosted)
+                return _unplaced(location, own, hosted)
             subdivision = location.subdivision
             hits = ()
             for rule in (own, hosted):
                 hits += rule.by_place.get(country, ())
                 if subdivision is not None:
                     hits += rule.by_place.get(subdivision, ())
+        if location.contested:  # the country agreed, the subdivision disputed
+            return _contested(location, hits or (), own, hosted, participant)
         if not hits:
             return self._allowed(location)
         return _deny(location, hits, participant)
@@ -169,6 +176,45 @@ def _unknown(location: Location, own: _Rule | None, hosted: _Rule | None) -> Dec
     orders = {o.id for rule in (own, hosted) if rule is not None for o in rule.orders}
     return Decision(
         "allow", (), location, tuple(Skipped(o, UNKNOWN_LOCATION) for o in sorted(orders))
+    )
+
+
+def _unplaced(location: Location, own: _Rule | None, hosted: _Rule | None) -> Decision:
+    """A location without a country: unknown, or disputed between sources."""
+    if location.dispute is None:
+        return _unknown(location, own, hosted)
+    return _contested(location, (), own, hosted, None)
+
+
+def _disputed_orders(location: Location, own: _Rule | None, hosted: _Rule | None) -> set[str]:
+    return {
+        o.id
+        for rule in (own, hosted)
+        if rule is not None
+        for place in location.contested
+        for o in rule.by_place.get(place, ())
+    }
+
+
+def _contested(
+    location: Location,
+    hits: tuple[ActiveOrder, ...],
+    own: _Rule | None,
+    hosted: _Rule | None,
+    participant: str | None,
+) -> Decision:
+    """The orders of ``hits`` decide; those a contested place would have added are skipped."""
+    reason = location.dispute or SOURCES_DISAGREE
+    disputed = _disputed_orders(location, own, hosted) - {o.id for o in hits}
+    skipped = tuple(Skipped(o, reason) for o in sorted(disputed))
+    if not hits:
+        return Decision("allow", (), location, skipped)
+    decision = _deny(location, hits, participant)
+    return Decision(
+        decision.outcome,
+        decision.orders,
+        location,
+        tuple(sorted((*decision.skipped, *skipped), key=lambda s: s.order)),
     )
 
 

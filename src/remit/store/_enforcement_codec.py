@@ -8,6 +8,7 @@ value as the ORM's path would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,7 @@ SESSION_COLUMNS = (
     SessionRow.country,
     SessionRow.subdivision,
     SessionRow.location_source,
+    SessionRow.location_evidence,
     SessionRow.joined_at,
     SessionRow.status,
     SessionRow.ip,
@@ -60,7 +62,7 @@ COMMAND_COLUMNS = (
 )
 ROSTER_COLUMNS = (
     "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
-    "location_source, ip, phone, language, joined_at, status, ended_at"
+    "location_source, location_evidence, ip, phone, language, joined_at, status, ended_at"
 )
 
 
@@ -71,19 +73,18 @@ class SessionReader:
 
     def __init__(self) -> None:
         self._resources: dict[tuple[str, str, str | None], Resource] = {}
-        self._locations: dict[tuple[str | None, str | None, str], Location] = {}
+        self._locations: dict[tuple[str | None, str | None, str, str | None], Location] = {}
 
     def __call__(self, row: Sequence[Any]) -> Session:
-        (sid, platform, rtype, rid, host, who, country, subdivision, source, joined, status, ip,
-         phone, language, ended) = row  # fmt: skip
+        (sid, platform, rtype, rid, host, who, country, subdivision, source, evidence, joined,
+         status, ip, phone, language, ended) = row  # fmt: skip
         resource = self._resources.get((rtype, rid, host))
         if resource is None:
             resource = self._resources[rtype, rid, host] = Resource(rtype, rid, host)
-        location = self._locations.get((country, subdivision, source))
+        key = (country, subdivision, source, evidence)
+        location = self._locations.get(key)
         if location is None:
-            location = self._locations[country, subdivision, source] = Location(
-                country, subdivision, source
-            )
+            location = self._locations[key] = location_of(country, subdivision, source, evidence)
         return Session(
             id=sid,
             platform=platform,
@@ -116,6 +117,7 @@ def session_row(session: Session) -> dict[str, Any]:
         "country": session.location.country,
         "subdivision": session.location.subdivision,
         "location_source": session.location.source,
+        "location_evidence": evidence_of(session.location),
         "ip": session.ip,
         "phone": session.phone,
         "language": session.language,
@@ -210,6 +212,14 @@ def session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple
     when = DriverTimes(postgres)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
+    encoded: dict[int, tuple[Location, str | None]] = {}
+
+    def evidence(location: Location) -> str | None:  # sessions share a few locations
+        found = encoded.get(id(location))
+        if found is None or found[0] is not location:
+            found = encoded[id(location)] = (location, evidence_of(location))
+        return found[1]
+
     for s in sessions:
         if s.id in seen:
             continue
@@ -218,9 +228,27 @@ def session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple
         rows.append(
             (
                 s.id, s.platform, r.type, r.id, r.host, s.participant, loc.country,
-                loc.subdivision, loc.source, s.ip, s.phone, s.language,
+                loc.subdivision, loc.source, evidence(loc), s.ip, s.phone, s.language,
                 when(s.joined_at, "joined_at"), session_status(s.status).value,
                 None if s.ended_at is None else when(s.ended_at, "ended_at"),
             )
         )  # fmt: skip
     return rows
+
+
+def evidence_of(location: Location) -> str | None:
+    """The ``location_evidence`` column of a location: what its other columns do not hold."""
+    rest = {
+        k: v for k, v in location.to_dict().items() if k not in ("country", "subdivision", "source")
+    }
+    return json.dumps(rest, sort_keys=True, separators=(",", ":")) if rest else None
+
+
+def location_of(
+    country: str | None, subdivision: str | None, source: str, evidence: str | None
+) -> Location:
+    """The location the four columns of a session row hold."""
+    rest = {} if evidence is None else json.loads(evidence)
+    return Location.from_dict(
+        {"country": country, "subdivision": subdivision, "source": source, **rest}
+    )

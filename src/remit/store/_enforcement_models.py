@@ -68,6 +68,8 @@ class SessionRow(Base):
     country: Mapped[str | None] = mapped_column(String(CODE))
     subdivision: Mapped[str | None] = mapped_column(String(CODE))
     location_source: Mapped[str] = mapped_column(String(CODE))
+    #: The rest of the location as JSON (every source's answer, a dispute): see migration 0009.
+    location_evidence: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(ADDRESS))
     phone: Mapped[str | None] = mapped_column(String(ADDRESS))
     language: Mapped[str | None] = mapped_column(String(ADDRESS))

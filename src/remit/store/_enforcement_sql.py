@@ -198,6 +198,7 @@ class SqlEnforcementStore:
                     country=location.country,
                     subdivision=location.subdivision,
                     location_source=location.source,
+                    location_evidence=codec.evidence_of(location),
                     ip=ip,
                     phone=phone,
                 )
