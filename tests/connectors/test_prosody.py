@@ -85,7 +85,7 @@ def deploy(tmp_path: Path, **options: str) -> Iterator[Deployment]:
     token = remit.add_platform(
         "prosody", "prosody", {"url": f"http://127.0.0.1:{http_port}/remit/commands"}
     )
-    prosody = ProsodyServer(remit.base, token, remit.shown["secret"], http_port, **options)
+    prosody = ProsodyServer(remit.base, token, remit.shown["secret"], http_port, options=options)
     deployment = Deployment(remit, prosody, [])
     try:
         prosody.register("host", "mainland", "hongkong")
