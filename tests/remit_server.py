@@ -44,8 +44,11 @@ def cli_out(*args: str, input: str | None = None) -> str:
     return result.stdout
 
 
-def demand(meeting: str, host: str, jurisdiction: str = "CN") -> dict[str, Any]:
-    """A demand like the 2020 one, for one meeting and its host, as an intake user records it."""
+def demand(
+    meeting: str, host: str, jurisdiction: str = "CN", kind: str = "meeting"
+) -> dict[str, Any]:
+    """A demand like the 2020 one, for one meeting (or another ``kind`` of resource, such as a
+    channel) and its host, as an intake user records it."""
     return {
         "type": "GovernmentRequest",
         "authority": {
@@ -61,7 +64,7 @@ def demand(meeting: str, host: str, jurisdiction: str = "CN") -> dict[str, Any]:
             "action": "delete_account",
             "scope": ["*"],
         },
-        "targets": [{"type": "meeting", "id": meeting}, {"type": "host", "id": host}],
+        "targets": [{"type": kind, "id": meeting}, {"type": "host", "id": host}],
     }
 
 
@@ -118,10 +121,12 @@ class RemitServer(ServerProcess):
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
-    def enforce(self, meeting: str, host: str, jurisdiction: str = "CN") -> str:
+    def enforce(
+        self, meeting: str, host: str, jurisdiction: str = "CN", kind: str = "meeting"
+    ) -> str:
         """Record a demand (as intake) and approve it (as reviewer); returns the order id."""
         with self.client("intake") as intake:
-            created = intake.post("/v1/orders", json=demand(meeting, host, jurisdiction))
+            created = intake.post("/v1/orders", json=demand(meeting, host, jurisdiction, kind))
             assert created.status_code == 201, created.text
             order_id: str = created.json()["id"]
         with self.client("reviewer") as reviewer:

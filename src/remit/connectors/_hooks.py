@@ -65,6 +65,7 @@ BUILT_IN = (
     "remit.connectors.janus.plugin",
     "remit.connectors.prosody.plugin",
     "remit.connectors.livekit.plugin",
+    "remit.connectors.mumble.plugin",
 )
 
 
