@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import queue
 import shutil
 import socket
 import ssl
@@ -215,7 +216,9 @@ def _read_varint(data: bytes, i: int) -> tuple[int, int]:
 
 class MumbleClient:
     """A Mumble user connected from ``source``: TLS, Version and Authenticate, pings, and every
-    message received kept as (type, fields) in :attr:`received`."""
+    message received kept as (type, fields) in :attr:`received`. One thread does all the TLS
+    reading and writing (an OpenSSL connection is not to be read and written from two threads
+    at once); :meth:`send` queues for it."""
 
     def __init__(self, port: int, name: str, source: str, password: str = "") -> None:
         self.name = name
@@ -223,52 +226,51 @@ class MumbleClient:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # its own certificate
         self.sock = context.wrap_socket(raw)
+        self.sock.settimeout(0.05)
         self.received: list[tuple[int, dict[int, list[Any]]]] = []
         self._changed = threading.Condition()
         self._closed = False
-        self._send_lock = threading.Lock()
+        self._outbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         self.send(VERSION, encode(f1=0x010304, f2="remit-test", f3="Linux", f4="test"))
-        self.send(AUTHENTICATE, encode(f1=name, f2=password, f5=True) if password else
-                  encode(f1=name, f5=True))  # fmt: skip
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._ping, daemon=True).start()
+        login = {"f1": name, "f2": password} if password else {"f1": name}
+        self.send(AUTHENTICATE, encode(**login, f5=True))
+        self._io = threading.Thread(target=self._run, daemon=True)
+        self._io.start()
         sync = self.wait_for("ServerSync", lambda kind, f: kind == SERVER_SYNC)
         self.session: int = sync[1][0]
 
     def send(self, kind: int, payload: bytes) -> None:
-        with self._send_lock:
-            self.sock.sendall(struct.pack(">HI", kind, len(payload)) + payload)
+        self._outbox.put(struct.pack(">HI", kind, len(payload)) + payload)
 
-    def _read(self) -> None:
+    def _run(self) -> None:
+        buffer, pinged = b"", 0.0
         try:
-            while True:
-                kind, length = struct.unpack(">HI", self._exactly(6))
-                fields = decode(self._exactly(length))
-                with self._changed:
-                    self.received.append((kind, fields))
-                    self._changed.notify_all()
-        except (OSError, ValueError, struct.error, EOFError):
+            while not self._closed:
+                if time.monotonic() - pinged > 5:
+                    self.send(PING, encode(f1=int(time.time())))
+                    pinged = time.monotonic()
+                while not self._outbox.empty():
+                    self.sock.sendall(self._outbox.get())
+                try:
+                    data = self.sock.recv(65536)
+                except (TimeoutError, ssl.SSLWantReadError):
+                    continue
+                if not data:
+                    break
+                buffer += data
+                while len(buffer) >= 6:
+                    kind, length = struct.unpack(">HI", buffer[:6])
+                    if len(buffer) < 6 + length:
+                        break
+                    fields, buffer = decode(buffer[6 : 6 + length]), buffer[6 + length :]
+                    with self._changed:
+                        self.received.append((kind, fields))
+                        self._changed.notify_all()
+        except (OSError, ValueError):
             pass
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-
-    def _exactly(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise EOFError
-            data += chunk
-        return data
-
-    def _ping(self) -> None:
-        while not self._closed:
-            try:
-                self.send(PING, encode(f1=int(time.time())))
-            except OSError:
-                return
-            time.sleep(5)
 
     def wait_for(
         self, what: str, check: Callable[[int, dict[int, list[Any]]], bool], timeout: float = 30
@@ -337,6 +339,7 @@ class MumbleClient:
 
     def close(self) -> None:
         self._closed = True
+        self._io.join(timeout=5)
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
