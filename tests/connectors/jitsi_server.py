@@ -13,12 +13,10 @@ browser's ``Accept-Language``).
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import secrets
 import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import xml.etree.ElementTree as ET
@@ -26,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-import pytest
+from debian import debian_packages
 from prosody_server import XmppRooms
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
@@ -40,25 +38,7 @@ HTTPBIND = "http://jabber.org/protocol/httpbind"
 
 def nginx_available() -> None:
     """Install nginx from Debian when it is missing; skip (fail on CI) when that cannot be."""
-    if shutil.which("nginx"):
-        return
-    why = "nginx is not installed"
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        result = subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        if result.returncode == 0 and shutil.which("nginx"):
-            return
-        why += f" and apt-get install nginx-light failed: {result.stderr.decode()[-500:]}"
-    else:
-        why += " and installing it needs root and apt-get"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    debian_packages("nginx", ("nginx-light",), lambda: shutil.which("nginx") is not None)
 
 
 class NginxServer(ServerProcess):

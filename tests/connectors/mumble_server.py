@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
+from debian import debian_packages
 
 from remit.connectors.mumble import BRIDGE
 from remit_server import free_port
@@ -51,25 +51,7 @@ def _ready() -> bool:
 
 def mumble_available() -> None:
     """Install Murmur and Ice from Debian when missing; skip (fail on CI) when that cannot be."""
-    if _ready():
-        return
-    why = "Murmur or Debian's Ice bindings are not installed"
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        result = subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        if result.returncode == 0 and _ready():
-            return
-        why += f" and apt-get install failed: {result.stderr.decode()[-500:]}"
-    else:
-        why += " and installing them needs root and apt-get"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    debian_packages("Murmur with Debian's Ice bindings", PACKAGES, _ready)
 
 
 class MurmurServer(ServerProcess):

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
+from debian import debian_packages
 
 from remit.connectors.prosody import MODULE
 from remit_server import free_port
@@ -41,25 +41,11 @@ STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 def prosody_available() -> None:
     """Install Prosody from Debian when it is missing; skip (fail on CI) when that cannot be."""
-    if shutil.which("prosody") and shutil.which("prosodyctl"):
-        return
-    why = "Prosody is not installed"
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        result = subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "prosody"],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        if result.returncode == 0 and shutil.which("prosody"):
-            return
-        why += f" and apt-get install prosody failed: {result.stderr.decode()[-500:]}"
-    else:
-        why += " and installing it needs root and apt-get"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    debian_packages(
+        "Prosody",
+        ("prosody",),
+        lambda: bool(shutil.which("prosody") and shutil.which("prosodyctl")),
+    )
 
 
 class ProsodyServer(ServerProcess):

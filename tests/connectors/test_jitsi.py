@@ -119,16 +119,9 @@ class Deployment:
 
     def notice(self, meeting: str, source: str, language: str = "en") -> str:
         """The notice remit gives someone at ``source`` refused entry to ``meeting``."""
-        with self.remit.client("jitsi") as platform:
-            answer = platform.post(
-                "/v1/sessions",
-                json={
-                    "resource": {"type": "meeting", "id": meeting, "host": HOST},
-                    "participant": {"id": "probe@localhost", "ip": source, "language": language},
-                },
-            )
-        assert answer.status_code == 451, answer.text
-        detail: str = answer.json()["detail"]
+        resource = {"type": "meeting", "id": meeting, "host": HOST}
+        probe = {"id": "probe@localhost", "ip": source, "language": language}
+        detail: str = self.remit.refusal("jitsi", resource, probe)["detail"]
         return detail
 
 

@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,11 +24,9 @@ from mumble_server import (
     MurmurServer,
     mumble_available,
 )
-from standardwebhooks import Webhook
 
-from remit.connectors.webhook import new_secret
 from remit.store import open_enforcement_store
-from remit_server import RemitServer, free_port
+from remit_server import RemitServer, forged_headers, free_port
 
 pytestmark = pytest.mark.mumble
 
@@ -75,16 +72,10 @@ class Deployment:
 
     def notice(self, resource: str, source: str) -> str:
         """The notice remit gives someone at ``source`` refused entry to ``resource``."""
-        with self.remit.client("mumble") as platform:
-            answer = platform.post(
-                "/v1/sessions",
-                json={
-                    "resource": {"type": "channel", "id": resource},
-                    "participant": {"id": "probe", "ip": source},
-                },
-            )
-        assert answer.status_code == 451, answer.text
-        return f"{answer.json()['title']}\n\n{answer.json()['detail']}"
+        problem = self.remit.refusal(
+            "mumble", {"type": "channel", "id": resource}, {"id": "probe", "ip": source}
+        )
+        return f"{problem['title']}\n\n{problem['detail']}"
 
 
 @contextmanager
@@ -155,14 +146,7 @@ def test_an_order_taking_effect_moves_out_only_the_user_inside_its_scope(
     mumble.remit.wait_for(
         "mainland off remit's roster", lambda: mumble.live(resource) == ["hongkong", "host"]
     )
-    removals = mumble.remit.wait_for(
-        "the removal delivered",
-        lambda: [
-            c
-            for c in mumble.remit.commands("mumble", order_id=order_id)
-            if c["type"] == "participant.remove" and c["status"] == "delivered"
-        ],
-    )
+    removals = mumble.remit.removals_delivered("mumble", order_id)
     assert len(removals) == 1
     for client in (hongkong, us):
         assert client.channel_of(client.session) == channel
@@ -208,13 +192,7 @@ def test_a_forged_command_is_refused_and_moves_no_one(mumble: Deployment) -> Non
             "data": {"session_id": session_id, "notice": {"title": "forged", "body": "forged"}},
         }
     )
-    now = datetime.now(UTC)
-    forger = Webhook(new_secret())  # well formed and current, but not the secret remit holds
-    headers = {
-        "webhook-id": "forged-1",
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": forger.sign("forged-1", now, body),
-    }
+    headers = forged_headers(body)
     assert httpx.post(mumble.bridge.commands_url, content=body, headers=headers).status_code == 401
     assert httpx.post(mumble.bridge.commands_url, content=body).status_code == 401
     assert mainland.channel_of(mainland.session) == channel
@@ -254,18 +232,16 @@ def test_an_order_approved_while_the_bridge_is_down_is_carried_out_when_it_is_ba
     channel, resource = mumble.channel("restart")
     mainland = mumble.enter("mainland", CN, channel)
     hongkong = mumble.enter("hongkong", HK, channel)
+    mumble.bridge.wait_for(  # both decided, and in the bridge's state file
+        "the bridge's state",
+        lambda: len(json.loads((mumble.bridge.dir / "state.json").read_text())["users"]) == 2,
+    )
     mumble.bridge.kill()  # no goodbyes
     order_id = mumble.enforce(resource)
     mumble.bridge.start()
     # The removal that could not be delivered is delivered once the bridge is back, from the
     # sessions it kept in its state file: mainland China goes, Hong Kong stays.
     mainland.in_channel(ROOT, timeout=90)
-    mumble.remit.wait_for(
-        "the removal delivered",
-        lambda: any(
-            c["type"] == "participant.remove" and c["status"] == "delivered"
-            for c in mumble.remit.commands("mumble", order_id=order_id)
-        ),
-    )
+    mumble.remit.removals_delivered("mumble", order_id)
     assert mumble.live(resource) == ["hongkong"]
     assert hongkong.channel_of(hongkong.session) == channel

@@ -10,13 +10,10 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from remit.connectors.webhook import SECRET_PREFIX, WebhookConnector, new_secret
-from remit.errors import InvalidConfiguration
+from remit.connectors.webhook import WebhookConnector, receiver_settings
 
 #: The bridge, a program of its own that runs beside Murmur (see the guide).
 BRIDGE: Traversable = files(__package__) / "bridge.py"
-
-SETTINGS = ("url", "secret")
 
 
 class MumbleConnector(WebhookConnector):
@@ -25,26 +22,8 @@ class MumbleConnector(WebhookConnector):
     name = "mumble"
 
     def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Settings from the operator's options: ``url``, the bridge's endpoint
-        (``http://<bridge host>:<port>/remit/commands``), and an optional ``secret``; a new
-        secret is made when none is given, and shown once for the bridge's ``[remit] secret``."""
-        unknown = sorted(set(options) - set(SETTINGS))
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the mumble connector (url, secret)",
-                field=unknown[0],
-            )
-        url = options.get("url")
-        if not url:
-            raise InvalidConfiguration(
-                "url: the mumble connector needs remit-mumble's URL, "
-                "such as http://mumble.example.org:7890/remit/commands",
-                field="url",
-            )
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(f"url: {url!r} is not an http(s) URL", field="url")
-        secret = options.get("secret") or new_secret()
-        if not secret.startswith(SECRET_PREFIX):
-            raise InvalidConfiguration("secret: must start with whsec_", field="secret")
-        shown = {} if "secret" in options else {"secret": secret}
-        return {"url": url, "secret": secret}, shown
+        """Settings from the operator's options: ``url``, remit-mumble's endpoint, and an optional
+        ``secret``; a new secret is made when none is given, and shown once for the bridge's
+        ``[remit] secret``."""
+        example = "http://mumble.example.org:7890/remit/commands"
+        return receiver_settings(self.name, "remit-mumble", example, options)
