@@ -230,13 +230,7 @@ class Bridge:
         except OSError as exc:
             status, answer = 0, {"detail": str(exc)}
         if status == 201 and isinstance(answer.get("id"), str):
-            with self.lock:
-                self.users[key] = {
-                    "channel": user.channel,
-                    "name": user.name,
-                    "remit": answer["id"],
-                }
-            self.save()
+            self.track(key, user, answer["id"])
         elif status == 451:
             log.info("remit refused %s entry to channel %s", user.name, user.channel)
             self.send_away(server_id, user.session, answer.get("title"), answer.get("detail"))
@@ -357,8 +351,8 @@ class Bridge:
                     self.left(user)
                 else:
                     self.seen(server_id, user)
-            except Exception:
-                log.exception("handling a Murmur event")
+            except Exception as exc:  # Murmur down, or a user gone meanwhile: the sweep retries
+                log.warning("handling a Murmur event: %s: %s", type(exc).__name__, exc)
 
 
 class Murmur:

@@ -49,7 +49,7 @@ assert(refusal_condition == "forbidden" or refusal_condition == "not-allowed",
 local key = base64.decode((secret:gsub("^whsec_", "")));
 assert(key and #key > 0, "remit_secret must be the whsec_ secret remit showed");
 
-local muc = module:depends("muc");
+module:depends("muc");
 module:depends("http");
 
 -- The MUC room of a room JID on any component of this Prosody (the one this module is loaded on,
