@@ -340,7 +340,9 @@ def test_breakout_rooms_are_decided_and_emptied_as_their_meeting(jitsi: Deployme
     for way_in in (VIGIL_BREAKOUT, room, f"vigil@{LOBBY}"):
         mainland.join(way_in, nick=f"back-{way_in.split('@')[1].split('.')[0]}")
         _refused(mainland, way_in)
-    assert jitsi.live(room) == [f"hongkong@{DOMAIN}", HOST]
+    jitsi.remit.wait_for(
+        "mainland off remit's roster", lambda: jitsi.live(room) == [f"hongkong@{DOMAIN}", HOST]
+    )
 
 
 def test_visitors_on_a_visitor_node_are_decided_as_the_meeting(jitsi: Deployment) -> None:
