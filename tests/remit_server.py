@@ -7,14 +7,17 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 from click.testing import CliRunner
+from standardwebhooks import Webhook
 
 from remit.cli import cli
+from remit.connectors.webhook import new_secret
 from server_process import ServerProcess, http_ok
 
 #: Where the test participants are: each connects from its own loopback address.
@@ -44,8 +47,23 @@ def cli_out(*args: str, input: str | None = None) -> str:
     return result.stdout
 
 
-def demand(meeting: str, host: str, jurisdiction: str = "CN") -> dict[str, Any]:
-    """A demand like the 2020 one, for one meeting and its host, as an intake user records it."""
+def forged_headers(body: str) -> dict[str, str]:
+    """Standard Webhooks headers for ``body``: well formed and current, but signed with a secret
+    that is not the one remit holds."""
+    now = datetime.now(UTC)
+    return {
+        "webhook-id": "forged-1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(new_secret()).sign("forged-1", now, body),
+        "content-type": "application/json",
+    }
+
+
+def demand(
+    meeting: str, host: str, jurisdiction: str = "CN", kind: str = "meeting"
+) -> dict[str, Any]:
+    """A demand like the 2020 one, for one meeting (or another ``kind`` of resource, such as a
+    channel) and its host, as an intake user records it."""
     return {
         "type": "GovernmentRequest",
         "authority": {
@@ -61,7 +79,7 @@ def demand(meeting: str, host: str, jurisdiction: str = "CN") -> dict[str, Any]:
             "action": "delete_account",
             "scope": ["*"],
         },
-        "targets": [{"type": "meeting", "id": meeting}, {"type": "host", "id": host}],
+        "targets": [{"type": kind, "id": meeting}, {"type": "host", "id": host}],
     }
 
 
@@ -118,10 +136,12 @@ class RemitServer(ServerProcess):
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
-    def enforce(self, meeting: str, host: str, jurisdiction: str = "CN") -> str:
+    def enforce(
+        self, meeting: str, host: str, jurisdiction: str = "CN", kind: str = "meeting"
+    ) -> str:
         """Record a demand (as intake) and approve it (as reviewer); returns the order id."""
         with self.client("intake") as intake:
-            created = intake.post("/v1/orders", json=demand(meeting, host, jurisdiction))
+            created = intake.post("/v1/orders", json=demand(meeting, host, jurisdiction, kind))
             assert created.status_code == 201, created.text
             order_id: str = created.json()["id"]
         with self.client("reviewer") as reviewer:
@@ -131,6 +151,32 @@ class RemitServer(ServerProcess):
             assert approved.status_code == 200, approved.text
             assert approved.json()["status"] == "active", approved.text
         return order_id
+
+    def refusal(
+        self, platform: str, resource: dict[str, str], participant: dict[str, str]
+    ) -> dict[str, Any]:
+        """remit's 451 answer (the notice) to ``platform`` for a join it refuses."""
+        with self.client(platform) as client:
+            answer = client.post(
+                "/v1/sessions", json={"resource": resource, "participant": participant}
+            )
+        assert answer.status_code == 451, answer.text
+        problem: dict[str, Any] = answer.json()
+        return problem
+
+    def removals_delivered(
+        self, platform: str, order_id: str, timeout: float = 60
+    ) -> list[dict[str, Any]]:
+        """Wait until ``order_id``'s removals to ``platform`` include a delivered one; those."""
+        return self.wait_for(
+            "the removal delivered",
+            lambda: [
+                c
+                for c in self.commands(platform, order_id=order_id)
+                if c["type"] == "participant.remove" and c["status"] == "delivered"
+            ],
+            timeout=timeout,
+        )
 
     def commands(self, platform: str, **query: str) -> list[dict[str, Any]]:
         """The platform's commands in remit's outbox."""

@@ -24,12 +24,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
+from debian import debian_packages
 
 from remit.connectors.prosody import MODULE
 from remit_server import free_port
 from server_process import ServerProcess, listening
 
+#: Prosody modules of the tests' own (such as Jitsi's breakout-room bookkeeping, mimicked).
+TEST_MODULES = Path(__file__).parent / "prosody_modules"
 DOMAIN = "localhost"
 MUC = f"conference.{DOMAIN}"
 PASSWORD = "correct horse"
@@ -39,51 +41,62 @@ STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 def prosody_available() -> None:
     """Install Prosody from Debian when it is missing; skip (fail on CI) when that cannot be."""
-    if shutil.which("prosody") and shutil.which("prosodyctl"):
-        return
-    why = "Prosody is not installed"
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        result = subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "prosody"],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        if result.returncode == 0 and shutil.which("prosody"):
-            return
-        why += f" and apt-get install prosody failed: {result.stderr.decode()[-500:]}"
-    else:
-        why += " and installing it needs root and apt-get"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    debian_packages(
+        "Prosody",
+        ("prosody",),
+        lambda: bool(shutil.which("prosody") and shutil.which("prosodyctl")),
+    )
 
 
 class ProsodyServer(ServerProcess):
     """Prosody with a MUC component running ``mod_remit`` against remit at ``remit_url``."""
 
     def __init__(
-        self, remit_url: str, token: str, secret: str, http_port: int, **options: str
+        self,
+        remit_url: str,
+        token: str,
+        secret: str,
+        http_port: int,
+        *,
+        domain: str = DOMAIN,
+        components: dict[str, dict[str, str]] | None = None,
+        main_modules: tuple[str, ...] = ("remit",),
+        vhost_modules: tuple[str, ...] = (),
+        extra_config: str = "",
+        options: dict[str, str] | None = None,
     ) -> None:
+        """``options`` are the main MUC's (``conference.<domain>``) settings beside remit's;
+        ``components`` more MUC components with ``mod_remit``, by name, with their own settings;
+        ``main_modules`` the main MUC's modules; ``vhost_modules`` more modules of the
+        VirtualHost (``websocket``, ``bosh``); ``extra_config`` raw Lua for the global section."""
         self.dir = Path(tempfile.mkdtemp(prefix="remit-prosody-"))
         logs = (self.dir / "stdout.log", self.dir / "prosody.log")
         super().__init__("Prosody", *logs, tail=20_000)
+        self.domain = domain
+        self.muc = f"conference.{domain}"
         self.c2s_port = free_port()
         self.http_port = http_port
         self.commands_url = f"http://127.0.0.1:{self.http_port}/remit/commands"
         modules = self.dir / "modules"
         modules.mkdir()
         shutil.copy(str(MODULE), modules / "mod_remit.lua")  # the guide's install step
+        for module in TEST_MODULES.glob("mod_*.lua"):
+            shutil.copy(module, modules / module.name)
         (self.dir / "data").mkdir()
-        settings = {
+        remit = {
             "remit_url": remit_url,
             "remit_token": token,
             "remit_secret": secret,
             "remit_sweep_interval": "2",
-            **options,
         }
-        component = "".join(f"    {key} = {_lua(value)}\n" for key, value in settings.items())
+        main = _settings({**remit, **(options or {})})
+        others = "".join(
+            f'\nComponent "{name}" "muc"\n    modules_enabled = {{ "remit" }}\n'
+            f"    muc_room_locking = false\n{_settings({**remit, **settings})}"
+            for name, settings in (components or {}).items()
+        )
+        vhost = ", ".join(f'"{m}"' for m in vhost_modules)
+        listed = ", ".join(f'"{m}"' for m in main_modules)
         self.config = self.dir / "prosody.cfg.lua"
         self.config.write_text(
             f"""
@@ -101,14 +114,16 @@ modules_enabled = {{ "roster", "saslauth", "disco", "ping", "offline" }}
 authentication = "internal_plain"
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
+{extra_config}
 
-VirtualHost "{DOMAIN}"
+VirtualHost "{domain}"
+    modules_enabled = {{ {vhost} }}
 
-Component "{MUC}" "muc"
-    modules_enabled = {{ "remit" }}
+Component "{self.muc}" "muc"
+    modules_enabled = {{ {listed} }}
     muc_room_locking = false
     http_host = "127.0.0.1"
-{component}"""
+{main}{others}"""
         )
         self._own(self.dir)
 
@@ -125,9 +140,10 @@ Component "{MUC}" "muc"
         return {"user": "prosody", "group": "prosody"} if os.geteuid() == 0 else {}
 
     def register(self, *users: str) -> None:
+        command = ["prosodyctl", "--config", str(self.config), "register"]
         for user in users:
             subprocess.run(
-                ["prosodyctl", "--config", str(self.config), "register", user, DOMAIN, PASSWORD],
+                [*command, user, self.domain, PASSWORD],
                 check=True,
                 capture_output=True,
                 **self._as_prosody(),
@@ -149,98 +165,85 @@ Component "{MUC}" "muc"
         return XmppClient(self, user, source, language, resource)
 
 
+def _settings(settings: dict[str, str]) -> str:
+    return "".join(f"    {key} = {_lua(value)}\n" for key, value in settings.items())
+
+
 def _lua(value: str) -> str:
     return value if value.isdigit() else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class XmppClient:
-    """One XMPP account's connection from ``source``: SASL PLAIN without TLS, a resource, and
-    every stanza it receives kept in :attr:`received`."""
+class XmppRooms:
+    """An XMPP account's signed-in stream, over some transport, and its multi-user chat: every
+    stanza received is kept in :attr:`received`. Transports provide ``_send`` (raw XML out),
+    ``_open_stream`` (open or restart the stream), ``_next_stanza`` (block for the next element
+    while signing in) and ``close``; they call :meth:`_deliver` with what their reader gets."""
 
-    def __init__(
-        self, server: ProsodyServer, user: str, source: str, language: str, resource: str
-    ) -> None:
-        self.user, self.language = user, language
-        self.sock = socket.socket()
-        self.sock.bind((source, 0))
-        self.sock.settimeout(30)
-        self.sock.connect(("127.0.0.1", server.c2s_port))
+    user: str
+    language: str
+    jid: str
+    domain: str
+
+    def _setup(self, user: str, language: str, domain: str) -> None:
+        self.user, self.language, self.domain = user, language, domain
         self.received: list[ET.Element] = []
         self._changed = threading.Condition()
         self._closed = False
+
+    def _send(self, text: str) -> None:
+        raise NotImplementedError
+
+    def _open_stream(self) -> None:
+        raise NotImplementedError
+
+    def _next_stanza(self) -> ET.Element:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _login(self, resource: str) -> None:
+        """SASL PLAIN, a stream restart, resource binding and initial presence."""
         self._open_stream()
-        self._next("{urn:ietf:params:xml:ns:xmpp-sasl}mechanisms", features=True)
-        plain = base64.b64encode(f"\0{user}\0{PASSWORD}".encode()).decode()
+        features = self._next_stanza()
+        assert features.find("{urn:ietf:params:xml:ns:xmpp-sasl}mechanisms") is not None, (
+            ET.tostring(features)
+        )
+        plain = base64.b64encode(f"\0{self.user}\0{PASSWORD}".encode()).decode()
         self._send(
             f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{plain}</auth>"
         )
         answer = self._next_stanza()
         assert answer.tag.endswith("success"), ET.tostring(answer)
         self._open_stream()
-        self._next("{urn:ietf:params:xml:ns:xmpp-bind}bind", features=True)
+        features = self._next_stanza()
+        assert features.find("{urn:ietf:params:xml:ns:xmpp-bind}bind") is not None, ET.tostring(
+            features
+        )
         self._send(
-            "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+            "<iq type='set' id='bind' xmlns='jabber:client'>"
+            "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
             f"<resource>{resource}</resource></bind></iq>"
         )
         bound = self._next_stanza()
-        self.jid = bound.findtext(".//{urn:ietf:params:xml:ns:xmpp-bind}jid")
-        assert self.jid, ET.tostring(bound)
-        self._send("<presence/>")
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        jid = bound.findtext(".//{urn:ietf:params:xml:ns:xmpp-bind}jid")
+        assert jid, ET.tostring(bound)
+        self.jid = jid
+        self._send("<presence xmlns='jabber:client'/>")
 
-    # -- the stream ----------------------------------------------------------------------------
+    def _deliver(self, stanzas: list[ET.Element]) -> None:
+        with self._changed:
+            self.received.extend(stanzas)
+            self._changed.notify_all()
 
-    def _send(self, text: str) -> None:
-        self.sock.sendall(text.encode())
-
-    def _open_stream(self) -> None:
-        self._parser = ET.XMLPullParser(events=("start", "end"))
-        self._depth = 0
-        self._ready: list[ET.Element] = []
-        self._send(
-            f"<?xml version='1.0'?><stream:stream to='{DOMAIN}' xmlns='jabber:client' "
-            "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
-        )
-
-    def _feed(self, data: bytes) -> None:
-        self._parser.feed(data)
-        for event, element in self._parser.read_events():
-            if event == "start":
-                self._depth += 1
-            else:
-                self._depth -= 1
-                if self._depth == 1:
-                    self._ready.append(element)
-
-    def _next_stanza(self) -> ET.Element:
-        while not self._ready:
-            data = self.sock.recv(65536)
-            assert data, "Prosody closed the stream"
-            self._feed(data)
-        return self._ready.pop(0)
-
-    def _next(self, child: str, features: bool) -> ET.Element:
-        stanza = self._next_stanza()
-        assert stanza.find(child) is not None, ET.tostring(stanza)
-        return stanza
-
-    def _read(self) -> None:
-        try:
-            while True:
-                data = self.sock.recv(65536)
-                if not data:
-                    break
-                self._feed(data)
-                with self._changed:
-                    self.received.extend(self._ready)
-                    self._ready.clear()
-                    self._changed.notify_all()
-        except (OSError, ET.ParseError):
-            pass
+    def _ended(self) -> None:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+
+    def send(self, text: str) -> None:
+        """Send raw XML (a stanza of the test's own)."""
+        self._send(text)
 
     def wait_for(
         self, what: str, check: Callable[[ET.Element], bool], timeout: float = 30
@@ -260,28 +263,27 @@ class XmppClient:
                     )
                 self._changed.wait(left)
 
-    def close(self) -> None:
-        try:
-            self._send("</stream:stream>")
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-
     # -- rooms ---------------------------------------------------------------------------------
 
-    def join(self, room: str, nick: str | None = None) -> None:
-        """Send a join; see :meth:`joined` / :meth:`refusal` for the answer."""
+    def join(self, room: str, nick: str | None = None, extra: str = "") -> None:
+        """Send a join (with ``extra`` children); see :meth:`joined` / :meth:`refusal` for the
+        answer. It carries the client's language as ``xml:lang``, when it has one."""
+        lang = f" xml:lang='{self.language}'" if self.language else ""
         self._send(
-            f"<presence to='{room}/{nick or self.user}' xml:lang='{self.language}'>"
-            "<x xmlns='http://jabber.org/protocol/muc'/></presence>"
+            f"<presence xmlns='jabber:client' to='{room}/{nick or self.user}'{lang}>"
+            f"<x xmlns='http://jabber.org/protocol/muc'/>{extra}</presence>"
         )
 
     def leave(self, room: str, nick: str | None = None) -> None:
-        self._send(f"<presence type='unavailable' to='{room}/{nick or self.user}'/>")
+        self._send(
+            f"<presence xmlns='jabber:client' type='unavailable' to='{room}/{nick or self.user}'/>"
+        )
 
     def say(self, room: str, text: str) -> None:
-        self._send(f"<message to='{room}' type='groupchat'><body>{text}</body></message>")
+        self._send(
+            f"<message xmlns='jabber:client' to='{room}' type='groupchat'><body>{text}</body>"
+            "</message>"
+        )
 
     def joined(self, room: str) -> ET.Element:
         """Wait for our own presence in ``room`` (status 110): we are in."""
@@ -329,6 +331,74 @@ class XmppClient:
                 ):
                     seen[sender.split("/", 1)[1]] = s.get("type") is None
             return {nick for nick, here in seen.items() if here}
+
+
+class XmppClient(XmppRooms):
+    """One XMPP account's connection from ``source`` over TCP (c2s): SASL PLAIN without TLS."""
+
+    def __init__(
+        self, server: ProsodyServer, user: str, source: str, language: str, resource: str
+    ) -> None:
+        self._setup(user, language, server.domain)
+        self.sock = socket.socket()
+        self.sock.bind((source, 0))
+        self.sock.settimeout(30)
+        self.sock.connect(("127.0.0.1", server.c2s_port))
+        self._login(resource)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    # -- the stream ----------------------------------------------------------------------------
+
+    def _send(self, text: str) -> None:
+        self.sock.sendall(text.encode())
+
+    def _open_stream(self) -> None:
+        self._parser = ET.XMLPullParser(events=("start", "end"))
+        self._depth = 0
+        self._ready: list[ET.Element] = []
+        self._send(
+            f"<?xml version='1.0'?><stream:stream to='{self.domain}' xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+        )
+
+    def _feed(self, data: bytes) -> None:
+        self._parser.feed(data)
+        for event, element in self._parser.read_events():
+            if event == "start":
+                self._depth += 1
+            else:
+                self._depth -= 1
+                if self._depth == 1:
+                    self._ready.append(element)
+
+    def _next_stanza(self) -> ET.Element:
+        while not self._ready:
+            data = self.sock.recv(65536)
+            assert data, "Prosody closed the stream"
+            self._feed(data)
+        return self._ready.pop(0)
+
+    def _read(self) -> None:
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                self._feed(data)
+                ready, self._ready = self._ready, []
+                self._deliver(ready)
+        except (OSError, ET.ParseError):
+            pass
+        self._ended()
+
+    def close(self) -> None:
+        try:
+            self._send("</stream:stream>")
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
 
 
 def _self_presence(stanza: ET.Element, room: str, code: str | None) -> bool:

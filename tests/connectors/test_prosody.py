@@ -12,17 +12,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from prosody_server import MUC, MUC_USER, STANZAS, ProsodyServer, XmppClient, prosody_available
-from standardwebhooks import Webhook
 
-from remit.connectors.webhook import new_secret
 from remit.store import open_enforcement_store
-from remit_server import RemitServer, free_port
+from remit_server import RemitServer, forged_headers, free_port
 
 pytestmark = pytest.mark.prosody
 
@@ -63,16 +60,9 @@ class Deployment:
 
     def notice(self, room: str, source: str, language: str = "en") -> str:
         """The notice remit gives someone at ``source`` refused entry to ``room``."""
-        with self.remit.client("prosody") as platform:
-            answer = platform.post(
-                "/v1/sessions",
-                json={
-                    "resource": {"type": "meeting", "id": room, "host": HOST},
-                    "participant": {"id": "probe@localhost", "ip": source, "language": language},
-                },
-            )
-        assert answer.status_code == 451, answer.text
-        detail: str = answer.json()["detail"]
+        resource = {"type": "meeting", "id": room, "host": HOST}
+        probe = {"id": "probe@localhost", "ip": source, "language": language}
+        detail: str = self.remit.refusal("prosody", resource, probe)["detail"]
         return detail
 
 
@@ -85,7 +75,7 @@ def deploy(tmp_path: Path, **options: str) -> Iterator[Deployment]:
     token = remit.add_platform(
         "prosody", "prosody", {"url": f"http://127.0.0.1:{http_port}/remit/commands"}
     )
-    prosody = ProsodyServer(remit.base, token, remit.shown["secret"], http_port, **options)
+    prosody = ProsodyServer(remit.base, token, remit.shown["secret"], http_port, options=options)
     deployment = Deployment(remit, prosody, [])
     try:
         prosody.register("host", "mainland", "hongkong")
@@ -154,14 +144,7 @@ def test_an_order_taking_effect_kicks_only_the_participant_inside_its_scope(
         "mainland off remit's roster",
         lambda: sorted(deployment.live(room).values()) == ["hongkong@localhost", "host@localhost"],
     )
-    removals = deployment.remit.wait_for(
-        "the removal delivered",
-        lambda: [
-            c
-            for c in deployment.remit.commands("prosody", order_id=order_id)
-            if c["type"] == "participant.remove" and c["status"] == "delivered"
-        ],
-    )
+    removals = deployment.remit.removals_delivered("prosody", order_id)
     assert len(removals) == 1
     told = host.wait_for(
         "the host's notice",
@@ -207,14 +190,7 @@ def test_a_forged_command_is_refused_and_kicks_no_one(deployment: Deployment) ->
             },
         }
     )
-    now = datetime.now(UTC)
-    forger = Webhook(new_secret())  # well formed and current, but not the secret remit holds
-    headers = {
-        "webhook-id": "forged-1",
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": forger.sign("forged-1", now, body),
-        "content-type": "application/json",
-    }
+    headers = forged_headers(body)
     answer = httpx.post(deployment.prosody.commands_url, content=body, headers=headers)
     assert answer.status_code == 401
     unsigned = httpx.post(deployment.prosody.commands_url, content=body)
@@ -295,14 +271,7 @@ def test_an_order_approved_while_prosody_is_down_is_carried_out_when_it_is_back(
     # The sessions that vanished with Prosody are ended in remit, and the removal that could not
     # be delivered while Prosody was down is delivered (its occupant is gone), not dropped.
     deployment.remit.wait_for("the vanished sessions to end", lambda: not deployment.live(room))
-    deployment.remit.wait_for(
-        "the removal delivered",
-        lambda: any(
-            c["type"] == "participant.remove" and c["status"] == "delivered"
-            for c in deployment.remit.commands("prosody", order_id=order_id)
-        ),
-        timeout=90,
-    )
+    deployment.remit.removals_delivered("prosody", order_id, timeout=90)
     # Everyone comes back: the host and Hong Kong get in, mainland China is refused.
     deployment.enter("host", US, room)
     deployment.enter("hongkong", HK, room)
@@ -381,13 +350,7 @@ def test_joins_let_in_while_remit_was_down_are_removed_by_a_later_order(
     )
     assert hongkong.present(room) == {"host", "hongkong"}
     assert not any(_self_kick(s) for s in hongkong.received + host.received)
-    deployment.remit.wait_for(
-        "the removal delivered",
-        lambda: any(
-            c["type"] == "participant.remove" and c["status"] == "delivered"
-            for c in deployment.remit.commands("prosody", order_id=order_id)
-        ),
-    )
+    deployment.remit.removals_delivered("prosody", order_id)
     deployment.remit.wait_for(
         "mainland off remit's roster",
         lambda: sorted(deployment.live(room).values()) == ["hongkong@localhost", "host@localhost"],

@@ -16,6 +16,7 @@ from remit.api._app import Call, Endpoint, _json, locate_participant
 from remit.api._convert import decision_out, resource_in
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
+from remit.api._proxied import symptom_of
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
     PURGED_PARTICIPANT,
@@ -160,6 +161,8 @@ def _decide(
     language: str | None,
 ) -> tuple[Session, Decision]:
     location = locate_participant(node, ip, phone)
+    if not location.known and ip is not None:
+        symptom_of(node).observe(platform, ip, location, participant)
     decision = node.index.decide(location, resource, participant)
     session = Session(
         id=new_id("ses"),

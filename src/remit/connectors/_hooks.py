@@ -67,6 +67,7 @@ BUILT_IN = (
     "remit.connectors.janus.plugin",
     "remit.connectors.prosody.plugin",
     "remit.connectors.livekit.plugin",
+    "remit.connectors.mumble.plugin",
 )
 
 

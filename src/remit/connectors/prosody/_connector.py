@@ -11,20 +11,10 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from remit.connectors._settings import Setting, checked_settings, http_url, webhook_secret
-from remit.connectors.webhook import WebhookConnector, new_secret
+from remit.connectors.webhook import WebhookConnector, receiver_settings
 
 #: The Prosody module, as installed next to Prosody's own (see the guide).
 MODULE: Traversable = files(__package__) / "mod_remit.lua"
-
-SETTINGS = (
-    Setting(
-        "url",
-        needs="mod_remit's URL, such as https://conference.example.org:5281/remit/commands",
-        check=http_url,
-    ),
-    Setting("secret", check=webhook_secret, make=new_secret, show_made=True),
-)
 
 
 class ProsodyConnector(WebhookConnector):
@@ -33,7 +23,7 @@ class ProsodyConnector(WebhookConnector):
     name = "prosody"
 
     def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Settings from the operator's options: ``url``, the module's endpoint
-        (``http(s)://<component host>:<port>/remit/commands``), and an optional ``secret``;
-        a new secret is made when none is given, and shown once for ``remit_secret``."""
-        return checked_settings(self.name, options, SETTINGS)
+        """Settings from the operator's options: ``url``, mod_remit's endpoint, and an optional
+        ``secret``; a new secret is made when none is given, and shown once for remit_secret."""
+        example = "https://conference.example.org:5281/remit/commands"
+        return receiver_settings(self.name, "mod_remit", example, options)

@@ -9,12 +9,17 @@
 -- the periodic sweep once it answers again, and kicked then if an order now refuses them.
 --
 -- Load it on the MUC component:  modules_enabled = { "remit" }  (see docs/connectors/prosody.md).
+-- In a Jitsi Meet deployment, load it on the conference, lobby and breakout components and on
+-- each visitor node's, with remit_main_muc naming the conference component on all but that one
+-- (see docs/connectors/jitsi.md): every way into a meeting is then decided as the meeting.
 
 local async = require "util.async";
 local base64 = require "util.encodings".base64;
 local hashes = require "util.hashes";
 local http = require "net.http";
 local jid_bare = require "util.jid".bare;
+local jid_host = require "util.jid".host;
+local jid_node = require "util.jid".node;
 local json = require "util.json";
 local promise = require "util.promise";
 local st = require "util.stanza";
@@ -27,21 +32,49 @@ local timeout = module:get_option_number("remit_timeout", 5);
 local policy = module:get_option_string("remit_failure_policy", "allow");
 local sweep_every = module:get_option_number("remit_sweep_interval", 60);
 local exempt = module:get_option_set("remit_exempt_jids", {});
+-- The component of the conference's main rooms, when this one serves other ways into them
+-- (Jitsi's lobby, breakout rooms, a visitor node): joins here are decided as joins of the main room.
+local main_muc = module:get_option_string("remit_main_muc");
+-- Accounts of dial-in gateways (Jitsi's jigasi): their occupants are callers, located by the
+-- number in their presence and never by the gateway's address.
+local dial_in = module:get_option_set("remit_dial_in_jids", {});
+-- How a refused join is answered: "forbidden" (type auth, XEP-0045's answer to a banned user) or
+-- "not-allowed" (type cancel, whose text lib-jitsi-meet hands to the Jitsi Meet client).
+local refusal_condition = module:get_option_string("remit_refusal_condition", "forbidden");
 local tolerance = 300; -- seconds a webhook's timestamp may differ from our clock (the spec's 5 min)
 
 assert(policy == "allow" or policy == "deny", "remit_failure_policy must be \"allow\" or \"deny\"");
+assert(refusal_condition == "forbidden" or refusal_condition == "not-allowed",
+	"remit_refusal_condition must be \"forbidden\" or \"not-allowed\"");
 local key = base64.decode((secret:gsub("^whsec_", "")));
 assert(key and #key > 0, "remit_secret must be the whsec_ secret remit showed");
 
-local muc = module:depends("muc");
+module:depends("muc");
 module:depends("http");
 
--- The remit sessions of the occupants, kept in Prosody's storage (one entry per room) so that
--- sessions whose occupants vanished in a restart are ended in remit when the module loads again.
+-- The MUC room of a room JID on any component of this Prosody (the one this module is loaded on,
+-- or another: a removal may arrive at the conference component for a breakout room's occupant).
+local function room_by_jid(room_jid)
+	local host = prosody.hosts[jid_host(room_jid) or ""];
+	local service = host and host.modules.muc;
+	return service and service.get_room_from_jid(room_jid) or nil;
+end
+
+-- The remit sessions of the occupants, shared by this module's instances on every component of
+-- this Prosody (so that any of them carries out a removal remit sends to its one URL), and kept in
+-- the storage of the room's component (one entry per room), so that sessions whose occupants
+-- vanished in a restart are ended in remit when the module loads again.
 -- rooms[room JID][session id] = { jid = occupant's full real JID, gone = true once they left }
-local rooms = {};
-local room_of = {}; -- session id -> room JID
-local store = module:open_store("remit_sessions", "keyval");
+local rooms = module:shared("/*/remit/rooms");
+local room_of = module:shared("/*/remit/room_of"); -- session id -> room JID
+local stores = {};
+
+local function store_of(host)
+	if not stores[host] then
+		stores[host] = module:context(host):open_store("remit_sessions", "keyval");
+	end
+	return stores[host];
+end
 
 local function save(room_jid)
 	local of_room = rooms[room_jid];
@@ -52,7 +85,7 @@ local function save(room_jid)
 	else
 		rooms[room_jid] = nil;
 	end
-	local ok, err = store:set(room_jid, stored);
+	local ok, err = store_of(jid_host(room_jid)):set(room_jid, stored);
 	if not ok then module:log("error", "could not store remit sessions of %s: %s", room_jid, err); end
 end
 
@@ -63,8 +96,8 @@ local function track(room_jid, id, s)
 end
 
 -- The occupants let in undecided (remit unreachable at their join, failure policy "allow"), kept
--- the same way, until the sweep has reported them to remit or they have left.
--- undecided[room JID][occupant's full real JID] = { ip = their address; language = of the join }
+-- the same way (by this component only), until the sweep has reported them to remit or they left.
+-- undecided[room JID][occupant's full real JID] = the participant as remit is told of them
 local undecided = {};
 local undecided_store = module:open_store("remit_undecided", "keyval");
 
@@ -73,7 +106,9 @@ local function save_undecided(room_jid)
 	local stored = nil;
 	if of_room and next(of_room) ~= nil then
 		stored = {};
-		for real_jid, u in pairs(of_room) do stored[real_jid] = { ip = u.ip; language = u.language }; end
+		for real_jid, u in pairs(of_room) do
+			stored[real_jid] = { id = u.id; ip = u.ip; phone = u.phone; language = u.language };
+		end
 	else
 		undecided[room_jid] = nil;
 	end
@@ -156,7 +191,7 @@ local function end_session(id)
 end
 
 local function still_in(room_jid, real_jid)
-	local room = muc.get_room_from_jid(room_jid);
+	local room = room_by_jid(room_jid);
 	return room ~= nil and room:get_occupant_by_real_jid(real_jid) ~= nil;
 end
 
@@ -186,6 +221,98 @@ local function owner_of(room)
 	return owners[1];
 end
 
+-- The main room's JID for a room of this component. Without remit_main_muc, the room itself.
+-- A Jitsi lobby room knows its main room (main_room_jid); a breakout room is listed in its main
+-- room's _data.breakout_rooms (when the main component runs on this Prosody); a visitor node's
+-- room, and a lobby room, have the main room's name.
+local breakout_of = {}; -- breakout room JID -> main room JID, once found
+
+local function main_room_of(room)
+	if not main_muc or jid_host(room.jid) == main_muc then return room.jid; end
+	if type(room.main_room_jid) == "string" then return room.main_room_jid; end
+	local found = breakout_of[room.jid];
+	if found then return found; end
+	local host = prosody.hosts[main_muc];
+	local service = host and host.modules.muc;
+	if service then
+		for main in service.each_room(true) do
+			local listed = main._data and main._data.breakout_rooms;
+			if type(listed) == "table" and listed[room.jid] ~= nil then
+				breakout_of[room.jid] = main.jid;
+				return main.jid;
+			end
+		end
+	end
+	return jid_node(room.jid) .. "@" .. main_muc;
+end
+
+module:hook("muc-room-destroyed", function (event) breakout_of[event.room.jid] = nil; end);
+
+-- What remit's orders target for a join to ``room``: the meeting, and its host.
+local function resource_of(room)
+	local meeting = main_room_of(room);
+	local main = meeting ~= room.jid and room_by_jid(meeting) or room;
+	return { type = "meeting"; id = meeting; host = main and owner_of(main) or nil };
+end
+
+-- A caller's number as remit reads it (+ and the country code, digits, spaces, ().-), from what a
+-- gateway shows: "+86 138 0013 8000", "sip:+8613800138000@trunk", "tel:+85221234567".
+local function phone_number(text)
+	if type(text) ~= "string" then return nil; end
+	local number = text:gsub("^%s*[%a]+:", ""):gsub("@.*$", ""):gsub("^%s+", ""):gsub("%s+$", "");
+	if number:match("^%+%d[%d%s%(%)%.%-]*%d$") and #number <= 41 then return number; end
+	return nil;
+end
+
+-- The language a browser asks for (the Accept-Language of its BOSH or WebSocket request): the
+-- tag of the highest weight. Strophe, the XMPP library of Jitsi Meet's web client, opens every
+-- BOSH stream with xml:lang "en", whatever its user reads.
+local function preferred_language(header)
+	if type(header) ~= "string" then return nil; end
+	local best, best_q;
+	for item in header:gmatch("[^,]+") do
+		local tag, params = item:match("^%s*([%w%-_]+)%s*(.*)$");
+		if tag then
+			local q = tonumber(params:match("[qQ]%s*=%s*([%d%.]+)") or "1") or 0;
+			if q > 0 and (best_q == nil or q > best_q) then best, best_q = tag, q; end
+		end
+	end
+	return best and best:sub(1, 35) or nil;
+end
+
+local function remember_language(event)
+	local request = event.request;
+	local language = request and preferred_language(request.headers.accept_language);
+	if language then event.session.remit_accept_language = language; end
+end
+
+-- mod_websocket and mod_bosh are global modules: their new sessions are global events.
+module:hook_global("websocket-session", remember_language);
+module:hook_global("bosh-session", remember_language);
+
+-- The participant as remit is told of them: who, and the signals of where they are. A dial-in
+-- gateway's occupant is the caller: their number (the nickname the gateway shows), never the
+-- gateway's address; one gateway account carries every call, so the occupant's full JID names
+-- the caller. The language: the join's xml:lang, unless it is Prosody's default ("en", which
+-- its stream parser gives every stanza whose stream named none), which the browser's
+-- Accept-Language overrides.
+local function language_of(stanza, origin)
+	local given = stanza.attr["xml:lang"] or origin.lang;
+	if given and given ~= "en" then return given; end
+	return origin.remit_accept_language or given;
+end
+
+local function participant_of(event)
+	local stanza, origin = event.stanza, event.origin;
+	local real_jid = stanza.attr.from;
+	local language = language_of(stanza, origin);
+	if dial_in:contains(jid_bare(real_jid)) then
+		local nick = stanza:get_child_text("nick", "http://jabber.org/protocol/nick");
+		return { id = real_jid; phone = phone_number(nick); language = language };
+	end
+	return { id = jid_bare(real_jid); ip = origin.ip; language = language };
+end
+
 local function refuse(event, condition_type, condition, text, language)
 	local reply = st.error_reply(event.stanza, condition_type, condition, text, event.room.jid);
 	local err = reply:get_child("error");
@@ -195,7 +322,7 @@ local function refuse(event, condition_type, condition, text, language)
 	return true;
 end
 
-local function unreachable(event, why, language)
+local function unreachable(event, why, participant)
 	module:log("warn", "remit unreachable for a join to %s (%s): failure policy %s",
 		event.room.jid, why, policy);
 	if policy == "deny" then
@@ -203,34 +330,48 @@ local function unreachable(event, why, language)
 			"This meeting cannot be joined right now. Please try again later.");
 	end
 	-- Let in undecided: remembered until the sweep has reported them to remit.
-	hold(event.room.jid, event.stanza.attr.from, { ip = event.origin.ip; language = language });
+	hold(event.room.jid, event.stanza.attr.from, participant);
 	save_undecided(event.room.jid);
 end
 
+-- Ask remit about a join; a caller's number remit cannot read (422 naming it) leaves the caller
+-- unlocated rather than undecided: asked again without it.
+local function ask(resource, participant)
+	local response, err = async.wait_for(call("POST", "/v1/sessions", {
+		resource = resource; participant = participant;
+	}));
+	if response and response.code == 422 and participant.phone
+		and (response.body or ""):find("participant.phone", 1, true) then
+		module:log("warn", "remit cannot read the caller number of %s; deciding without it",
+			participant.id);
+		participant.phone = nil;
+		return ask(resource, participant);
+	end
+	return response, err;
+end
+
 module:hook("muc-occupant-pre-join", function (event)
-	local room, origin, stanza = event.room, event.origin, event.stanza;
+	local room, stanza = event.room, event.stanza;
 	local real_jid = stanza.attr.from;
 	if exempt:contains(jid_bare(real_jid)) then return; end
-	local language = stanza.attr["xml:lang"] or origin.lang;
+	local participant = participant_of(event);
 	if not async.ready() then
-		return unreachable(event, "the join is not in an async context", language);
+		return unreachable(event, "the join is not in an async context", participant);
 	end
-	local response, err = async.wait_for(call("POST", "/v1/sessions", {
-		resource = { type = "meeting"; id = room.jid; host = owner_of(room) };
-		participant = { id = jid_bare(real_jid); ip = origin.ip; language = language };
-	}));
-	if not response then return unreachable(event, describe(err), language); end
+	local response, err = ask(resource_of(room), participant);
+	if not response then return unreachable(event, describe(err), participant); end
 	local body = json.decode(response.body or "") or {};
 	if response.code == 451 then
 		module:log("info", "remit refused %s entry to %s", real_jid, room.jid);
-		return refuse(event, "auth", "forbidden", body.detail or body.title or "Refused by remit",
-			body.language);
+		local condition_type = refusal_condition == "forbidden" and "auth" or "cancel";
+		return refuse(event, condition_type, refusal_condition,
+			body.detail or body.title or "Refused by remit", body.language);
 	elseif response.code == 201 and type(body.id) == "string" then
 		track(room.jid, body.id, { jid = real_jid });
 		save(room.jid);
 		forget(room.jid, real_jid); -- a stale entry of an earlier, undecided join
 	else
-		return unreachable(event, "remit answered " .. tostring(response.code), language);
+		return unreachable(event, "remit answered " .. tostring(response.code), participant);
 	end
 end, -100); -- after Prosody's own checks (bans, nicknames, members-only, passwords)
 
@@ -289,7 +430,7 @@ local function remove(data)
 		local room_jid = type(data.resource) == "table" and data.resource.id;
 		-- Not ours (yet): the join that made it may still be completing; gone if no one of that
 		-- participant is in the room.
-		local room = room_jid and muc.get_room_from_jid(room_jid);
+		local room = room_jid and room_by_jid(room_jid);
 		local participant = type(data.participant) == "table" and data.participant.id;
 		if room then
 			for _, occupant in room:each_occupant() do
@@ -298,7 +439,7 @@ local function remove(data)
 		end
 		return 204;
 	end
-	local room = muc.get_room_from_jid(tracked_room);
+	local room = room_by_jid(tracked_room);
 	if not (room and room:get_occupant_by_real_jid(s.jid)) then
 		end_session(data.session_id);
 		return 204;
@@ -372,7 +513,7 @@ local function reported(room_jid, real_jid, u, response)
 			real_jid, room_jid);
 		if not still_in(room_jid, real_jid) then end_session(body.id); end
 	elseif response.code == 451 then
-		local room = muc.get_room_from_jid(room_jid);
+		local room = room_by_jid(room_jid);
 		if not (room and room:get_occupant_by_real_jid(real_jid)) then
 			forget(room_jid, real_jid, u);
 			return;
@@ -415,15 +556,16 @@ local function report_undecided()
 		end
 		local room_jid, real_jid = item[1], item[2];
 		local u = undecided[room_jid] and undecided[room_jid][real_jid];
-		local room = muc.get_room_from_jid(room_jid);
+		local room = room_by_jid(room_jid);
 		if not u then return report_next(); end
 		if not (room and room:get_occupant_by_real_jid(real_jid)) then
 			forget(room_jid, real_jid, u);
 			return report_next();
 		end
 		call("POST", "/v1/sessions", {
-			resource = { type = "meeting"; id = room_jid; host = owner_of(room) };
-			participant = { id = jid_bare(real_jid); ip = u.ip; language = u.language };
+			resource = resource_of(room);
+			participant = { id = u.id or jid_bare(real_jid); ip = u.ip; phone = u.phone;
+				language = u.language };
 		}):next(function (response)
 			local ok, err = pcall(reported, room_jid, real_jid, u, response);
 			if not ok then module:log("error", "reporting %s in %s: %s", real_jid, room_jid, err); end
@@ -441,7 +583,9 @@ end
 -- undecided ones.
 local function sweep()
 	local room_jids = {};
-	for room_jid in pairs(rooms) do room_jids[#room_jids + 1] = room_jid; end
+	for room_jid in pairs(rooms) do -- shared: each component sweeps its own rooms
+		if jid_host(room_jid) == module.host then room_jids[#room_jids + 1] = room_jid; end
+	end
 	for room_jid in pairs(undecided) do
 		if not rooms[room_jid] then room_jids[#room_jids + 1] = room_jid; end
 	end
@@ -457,6 +601,7 @@ end
 -- Start: load the sessions and undecided occupants stored before a restart (or a reload of this
 -- module); end the sessions whose occupants are gone, report the undecided still present.
 function module.load()
+	local store = store_of(module.host);
 	for room_jid in store:users() do
 		for id, s in pairs(store:get(room_jid) or {}) do
 			track(room_jid, id, { jid = s.jid; gone = s.gone });
@@ -464,7 +609,7 @@ function module.load()
 	end
 	for room_jid in undecided_store:users() do
 		for real_jid, u in pairs(undecided_store:get(room_jid) or {}) do
-			hold(room_jid, real_jid, { ip = u.ip; language = u.language });
+			hold(room_jid, real_jid, { id = u.id; ip = u.ip; phone = u.phone; language = u.language });
 		end
 	end
 	module:add_timer(0, sweep);

@@ -2,5 +2,6 @@
 
 from remit.connectors._settings import SECRET_PREFIX
 from remit.connectors.webhook._connector import WebhookConnector, new_secret
+from remit.connectors.webhook._receiver import receiver_settings
 
-__all__ = ["SECRET_PREFIX", "WebhookConnector", "new_secret"]
+__all__ = ["SECRET_PREFIX", "WebhookConnector", "new_secret", "receiver_settings"]
