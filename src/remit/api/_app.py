@@ -414,11 +414,7 @@ def _bind(
                 _authenticate(call, endpoint)
             response = await endpoint.handler(call)
         except Exception as exc:  # every error becomes a problem document, never a 500 page
-            response = from_error(exc)
-            if response.status_code == 500:
-                import logging
-
-                logging.getLogger("remit.api").exception("unexpected error", exc_info=exc)
+            response = from_error(exc, f"{endpoint.method} {endpoint.path}")
         if endpoint.audit and call.user is not None:
             entry = AuditEntry(
                 actor=call.user.name,
@@ -430,7 +426,7 @@ def _bind(
             try:
                 await run_in_threadpool(node.store.audit, entry)
             except Exception as exc:
-                return from_error(exc)
+                return from_error(exc, f"{endpoint.method} {endpoint.path}")
         return response
 
     return endpoint_fn
@@ -546,7 +542,7 @@ class RemitApp:
             body = await _read(receive, MAX_ADMISSION_BYTES)
             answer = admit(self._node, self._metrics, msgspec.json.decode(body, type=s.AdmissionIn))
         except Exception as exc:  # the same problem documents as the routed handler
-            await from_error(exc)(scope, receive, send)
+            await from_error(exc, "POST /v1/admissions")(scope, receive, send)
             return
         start = {"type": "http.response.start", "status": 200}
         start["headers"] = [*_ANSWER_HEADERS, (b"content-length", str(len(answer)).encode())]
