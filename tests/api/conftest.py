@@ -120,7 +120,7 @@ def api(database_url: str) -> Iterator[Api]:
         enforcement_store(database_url),
         load_connectors(),
         clock=clock,
-        active_orders=lambda: list(node.in_force.values()),
+        active_orders=lambda: list(node.snapshot.orders.values()),
         policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4),
     )
     node.enforcer = enforcer

@@ -31,7 +31,7 @@ _node.enforcer = Enforcer(
     MemoryEnforcementStore(),
     load_connectors(),
     clock=_node.clock,
-    active_orders=lambda: list(_node.in_force.values()),
+    active_orders=lambda: list(_node.snapshot.orders.values()),
 )
 _node.listeners.append(_node.enforcer)
 # An admin may call every operation, so every operation is reached past authentication.

@@ -398,7 +398,7 @@ _node.enforcer = Enforcer(
     MemoryEnforcementStore(),
     load_connectors(),
     clock=_node.clock,
-    active_orders=lambda: list(_node.in_force.values()),
+    active_orders=lambda: list(_node.snapshot.orders.values()),
 )
 _TOKEN = create_user(_store, "fuzzer", ["platform"], now=datetime.now(UTC))
 _node.resync()

@@ -122,7 +122,7 @@ def _site(url: str) -> Iterator[Site]:
         open_enforcement_store(url),
         load_connectors(),
         clock=clock,
-        active_orders=lambda: list(node.in_force.values()),
+        active_orders=lambda: list(node.snapshot.orders.values()),
         policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=2),
     )
     node.enforcer = enforcer

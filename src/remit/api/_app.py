@@ -254,7 +254,7 @@ def admit(node: Node, metrics: Metrics, body: s.AdmissionIn) -> bytes:
     participant = body.participant
     location = locate_participant(node, participant.ip, participant.phone)
     r = body.resource
-    decision = node.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
+    decision = node.snapshot.index.decide(location, Resource(r.type, r.id, r.host), participant.id)
     metrics.decided(decision.allowed, time.perf_counter() - started)
     return _encoded(decision)
 
@@ -287,9 +287,9 @@ async def list_audit(call: Call) -> Response:
 
 
 async def healthz(call: Call) -> Response:
-    node = call.node
-    age = round(time.monotonic() - node.index_built, 3)
-    return _json(s.HealthOut("ok", len(node.index), age))
+    snapshot = call.node.snapshot
+    age = round(time.monotonic() - snapshot.built, 3)
+    return _json(s.HealthOut("ok", len(snapshot.index), age))
 
 
 async def metrics(call: Call) -> Response:

@@ -1,7 +1,8 @@
 """A running remit node: the store, the compiled decision index, and what keeps the index current.
 
-Admissions read ``node.index`` and never touch the database. Every order change, made here or on
-another node, reaches the index three ways: at once when this node made it, within milliseconds
+Admissions read ``node.snapshot`` (the decision index and the orders in force, one immutable value
+swapped whole) and never touch the database. Every order change, made here or on another node,
+reaches the index three ways: at once when this node made it, within milliseconds
 through the store's notifications (PostgreSQL LISTEN/NOTIFY), and at the latest on the next
 resynchronisation (``changes_since``), which also catches anything a notification missed.
 A scheduler thread starts approved orders at ``effective_from`` and expires them at
@@ -16,8 +17,10 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Protocol
 
 from remit import orders
@@ -42,6 +45,21 @@ class OrderListener(Protocol):
 
     def order_changed(self, order: Order) -> None:
         """React to ``order``'s new state; its last transition says what happened."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The decision index and the orders it was compiled from, built together and swapped as one.
+
+    A request reads ``node.snapshot`` once and decides, refuses and notifies from that one value,
+    so no answer mixes two states of the orders: every order a decision names is in ``orders``.
+    """
+
+    index: PolicyIndex
+    #: The full record of every order in force, by id: for notices and refusals, no database read.
+    orders: Mapping[str, Order]
+    #: When it was built (``time.monotonic()``).
+    built: float
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -104,15 +122,14 @@ class Node:
         self.resync_seconds = resync_seconds
         self.tick_seconds = tick_seconds
         self.token_ttl_seconds = token_ttl_seconds
-        self.index = PolicyIndex.compile(())
-        #: The full record of every order in force, for notices and refusals (no database read).
-        self.in_force: dict[str, Order] = {}
+        #: The decision index and the orders in force: read it once per request.
+        self.snapshot = Snapshot(PolicyIndex.compile(()), MappingProxyType({}), time.monotonic())
         #: Live enforcement, when this node runs it (``remit serve`` wires it in).
         self.enforcer: Enforcer | None = None
-        self.index_built = time.monotonic()
         self._lock = threading.Lock()
         self._cursor = 0
         self._scheduled: dict[str, datetime] = {}
+        self._versions: dict[str, int] = {}  # the last version of each order applied here
         # Tokens that name a user, and tokens that name none, kept apart: a stream of made-up
         # tokens fills (and flushes) only the second, never pushing a platform's token out and
         # its admissions back onto the database.
@@ -168,26 +185,37 @@ class Node:
         self._apply([self.store.get_order(i) for i in order_ids])
 
     def _apply(self, changed: Iterable[Order]) -> None:
-        changed = list(changed)
-        if not changed:
-            return
         with self._lock:
-            upsert = [orders.to_active(o) for o in changed if o.in_force]
-            remove = [o.id for o in changed if not o.in_force]
-            self.index = self.index.replace(upsert=upsert, remove=remove)
+            # Only what is newer than what this node applied: a notification's read may finish
+            # after a later change to the same order was applied here, and must not undo it.
+            fresh: dict[str, Order] = {}
             for order in changed:
+                if order.version >= self._versions.get(order.id, -1):
+                    self._versions[order.id] = order.version
+                    fresh[order.id] = order
+            if not fresh:
+                return
+            latest = list(fresh.values())
+            now = self.snapshot
+            in_force = dict(now.orders)
+            for order in latest:
                 if order.in_force:
-                    self.in_force[order.id] = order
+                    in_force[order.id] = order
                 else:
-                    self.in_force.pop(order.id, None)
-            self.index_built = time.monotonic()
-            for order in changed:
+                    in_force.pop(order.id, None)
+            index = now.index.replace(
+                upsert=[orders.to_active(o) for o in latest if o.in_force],
+                remove=[o.id for o in latest if not o.in_force],
+            )
+            # One assignment: a reader sees the old snapshot or the new one, never half of each.
+            self.snapshot = Snapshot(index, MappingProxyType(in_force), time.monotonic())
+            for order in latest:
                 due = orders.next_change(order)
                 if due is None:
                     self._scheduled.pop(order.id, None)
                 else:
                     self._scheduled[order.id] = due
-        for order in changed:
+        for order in latest:
             for listener in self.listeners:
                 try:
                     listener.order_changed(order)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from remit import jurisdictions, orders
 from remit.api._app import Call, Endpoint, _json, locate_participant
 from remit.api._convert import decision_out
-from remit.api._node import Node, new_id
+from remit.api._node import Node, Snapshot, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
@@ -114,8 +114,13 @@ def _enforcer(call: Call) -> Enforcer:
     return enforcer_of(call.node)
 
 
-async def _refusal(call: Call, decision: Decision, session: Session) -> Response:
-    order = call.node.in_force[decision.orders[0]]
+async def _refusal(
+    call: Call, decision: Decision, session: Session, snapshot: Snapshot
+) -> Response:
+    """The 451 answer to a join ``decision`` refused, recorded: from the ``snapshot`` that
+    decided it, so every order it names is there."""
+    enforcer = _enforcer(call)
+    order = snapshot.orders[decision.orders[0]]
     assert order.scope is not None
     place = place_in_scope(decision.location, order.scope)
     language = session.language
@@ -124,19 +129,19 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
         place,
         order.scope,
         language,
-        _enforcer(call).policy.appeal_url,
-        _enforcer(call).policy.operator_url,
+        enforcer.policy.appeal_url,
+        enforcer.policy.operator_url,
     )
     body["decision"] = msgspec.to_builtins(decision_out(decision))
     notice = {k: body.get(k) for k in ("title", "detail", "language", "direction")}
     records = [
-        refusal(call.node.in_force[order_id], session, place, notice, call.node.clock())
+        refusal(snapshot.orders[order_id], session, place, notice, call.node.clock())
         for order_id in decision.orders
     ]
-    await run_in_threadpool(_enforcer(call).store.enqueue, records)
+    await run_in_threadpool(enforcer.store.enqueue, records)
     headers = {
         "Content-Language": str(body.get("language", "en")),
-        "Link": blocked_by_link(_enforcer(call).policy.operator_url),
+        "Link": blocked_by_link(enforcer.policy.operator_url),
     }
     return Response(
         msgspec.json.encode(body), 451, headers=headers, media_type="application/problem+json"
@@ -151,9 +156,10 @@ def _decide(
     ip: str | None,
     phone: str | None,
     language: str | None,
-) -> tuple[Session, Decision]:
+) -> tuple[Session, Decision, Snapshot]:
     location = locate_participant(node, ip, phone)
-    decision = node.index.decide(location, resource, participant)
+    snapshot = node.snapshot
+    decision = snapshot.index.decide(location, resource, participant)
     session = Session(
         id=new_id("ses"),
         platform=platform,
@@ -165,7 +171,7 @@ def _decide(
         phone=phone,
         language=language,
     )
-    return session, decision
+    return session, decision, snapshot
 
 
 async def decide_join(
@@ -182,10 +188,11 @@ async def decide_join(
     :func:`open_session` rosters it then). Returns the decision and, when refused, the same 451
     answer as ``POST /v1/sessions`` (the refusal is recorded)."""
     _enforcer(call)
-    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    found = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    session, decision, snapshot = found
     if decision.allowed:
         return decision, None
-    return decision, await _refusal(call, decision, session)
+    return decision, await _refusal(call, decision, session, snapshot)
 
 
 async def open_session(
@@ -208,9 +215,10 @@ async def open_session(
     so every way in is decided the same way.
     """
     enforcer = _enforcer(call)
-    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    found = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    session, decision, snapshot = found
     if not decision.allowed and refuse:
-        return session, decision, await _refusal(call, decision, session)
+        return session, decision, await _refusal(call, decision, session, snapshot)
     await run_in_threadpool(_put_on_roster, call.node, enforcer, session)
     return session, decision, None
 
@@ -230,7 +238,7 @@ def roster_session(
     decided as every join is, so an order in force removes it at once. For a connector's
     periodic task that finds someone its server has and remit's roster lacks."""
     enforcer = enforcer_of(node)
-    session, decision = _decide(node, platform, resource, participant, ip, phone, language)
+    session, decision, _ = _decide(node, platform, resource, participant, ip, phone, language)
     _put_on_roster(node, enforcer, session)
     return session, decision
 
@@ -238,7 +246,8 @@ def roster_session(
 def _put_on_roster(node: Node, enforcer: Enforcer, session: Session) -> None:
     enforcer.store.add_session(session)
     # An order may have taken effect while this join was decided: check again, now on the roster.
-    enforcer.check(session, node.index, node.in_force.__getitem__)
+    snapshot = node.snapshot
+    enforcer.check(session, snapshot.index, snapshot.orders.__getitem__)
 
 
 async def join(call: Call) -> Response:
@@ -305,10 +314,11 @@ async def move(call: Call) -> Response:
     moved = await run_in_threadpool(
         enforcer.store.move_session, session.id, location, body.ip, body.phone
     )
+    snapshot = call.node.snapshot
     commands = await run_in_threadpool(
-        enforcer.check, moved, call.node.index, call.node.in_force.__getitem__
+        enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__
     )
-    decision = call.node.index.decide(location, moved.resource, moved.participant)
+    decision = snapshot.index.decide(location, moved.resource, moved.participant)
     status = "removing" if commands else moved.status.value
     return _json(SessionOut(moved.id, status, decision_out(decision)))
 

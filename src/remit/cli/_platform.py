@@ -70,7 +70,7 @@ def build_enforcer(
         open_enforcement_store(db_url),
         load_connectors(plugins),
         clock=node.clock,
-        active_orders=lambda: list(node.in_force.values()),
+        active_orders=lambda: list(node.snapshot.orders.values()),
         policy=Policy(
             ttl=timedelta(seconds=command_ttl),
             appeal_url=appeal_url,

@@ -303,7 +303,9 @@ async def _restarted(call: Call, platform: Platform) -> None:
 def _may_stay(call: Call, session: Session) -> bool:
     if session.participant.startswith(tickets.UNKNOWN_FEED):
         return False
-    return call.node.index.decide(session.location, session.resource, session.participant).allowed
+    return call.node.snapshot.index.decide(
+        session.location, session.resource, session.participant
+    ).allowed
 
 
 def _restore(platform: Platform, room: str, requests: list[dict[str, Any]]) -> None:
