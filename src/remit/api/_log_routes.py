@@ -14,9 +14,8 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit.api._app import JSON, Call, Endpoint
+from remit.api._endpoint import JSON, Call, Endpoint, log_of
 from remit.api._node import Node
-from remit.api._problems import HTTPProblem
 from remit.errors import InvalidInput
 from remit.transparency import MAX_ENTRIES_PER_CALL, TransparencyLog
 from remit.transparency import entries as log_entries
@@ -28,7 +27,6 @@ __all__ = [
     "InclusionProofOut",
     "LogEntriesOut",
     "LogEntryOut",
-    "log_of",
     "report_of",
     "transparency_log",
 ]
@@ -57,14 +55,6 @@ class ConsistencyProofOut(msgspec.Struct):
     first: int
     second: int
     proof: list[str]
-
-
-def log_of(node: Node) -> TransparencyLog:
-    """The log ``node`` keeps: the one among its order listeners (a 503 problem when none)."""
-    for listener in getattr(node, "listeners", ()):
-        if isinstance(listener, TransparencyLog):
-            return listener
-    raise HTTPProblem("unavailable", "this node keeps no transparency log")
 
 
 def transparency_log(call: Call) -> TransparencyLog:

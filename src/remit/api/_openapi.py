@@ -13,7 +13,7 @@ from remit.api._problems import KINDS, MEDIA_TYPE
 from remit.api._schemas import Problem
 
 if TYPE_CHECKING:
-    from remit.api._app import Endpoint
+    from remit.api._endpoint import Endpoint
 
 REF = "#/components/schemas/{name}"
 

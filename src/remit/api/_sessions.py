@@ -12,8 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit import jurisdictions, orders
-from remit.api._app import Call, Endpoint, _json, locate_participant
+from remit.api._admissions import locate_participant
+from remit.api._auth import PLATFORM, READ
 from remit.api._convert import decision_out
+from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.api._node import Node, Snapshot, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
@@ -101,13 +103,6 @@ class ImpactOut(msgspec.Struct, frozen=True):
     planned: ReachOut
     outside_scope: int
     attendance_since: Any
-
-
-def enforcer_of(node: Node) -> Enforcer:
-    """The node's live enforcement, or a 503 problem when it runs none."""
-    if node.enforcer is None:
-        raise HTTPProblem("unavailable", "live enforcement is not running on this node")
-    return node.enforcer
 
 
 def _enforcer(call: Call) -> Enforcer:
@@ -264,7 +259,7 @@ async def join(call: Call) -> Response:
     if refused is not None:
         return refused
     out = SessionOut(session.id, SessionStatus.LIVE.value, decision_out(decision))
-    return _json(out, 201, {"Location": f"/v1/sessions/{session.id}"})
+    return json_response(out, 201, {"Location": f"/v1/sessions/{session.id}"})
 
 
 async def close_sessions(call: Call, resource: Resource, participant: str) -> list[Session]:
@@ -301,7 +296,7 @@ async def leave(call: Call) -> Response:
             store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
         )
     decision = Decision("allow", (), session.location)
-    return _json(SessionOut(session.id, session.status.value, decision_out(decision)))
+    return json_response(SessionOut(session.id, session.status.value, decision_out(decision)))
 
 
 async def move(call: Call) -> Response:
@@ -320,7 +315,7 @@ async def move(call: Call) -> Response:
     )
     decision = snapshot.index.decide(location, moved.resource, moved.participant)
     status = "removing" if commands else moved.status.value
-    return _json(SessionOut(moved.id, status, decision_out(decision)))
+    return json_response(SessionOut(moved.id, status, decision_out(decision)))
 
 
 async def list_commands(call: Call) -> Response:
@@ -332,7 +327,7 @@ async def list_commands(call: Call) -> Response:
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
         raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
     # A platform sees its own commands only: filtered in the query, so its page is full.
-    mine = call.user is not None and call.user.roles == frozenset({Role.PLATFORM})
+    mine = call.user is not None and call.user.roles == PLATFORM
     found = await run_in_threadpool(
         lambda: _enforcer(call).store.list_commands(
             status=None if status is None else CommandStatus(status),
@@ -341,7 +336,7 @@ async def list_commands(call: Call) -> Response:
             limit=int(limit_text),
         )
     )
-    return _json(CommandListOut([_command_out(c) for c in found]))
+    return json_response(CommandListOut([_command_out(c) for c in found]))
 
 
 def _command_out(c: Command) -> CommandOut:
@@ -418,11 +413,8 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
 
 async def impact(call: Call) -> Response:
     narrower = call.request.query_params.get("scope")
-    return _json(await run_in_threadpool(impact_of, call.node, call.params["id"], narrower))
+    return json_response(await run_in_threadpool(impact_of, call.node, call.params["id"], narrower))
 
-
-PLATFORM = frozenset({Role.PLATFORM})
-READ = frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR})
 
 SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -453,4 +445,4 @@ SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )  # fmt: skip
 
-__all__ = ["SESSION_ENDPOINTS", "ImpactOut", "ReachOut", "enforcer_of", "impact_of"]
+__all__ = ["SESSION_ENDPOINTS", "ImpactOut", "ReachOut", "impact_of"]

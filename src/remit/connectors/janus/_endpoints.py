@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit.api import (
+    PLATFORM,
     Call,
     Endpoint,
     HTTPProblem,
@@ -42,7 +43,7 @@ from remit.connectors.janus._connector import JanusConnector, janus_room
 from remit.enforcement import Platform, Session, SessionStatus
 from remit.errors import DeliveryError, InvalidInput, NotFound
 from remit.policy import Resource
-from remit.store import Role, User
+from remit.store import User
 
 log = logging.getLogger("remit.connectors.janus")
 
@@ -97,7 +98,6 @@ class JanusEventsOut(msgspec.Struct, frozen=True):
 
 _api = JanusAPI()
 _addresses = Addresses()
-_PLATFORM = frozenset({Role.PLATFORM})
 
 
 #: Platforms' settings as last read, with when to read them again: event batches come often.
@@ -191,7 +191,7 @@ def _caller(call: Call) -> User:
             raise HTTPProblem("unauthorized", "the basic auth password is not a valid token")
     else:
         user = bearer(call.node, header)
-    if user.roles.isdisjoint(_PLATFORM):
+    if user.roles.isdisjoint(PLATFORM):
         raise HTTPProblem("forbidden", "this needs the role platform")
     return user
 
@@ -326,7 +326,7 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/v1/connectors/janus/tokens", grant,
         "Janus: decide a join and answer the VideoRoom token and publisher id",
-        _PLATFORM, JanusTokenIn, JanusTokenOut,
+        PLATFORM, JanusTokenIn, JanusTokenOut,
         problems=("conflict", "unavailable", "unavailable-for-legal-reasons"),
     ),
     Endpoint(
