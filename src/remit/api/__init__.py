@@ -12,6 +12,7 @@ from remit.api._endpoint import (
     json_response,
     log_of,
 )
+from remit.api._impact import ImpactOut, ReachOut, impact_of
 from remit.api._log_routes import report_of
 from remit.api._node import (
     TOKEN_PREFIX,
@@ -27,15 +28,7 @@ from remit.api._openapi import openapi
 from remit.api._orders import STEP_BODIES, record_order, step_for
 from remit.api._problems import HTTPProblem, explain
 from remit.api._schemas import OrderIn
-from remit.api._sessions import (
-    ImpactOut,
-    ReachOut,
-    close_sessions,
-    decide_join,
-    impact_of,
-    open_session,
-    roster_session,
-)
+from remit.api._sessions import close_sessions, decide_join, open_session, roster_session
 from remit.api._tasks import Task, TaskRunner
 
 __all__ = [

@@ -13,7 +13,9 @@ from starlette.routing import BaseRoute, Route
 
 from remit.api._admissions import ADMISSION_ENDPOINTS, PATH, RemitApp
 from remit.api._appeals import APPEAL_ENDPOINTS
+from remit.api._commands import COMMAND_ENDPOINTS
 from remit.api._endpoint import JSON, Endpoint, Settings, bind
+from remit.api._impact import IMPACT_ENDPOINTS
 from remit.api._log_routes import LOG_ENDPOINTS
 from remit.api._metrics import Metrics
 from remit.api._node import Node
@@ -31,6 +33,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *STATUS_ENDPOINTS,
     *LOG_ENDPOINTS,
     *SESSION_ENDPOINTS,
+    *COMMAND_ENDPOINTS,
+    *IMPACT_ENDPOINTS,
     *APPEAL_ENDPOINTS,
 )
 

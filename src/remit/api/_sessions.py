@@ -1,44 +1,34 @@
-"""The live roster over HTTP: sessions, the outbox's commands, and the impact preview."""
+"""The live roster over HTTP: joins (decided, refused or rostered), leaves and moves, and the
+functions connectors' own operations use to do the same."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit import jurisdictions, orders
 from remit.api._admissions import locate_participant
-from remit.api._auth import PLATFORM, READ
+from remit.api._auth import PLATFORM
 from remit.api._convert import decision_out
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.api._node import Node, Snapshot, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
-    PURGED_PARTICIPANT,
-    Command,
-    CommandStatus,
     Enforcer,
     Session,
     SessionStatus,
-    must_go,
     place_in_scope,
     refusal,
     refusal_problem,
-    targets_of,
 )
 from remit.enforcement.notices import blocked_by_link
-from remit.errors import InvalidInput, NotFound
-from remit.orders import EVERYWHERE
-from remit.policy import ActiveOrder, Decision, Resource
+from remit.errors import NotFound
+from remit.policy import Decision, Resource
 from remit.store import Role
-
-ATTENDANCE = timedelta(days=30)
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -67,42 +57,6 @@ class SessionOut(msgspec.Struct, frozen=True):
     id: str
     status: str
     admission: AdmissionOut
-
-
-class CommandOut(msgspec.Struct, frozen=True):
-    key: str
-    platform: str
-    type: str
-    order_id: str
-    session_id: str | None
-    status: str
-    attempts: int
-    created_at: Any
-    deadline: Any
-    delivered_at: Any
-    last_error: str | None
-
-
-class CommandListOut(msgspec.Struct, frozen=True):
-    commands: list[CommandOut]
-
-
-class ReachOut(msgspec.Struct, frozen=True):
-    scope: list[str]
-    participants: int
-    by_country: dict[str, int]
-    meetings: int
-    accounts: int
-
-
-class ImpactOut(msgspec.Struct, frozen=True):
-    order_id: str
-    status: str
-    action_asked: str
-    as_asked: ReachOut
-    planned: ReachOut
-    outside_scope: int
-    attendance_since: Any
 
 
 def _enforcer(call: Call) -> Enforcer:
@@ -318,104 +272,6 @@ async def move(call: Call) -> Response:
     return json_response(SessionOut(moved.id, status, decision_out(decision)))
 
 
-async def list_commands(call: Call) -> Response:
-    query = call.request.query_params
-    status = query.get("status")
-    if status is not None and status not in {s.value for s in CommandStatus}:
-        raise InvalidInput(f"status: {status!r} is not a command status", field="status")
-    limit_text = query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
-    # A platform sees its own commands only: filtered in the query, so its page is full.
-    mine = call.user is not None and call.user.roles == PLATFORM
-    found = await run_in_threadpool(
-        lambda: _enforcer(call).store.list_commands(
-            status=None if status is None else CommandStatus(status),
-            order_id=query.get("order_id"),
-            platform=call.actor if mine else None,
-            limit=int(limit_text),
-        )
-    )
-    return json_response(CommandListOut([_command_out(c) for c in found]))
-
-
-def _command_out(c: Command) -> CommandOut:
-    return CommandOut(
-        c.key,
-        c.platform,
-        c.type,
-        c.order_id,
-        c.session_id,
-        c.status.value,
-        c.attempts,
-        c.created_at,
-        c.deadline,
-        c.delivered_at,
-        c.last_error,
-    )
-
-
-def _inside(codes: list[str], session: Session) -> bool:
-    places = [p for p in (session.location.subdivision, session.location.country) if p]
-    return any(
-        jurisdictions.covers(code, place)
-        for code in codes
-        if jurisdictions.is_known(code)
-        for place in places
-    )
-
-
-def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
-    people: dict[str, str] = {}
-    for s in sessions:
-        # Past the retention limit a session names no one: it counts as a participant of its own.
-        who = s.participant if s.participant != PURGED_PARTICIPANT else f"purged/{s.id}"
-        people.setdefault(f"{s.platform}/{who}", s.location.country or "unknown")
-    return ReachOut(
-        scope=scope,
-        participants=len(people),
-        by_country=dict(sorted(Counter(people.values()).items())),
-        meetings=len({(s.platform, s.resource) for s in sessions}),
-        accounts=accounts,
-    )
-
-
-def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactOut:
-    """What the demand as asked would hit, beside what remit's plan hits (recent attendance).
-
-    ``narrower`` previews a narrower scope (comma-separated codes). The API's impact preview
-    and the console's order page both show this.
-    """
-    order = node.store.get_order(order_id)
-    scope = order.scope or orders.enforced_scope(order, narrower.split(",") if narrower else None)
-    active = ActiveOrder(order.id, order.authority.jurisdiction, frozenset(scope), order.targets)
-    resources, hosts = targets_of(active)
-    since = node.clock() - ATTENDANCE
-    seen = enforcer_of(node).store.sessions_of(resources, hosts, since)
-    seen = [s for s in seen if s.resource.id in resources or s.resource.host in hosts]
-    asked = list(order.request.scope)
-    hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
-    accounts = 0
-    if order.request.action in orders.ACCOUNT_ACTIONS:
-        accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
-    planned = must_go(active, seen)
-    outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
-    return ImpactOut(
-        order_id=order.id,
-        status=order.status.value,
-        action_asked=order.request.action.value,
-        as_asked=_reach(hit_as_asked, asked, accounts),
-        planned=_reach(planned, list(scope), 0),
-        outside_scope=len(outside),
-        attendance_since=since,
-    )
-
-
-async def impact(call: Call) -> Response:
-    narrower = call.request.query_params.get("scope")
-    return json_response(await run_in_threadpool(impact_of, call.node, call.params["id"], narrower))
-
-
 SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST", "/v1/sessions", join, "A participant joins: decide, and put them on the roster",
@@ -428,21 +284,12 @@ SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH", "/v1/sessions/{id}", move, "A participant's address changed mid-meeting",
         PLATFORM, SessionMoveIn, SessionOut,
     ),
-    Endpoint(
-        "GET", "/v1/commands", list_commands, "Commands in the outbox, with delivery status",
-        READ | PLATFORM, response=CommandListOut,
-        query=(
-            ("status", "string", "Only commands in this status: pending, delivered, failed"),
-            ("order_id", "string", "Only commands caused by this order"),
-            ("limit", "integer", "At most this many (1-1000, default 100)"),
-        ),
-    ),
-    Endpoint(
-        "GET", "/v1/orders/{id}/impact", impact,
-        "What the demand as asked would hit, beside what remit's plan hits", READ,
-        response=ImpactOut,
-        query=(("scope", "string", "Preview a narrower scope (comma-separated codes)"),),
-    ),
 )  # fmt: skip
 
-__all__ = ["SESSION_ENDPOINTS", "ImpactOut", "ReachOut", "impact_of"]
+__all__ = [
+    "SESSION_ENDPOINTS",
+    "close_sessions",
+    "decide_join",
+    "open_session",
+    "roster_session",
+]
