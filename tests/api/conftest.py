@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from remit.api import Node, create_app, create_user
+from remit.api import Enforcement, Node, create_app, create_user
 from remit.connectors import load_connectors
-from remit.enforcement import EnforcementStore, Enforcer, Policy
+from remit.enforcement import EnforcementStore, Policy
 from remit.location import IptoccSource, Locator, StaticSource
 from remit.store import open_enforcement_store, open_store, upgrade
 
@@ -103,7 +103,11 @@ def api(database_url: str) -> Iterator[Api]:
     store = open_store(database_url)
     clock = Clock()
     locator = Locator(ip_sources=[StaticSource(PLACES), IptoccSource()])
-    node = Node(store, locator, clock=clock, tick_seconds=3600)
+    policy = Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4)
+    # Delivery and sweeps are stepped by hand, on the clock the tests move.
+    roster = enforcement_store(database_url)
+    enforcement = Enforcement(roster, load_connectors(), policy, background=False)
+    node = Node(store, locator, enforcement=enforcement, clock=clock, tick_seconds=3600)
     tokens = {
         who: create_user(store, who, roles, now=clock())
         for who, roles in {
@@ -116,20 +120,9 @@ def api(database_url: str) -> Iterator[Api]:
             "admin": ["admin"],
         }.items()
     }
-    enforcer = Enforcer(
-        enforcement_store(database_url),
-        load_connectors(),
-        clock=clock,
-        active_orders=lambda: list(node.snapshot.orders.values()),
-        policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4),
-    )
-    node.enforcer = enforcer
-    node.listeners.append(enforcer)
     node.start()
     try:
         with TestClient(create_app(node), raise_server_exceptions=False) as client:
             yield Api(client, node, clock, tokens)
     finally:
-        enforcer.stop()
         node.stop()
-        enforcer.store.close()

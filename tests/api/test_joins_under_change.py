@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from conftest import PLACES, Api, Clock, demand
 from remit.api import (
     STEP_BODIES,
+    Enforcement,
     Node,
     OrderIn,
     Settings,
@@ -30,7 +31,6 @@ from remit.api import (
     record_order,
     step_for,
 )
-from remit.enforcement import Enforcer
 from remit.enforcement._memory import MemoryEnforcementStore
 from remit.location import Locator, StaticSource
 from remit.orders import Order
@@ -56,25 +56,18 @@ def fine_switching() -> Iterator[None]:
 @pytest.fixture
 def memory_api() -> Iterator[Api]:
     store, clock = MemoryStore(), Clock()
-    node = Node(store, Locator(ip_sources=[StaticSource(PLACES)]), clock=clock, tick_seconds=3600)
+    locator = Locator(ip_sources=[StaticSource(PLACES)])
+    enforcement = Enforcement(MemoryEnforcementStore(), {}, background=False)  # as `api`
+    node = Node(store, locator, enforcement=enforcement, clock=clock, tick_seconds=3600)
     tokens = {
         who: create_user(store, who, [who], now=clock())
         for who in ("intake", "reviewer", "platform")
     }
-    enforcer = Enforcer(
-        MemoryEnforcementStore(),
-        {},
-        clock=clock,
-        active_orders=lambda: list(node.snapshot.orders.values()),
-    )
-    node.enforcer = enforcer
-    node.listeners.append(enforcer)
     node.start()
     try:
         with TestClient(create_app(node), raise_server_exceptions=False) as client:
             yield Api(client, node, clock, tokens)
     finally:
-        enforcer.stop()
         node.stop()
 
 

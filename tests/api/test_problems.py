@@ -100,7 +100,7 @@ def served() -> Iterator[tuple[TestClient, str, TransparencyLog]]:
     origin = "test.example/log"
     log = TransparencyLog(MemoryLogStore(), Signer.generate(origin), origin=origin, secret=b"s")
     log.open()
-    node = Node(store, Locator(ip_sources=[CorruptSource()]), listeners=[log])
+    node = Node(store, Locator(ip_sources=[CorruptSource()]), log=log)
     token = create_user(store, "meet", ["platform"], now=datetime.now(UTC))
     node.start()
     try:

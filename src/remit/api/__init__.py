@@ -14,22 +14,13 @@ from remit.api._endpoint import (
 )
 from remit.api._impact import ImpactOut, ReachOut, impact_of
 from remit.api._log_routes import report_of
-from remit.api._node import (
-    TOKEN_PREFIX,
-    Node,
-    OrderListener,
-    Snapshot,
-    create_user,
-    hash_token,
-    new_id,
-    utcnow,
-)
+from remit.api._node import Enforcement, Node, OrderListener, Snapshot, Task, new_id, utcnow
 from remit.api._openapi import openapi
 from remit.api._orders import STEP_BODIES, record_order, step_for
 from remit.api._problems import HTTPProblem, explain
 from remit.api._schemas import OrderIn
 from remit.api._sessions import close_sessions, decide_join, open_session, roster_session
-from remit.api._tasks import Task, TaskRunner
+from remit.api._users import TOKEN_PREFIX, create_user, hash_token
 
 __all__ = [
     "AUDITOR",
@@ -44,6 +35,7 @@ __all__ = [
     "Call",
     "DecideIn",
     "Endpoint",
+    "Enforcement",
     "HTTPProblem",
     "ImpactOut",
     "Node",
@@ -53,7 +45,6 @@ __all__ = [
     "Settings",
     "Snapshot",
     "Task",
-    "TaskRunner",
     "allowed",
     "appeals_of",
     "bearer",

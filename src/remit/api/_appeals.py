@@ -22,7 +22,6 @@ from remit.api._schemas import Id, Reason
 from remit.enforcement import READMIT, Command, CommandStatus, Enforcer
 from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
-from remit.transparency import TransparencyLog
 
 SEPARATOR = "-appeal-"
 APPEALABLE = [Status.APPROVED, Status.ACTIVE, Status.LIFTED, Status.EXPIRED]
@@ -76,14 +75,6 @@ def _out(order_id: str, a: Appeal, readmitted: int = 0) -> AppealOut:
     )  # fmt: skip
 
 
-def _log_of(node: Node) -> TransparencyLog | None:
-    return next((x for x in node.listeners if isinstance(x, TransparencyLog)), None)
-
-
-def _log(call: Call) -> TransparencyLog | None:
-    return _log_of(call.node)
-
-
 async def file(call: Call) -> Response:
     body = await call.body(AppealIn)
     holder: dict[str, str] = {}
@@ -98,7 +89,7 @@ async def file(call: Call) -> Response:
 
     order = await run_in_threadpool(call.node.act, body.order_id, step)
     appeal = orders.find_appeal(order, holder["id"])
-    log = _log(call)
+    log = call.node.log
     if log is not None:
         await run_in_threadpool(
             lambda: log.append_appeal_outcome(
@@ -168,7 +159,7 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
         readmitted = enforcer.store.enqueue(_readmits(enforcer, order, people, node.clock()))
-    log = _log_of(node)
+    log = node.log
     if log is not None:
         log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)
     return _out(order.id, appeal, readmitted)

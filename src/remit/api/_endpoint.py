@@ -169,8 +169,7 @@ def enforcer_of(node: Node) -> Enforcer:
 
 
 def log_of(node: Node) -> TransparencyLog:
-    """The log ``node`` keeps: the one among its order listeners (a 503 problem when none)."""
-    for listener in getattr(node, "listeners", ()):
-        if isinstance(listener, TransparencyLog):
-            return listener
-    raise HTTPProblem("unavailable", "this node keeps no transparency log")
+    """The transparency log ``node`` keeps, or a 503 problem when it keeps none."""
+    if node.log is None:
+        raise HTTPProblem("unavailable", "this node keeps no transparency log")
+    return node.log

@@ -1,7 +1,7 @@
 """The public transparency endpoints: the log, its proofs, and the transparency report.
 
-No token: the log is public. The node's :class:`~remit.transparency.TransparencyLog` is the one
-among its order listeners (``Node(..., listeners=[log])``); a node without one answers ``503``.
+No token: the log is public. It is the node's :class:`~remit.transparency.TransparencyLog`
+(``Node(..., log=log)``); a node without one answers ``503``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class ConsistencyProofOut(msgspec.Struct):
 
 
 def transparency_log(call: Call) -> TransparencyLog:
-    """The log this node keeps: the one among its order listeners."""
+    """The log this node keeps (a 503 problem when none)."""
     return log_of(call.node)
 
 

@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
+from remit.api import Node, Settings, create_app, create_user, utcnow
 from remit.cli._log_cli import log_options, open_log
 from remit.cli._options import build_locator, db_option, location_options
-from remit.cli._platform import build_enforcer, enforcement_options
+from remit.cli._platform import build_enforcement, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes, set_password
 from remit.store import Role, open_store, upgrade
@@ -137,16 +137,17 @@ def serve(
         click.echo("created the first user, 'admin'; its token (shown once):", err=True)
         click.echo(f"admin token: {token}", err=True)
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
-    node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
     plugins = plugin_manager()  # discovered once: connectors, their operations and their tasks
-    enforcer = build_enforcer(
-        db_url, node, appeal_url, operator_url, command_ttl, retention_days, plugins
+    node = Node(
+        store,
+        locator,
+        log=log,
+        enforcement=build_enforcement(
+            db_url, appeal_url, operator_url, command_ttl, retention_days, plugins
+        ),
+        tasks=load_tasks(plugins),  # connectors' periodic work (roster reconciliation)
+        resync_seconds=resync_seconds,
     )
-    tasks = TaskRunner(
-        node, load_tasks(plugins)
-    )  # connectors' periodic work (roster reconciliation)
-    node.start()
-    enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes)
     routes = (
         console_routes(
@@ -162,21 +163,17 @@ def serve(
         else []
     )
     app = create_app(node, settings, endpoints=load_endpoints(plugins), routes=routes)
-    click.echo(
-        f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
-    )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    tasks.start()
+    node.start()
     try:
+        click.echo(
+            f"remit listening on http://{host}:{port} (database {store_label(db_url)})", err=True
+        )
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
     finally:
-        tasks.stop()  # before the enforcer: tasks use its store and its connectors
-        enforcer.stop()
-        node.stop()
-        enforcer.store.close()
-        locator.close()
+        node.stop()  # its tasks, live enforcement and scheduler; then its stores and locator
 
 
 def store_label(url: str) -> str:
