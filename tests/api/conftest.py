@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from remit.api import Enforcement, Node, create_app, create_user
 from remit.connectors import load_connectors
 from remit.enforcement import EnforcementStore, Policy
 from remit.location import IptoccSource, Locator, StaticSource
-from remit.store import open_enforcement_store, open_store, upgrade
+from remit.store import Store, open_enforcement_store, open_store, upgrade
 
 # Test participants are placed by the operator's static table, as in every real-server test.
 PLACES = {
@@ -97,15 +98,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    upgrade(database_url)
-    store = open_store(database_url)
+@contextmanager
+def running_api(store: Store, roster: EnforcementStore, locator: Locator) -> Iterator[Api]:
+    """A node on ``store`` and ``roster``, started behind a test client, with one user per
+    role (two intake and two reviewers, as separate people); stopped after."""
     clock = Clock()
-    locator = Locator(ip_sources=[StaticSource(PLACES), IptoccSource()])
     policy = Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4)
     # Delivery and sweeps are stepped by hand, on the clock the tests move.
-    roster = enforcement_store(database_url)
     enforcement = Enforcement(roster, load_connectors(), policy, background=False)
     node = Node(store, locator, enforcement=enforcement, clock=clock, tick_seconds=3600)
     tokens = {
@@ -126,3 +125,12 @@ def api(database_url: str) -> Iterator[Api]:
             yield Api(client, node, clock, tokens)
     finally:
         node.stop()
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    upgrade(database_url)
+    locator = Locator(ip_sources=[StaticSource(PLACES), IptoccSource()])
+    store, roster = open_store(database_url), enforcement_store(database_url)
+    with running_api(store, roster, locator) as running:
+        yield running

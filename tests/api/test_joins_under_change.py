@@ -17,17 +17,13 @@ from typing import Any
 
 import msgspec
 import pytest
-from starlette.testclient import TestClient
 
-from conftest import PLACES, Api, Clock, demand
+from conftest import PLACES, Api, demand, running_api
 from remit.api import (
     STEP_BODIES,
-    Enforcement,
     Node,
     OrderIn,
     Settings,
-    create_app,
-    create_user,
     record_order,
     step_for,
 )
@@ -55,20 +51,9 @@ def fine_switching() -> Iterator[None]:
 
 @pytest.fixture
 def memory_api() -> Iterator[Api]:
-    store, clock = MemoryStore(), Clock()
     locator = Locator(ip_sources=[StaticSource(PLACES)])
-    enforcement = Enforcement(MemoryEnforcementStore(), {}, background=False)  # as `api`
-    node = Node(store, locator, enforcement=enforcement, clock=clock, tick_seconds=3600)
-    tokens = {
-        who: create_user(store, who, [who], now=clock())
-        for who in ("intake", "reviewer", "platform")
-    }
-    node.start()
-    try:
-        with TestClient(create_app(node), raise_server_exceptions=False) as client:
-            yield Api(client, node, clock, tokens)
-    finally:
-        node.stop()
+    with running_api(MemoryStore(), MemoryEnforcementStore(), locator) as running:
+        yield running
 
 
 class History:
