@@ -47,6 +47,7 @@ unit: $(DEV_STAMP)
 
 docs: $(DEV_STAMP)
 	$(BIN)/python -m remit.cli._docs > docs/cli.md
+	$(BIN)/python -m remit.connectors.webhook._reference docs/connectors/webhook.md
 	$(BIN)/python -c 'import json; from remit.api import openapi; from remit.connectors import all_endpoints; print(json.dumps(openapi(all_endpoints()), indent=2, sort_keys=True))' > docs/openapi.json
 
 # The lock files follow pyproject.toml: `make lock` pins what was added and drops what was removed,

@@ -64,3 +64,23 @@ def test_remit_api_exports_exactly_its_public_names() -> None:
     assert len(remit.api.__all__) == len(API)
     for name in remit.api.__all__:
         assert getattr(remit.api, name) is not None, name
+
+
+#: What a connector plugin imports (docs/plugins.md): the hooks, the interface, the settings
+#: check, the commands and their payloads, and the recording connector for its tests.
+CONNECTOR_FACING = {
+    "Command", "CommandType", "Connector", "Delivered", "DeliveryError", "HostNoticeData",
+    "InvalidConfiguration", "NoticeData", "Payload", "PersonRef", "Platform", "ReadmitData",
+    "RecordingConnector", "RefusalNotice", "RefusedData", "RemoveData", "ResourceRef", "Setting",
+    "all_endpoints", "checked_settings", "command_data", "configure", "hookimpl", "hookspec",
+    "http_url", "load_connectors", "load_endpoints", "load_tasks", "payload", "plugin_manager",
+    "webhook_secret", "whole_number",
+}  # fmt: skip
+
+
+def test_remit_connectors_exports_exactly_the_connector_facing_names() -> None:
+    import remit.connectors
+
+    assert set(remit.connectors.__all__) == CONNECTOR_FACING
+    for name in remit.connectors.__all__:
+        assert getattr(remit.connectors, name) is not None, f"remit.connectors.{name}"

@@ -56,7 +56,7 @@ def test_a_given_secret_is_kept_and_not_shown_again(db: str) -> None:
     ("args", "named"),
     [
         (["--connector", "carrier-pigeon", "--webhook-url", "https://x.example/"], "connector"),
-        (["--webhook-url", "ftp://x.example/"], "webhook-url"),
+        (["--webhook-url", "ftp://x.example/"], "url: 'ftp://x.example/' is not an http(s) URL"),
         (["--setting", "url"], "setting"),
         (["--setting", "url=https://x.example/", "--setting", "colour=blue"], "colour"),
         ([], "url"),

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,24 +141,38 @@ def test_the_shipped_story_reads() -> None:
     assert story.recorder != story.approver
 
 
+def _signed(platform: DemoPlatform, key: str, body: str) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {
+        "webhook-id": key,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(platform.secret).sign(key, now, body),
+    }
+
+
+def _removal_body() -> str:
+    removal = {
+        "session_id": "ses_1",
+        "resource": {"type": "meeting", "id": "june4-a", "host": "host-us-1"},
+        "participant": {"id": "wei"},
+        "order_id": "o",
+        "notice": {
+            "kind": "removed", "language": "en", "direction": "ltr", "title": "Unavailable",
+            "body": "Removed on a demand.", "order_id": "o", "appeal_url": "https://x.example/",
+            "meeting_id": None,
+        },
+        "place": "CN",
+    }  # fmt: skip
+    return json.dumps(
+        {"type": "participant.remove", "timestamp": "2020-06-04T00:00:00+00:00", "data": removal}
+    )
+
+
 def test_the_demo_platform_refuses_forged_webhooks_and_ignores_repeats() -> None:
     platform = DemoPlatform(secret="whsec_" + "A" * 43 + "=")
     platform.seat("june4-a", "ses_1", "wei")
-    body = json.dumps(
-        {
-            "type": "participant.remove",
-            "timestamp": "2020-06-04T00:00:00+00:00",
-            "data": {"session_id": "ses_1", "resource": {"id": "june4-a"}, "notice": {}},
-        }
-    )
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    headers = {
-        "webhook-id": "remove/o/ses_1",
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(platform.secret).sign("remove/o/ses_1", now, body),
-    }
+    body = _removal_body()
+    headers = _signed(platform, "remove/o/ses_1", body)
     forged = dict(headers, **{"webhook-signature": "v1,AAAA"})
     assert platform.take(body.encode(), forged) == 401
     assert platform.present("june4-a")[0].participant == "wei"
@@ -165,3 +180,17 @@ def test_the_demo_platform_refuses_forged_webhooks_and_ignores_repeats() -> None
     assert platform.take(body.encode(), headers) == 204
     assert platform.present("june4-a") == []
     assert (platform.bad_signatures, platform.repeats, len(platform.received)) == (1, 1, 1)
+    assert platform.removals()[0][1].notice.title == "Unavailable"
+
+
+def test_the_demo_platform_refuses_a_command_it_cannot_read() -> None:
+    platform = DemoPlatform(secret="whsec_" + "A" * 43 + "=")
+    platform.accounts["host-us-1"] = "active"
+    wide = json.dumps(
+        {"type": "account.suspend", "timestamp": "2020-06-04T00:00:00+00:00",
+         "data": {"host": {"id": "host-us-1"}}}
+    )  # fmt: skip
+    assert platform.take(wide.encode(), _signed(platform, "account/o/host-us-1", wide)) == 400
+    assert platform.accounts == {"host-us-1": "active"}
+    assert len(platform.unreadable) == 1
+    assert platform.received == []

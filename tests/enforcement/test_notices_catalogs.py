@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 from remit import jurisdictions
 from remit.enforcement import _catalogs
 from remit.enforcement._places import OWN_NAMES
-from remit.enforcement.notices import _ACTIONS, LANGUAGES
+from remit.enforcement._writing import ACTIONS
+from remit.enforcement.notices import LANGUAGES
 from remit.errors import RemitError
 from remit.orders import RequestedAction
 
@@ -112,8 +113,8 @@ def test_there_is_a_catalog_for_every_language_and_no_other() -> None:
 
 
 def test_every_requested_action_is_described() -> None:
-    assert set(_ACTIONS) == set(RequestedAction)
-    assert len(set(_ACTIONS.values())) == len(_ACTIONS)
+    assert set(ACTIONS) == set(RequestedAction)
+    assert len(set(ACTIONS.values())) == len(ACTIONS)
 
 
 def test_remits_own_names_are_the_registrys_english_names() -> None:

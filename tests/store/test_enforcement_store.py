@@ -19,7 +19,14 @@ from sqlalchemy.engine import make_url
 
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._memory import MemoryEnforcementStore
-from remit.enforcement._model import Command, CommandStatus, Platform, Session, SessionStatus
+from remit.enforcement._model import (
+    Command,
+    CommandStatus,
+    CommandType,
+    Platform,
+    Session,
+    SessionStatus,
+)
 from remit.errors import Conflict, InvalidInput, NotFound, StoreError
 from remit.location import Location
 from remit.policy import Resource
@@ -31,7 +38,7 @@ from remit.store import (
     open_store,
     upgrade,
 )
-from remit.store._enforcement_sql import sqlite_time
+from remit.store._enforcement_codec import sqlite_time
 from remit.store._sql_models import UTCDateTime
 
 NOW = datetime(2020, 6, 4, 12, 0, tzinfo=UTC)
@@ -355,6 +362,7 @@ def test_a_command_is_stored_once_per_key(store: EnforcementStore) -> None:
     assert store.enqueue([replace(first, data={"n": 2}), command("remove/ord-1/s2")]) == 1
     assert store.enqueue([first, first]) == 0
     assert store.get_command("remove/ord-1/s1") == first
+    assert store.get_command("remove/ord-1/s1").type is CommandType.REMOVE
     assert store.get_command("remove/ord-1/s2").data["session_id"] == "remove/ord-1/s2"
     assert store.enqueue([]) == 0
 
@@ -380,6 +388,8 @@ def test_a_batch_with_a_bad_command_stores_nothing(store: EnforcementStore) -> N
         store.enqueue([good, command("bad", data=["not", "an", "object"])])
     with pytest.raises(InvalidInput):
         store.enqueue([good, command("bad", status="sent")])
+    with pytest.raises(InvalidInput, match="type"):
+        store.enqueue([good, command("bad", type="account.suspend")])
     with pytest.raises(NotFound):
         store.get_command("good")
     assert store.enqueue([good]) == 1
@@ -565,6 +575,31 @@ def test_list_commands_newest_first_filtered(store: EnforcementStore) -> None:
         store.list_commands(limit=0)
     with pytest.raises(InvalidInput):
         store.list_commands(status="sent")  # type: ignore[arg-type]
+
+
+def test_an_orders_removals_come_in_pages_by_key(store: EnforcementStore) -> None:
+    removals = [command(f"remove/ord-1/s-{n:04}", at=NOW + timedelta(seconds=n)) for n in range(25)]
+    others = [
+        command("host/ord-1/meeting/m1", type="host.notice"),
+        command("refused/ord-1/2020-06-04/p", type="participant.refused"),
+        command("remove/ord-2/s-0000", order_id="ord-2"),
+    ]
+    store.enqueue([*reversed(removals), *others])
+    pages, after = [], None
+    while True:
+        page = store.removals_of("ord-1", after=after, limit=10)
+        pages.append(keys(page))
+        if len(page) < 10:
+            break
+        after = page[-1].key
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [key for page in pages for key in page] == [c.key for c in removals]
+    assert store.removals_of("ord-1", after="remove/ord-1/s-0023") == [
+        store.get_command("remove/ord-1/s-0024")
+    ]
+    assert store.removals_of("ord-3") == []
+    with pytest.raises(InvalidInput):
+        store.removals_of("ord-1", limit=0)
 
 
 # Many nodes ----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from remit.enforcement._memory import MemoryEnforcementStore
 from remit.errors import InvalidInput
 from remit.location import Location
 from remit.policy import Resource
-from remit.store import _enforcement_sql, open_enforcement_store, upgrade
+from remit.store import _enforcement_purge, open_enforcement_store, upgrade
 
 NOW = datetime(2020, 6, 4, 12, 0, tzinfo=UTC)
 RETENTION = timedelta(days=30)
@@ -310,7 +310,7 @@ def test_a_purge_needs_aware_times(store: EnforcementStore) -> None:
 def test_many_rows_are_purged_in_batches(
     store: EnforcementStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_enforcement_sql, "PURGE_BATCH", 7)
+    monkeypatch.setattr(_enforcement_purge, "PURGE_BATCH", 7)
     sessions = [joined(f"s{i:03}", OLD) for i in range(40)]
     store.add_sessions(sessions)
     for s in sessions[:30]:
@@ -345,7 +345,7 @@ def test_sqlite_finds_the_sessions_to_purge_on_their_index(
         if "sessions" in statement and "ended_at <" in statement:
             seen.append((statement, parameters))
 
-    event.listen(store._engine, "before_cursor_execute", capture)
+    event.listen(store._db.engine, "before_cursor_execute", capture)
     try:
         ended(store, joined("s1", OLD), OLD)
         assert store.purge(CUTOFF, dry_run=True) == Purged(1, 0)

@@ -12,7 +12,20 @@ from store_builders import NOW, T0, document_for, new_order
 
 from remit.errors import InvalidConfiguration, RemitError, StoreError
 from remit.orders import Status, start_review
-from remit.store import DEFAULT_URL, AuditEntry, Role, SqlStore, Store, User, open_store, upgrade
+from remit.store import (
+    DEFAULT_URL,
+    AuditEntry,
+    Role,
+    SqlStore,
+    Store,
+    User,
+    console_store_for,
+    enforcement_store_for,
+    log_store_for,
+    open_log_store,
+    open_store,
+    upgrade,
+)
 from remit.store._sql_engine import create, parse_url
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/remit"
@@ -182,6 +195,33 @@ def test_every_call_on_a_closed_store_is_a_store_error(url: str) -> None:
             call()
     with pytest.raises(StoreError, match="closed"):
         store.listen(print)
+
+
+def test_closing_a_store_closes_the_stores_beside_it(url: str) -> None:
+    # One database, one closed flag: the log, the roster and the console's sessions kept on the
+    # store's database end with it, rather than open new connections behind its back.
+    store = open_store(url)
+    log, enforcement, console = (
+        log_store_for(store),
+        enforcement_store_for(store),
+        console_store_for(store),
+    )
+    assert log.size() == 0
+    assert enforcement.list_platforms() == []
+    assert console.password_hash("nobody") is None
+    store.close()
+    for call in (log.size, enforcement.list_platforms, lambda: console.password_hash("nobody")):
+        with pytest.raises(StoreError, match="closed"):
+            call()
+
+
+def test_a_store_opened_on_its_own_closes_only_itself(url: str) -> None:
+    first, second = open_log_store(url), open_log_store(url)
+    first.close()
+    with pytest.raises(StoreError, match="closed"):
+        first.size()
+    assert second.size() == 0
+    second.close()
 
 
 def test_a_store_is_a_context_manager(url: str) -> None:

@@ -19,7 +19,6 @@ from remit.api._auth import INTAKE, PLATFORM, READ, REVIEWER
 from remit.api._endpoint import Call, Endpoint, json_response
 from remit.api._node import Node
 from remit.api._schemas import Id, Reason
-from remit.enforcement import READMIT, Command, CommandStatus, Enforcer
 from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
 
@@ -106,40 +105,6 @@ def _order_of(appeal_id: str) -> str:
     return order_id
 
 
-def _readmits(
-    enforcer: Enforcer, order: Order, people: set[str] | None, now: datetime
-) -> list[Command]:
-    """A readmission for every removal of this order that reached one of ``people`` (all: None)."""
-    removed = enforcer.store.list_commands(order_id=order.id, limit=1000)
-    commands = []
-    for c in removed:
-        who = c.data.get("participant", {}).get("id")
-        if c.type != "participant.remove" or (people is not None and who not in people):
-            continue
-        if who is None:  # past the retention limit: the removal names no one to readmit
-            continue
-        commands.append(
-            Command(
-                key=f"readmit/{order.id}/{c.session_id}",
-                platform=c.platform,
-                type=READMIT,
-                data={
-                    "session_id": c.session_id,
-                    "resource": c.data["resource"],
-                    "participant": {"id": who},
-                    "order_id": order.id,
-                },
-                order_id=order.id,
-                session_id=c.session_id,
-                status=CommandStatus.PENDING,
-                created_at=now,
-                next_attempt_at=now,
-                deadline=now + enforcer.policy.ttl,
-            )
-        )
-    return commands
-
-
 def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> AppealOut:
     """Decide an appeal by ``actor`` (not the order's approver): a reversal readmits the person
     (or everyone), and the outcome goes to the public log. The API and the console both decide
@@ -158,7 +123,7 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
     enforcer = node.enforcer
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
-        readmitted = enforcer.store.enqueue(_readmits(enforcer, order, people, node.clock()))
+        readmitted = enforcer.readmit(order, people)
     log = node.log
     if log is not None:
         log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)

@@ -16,7 +16,8 @@ and in ``remit_jitsi/plugin.py``::
 
 A plugin may also implement ``remit_endpoints`` (HTTP operations of its own) and ``remit_tasks``
 (periodic work that ``remit serve`` runs beside the node, such as reconciling remit's roster with
-the platform's own list of participants).
+the platform's own list of participants). ``docs/plugins.md`` describes each hook and the
+:class:`~remit.enforcement.Connector` interface; a test fails when one is undocumented.
 """
 
 from __future__ import annotations
@@ -83,22 +84,24 @@ def configure(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """A platform's settings for ``connector`` from the operator's ``options``.
 
-    Returns the settings to store and the values to show the operator once (new secrets).
-    A connector checks its own options with a ``configure(options)`` method of the same shape;
-    one without it takes the options as they are.
+    Returns the settings to store and the values to show the operator once (new secrets), as
+    the connector's :meth:`~remit.enforcement.Connector.configure` makes them.
     """
-    own = getattr(connector, "configure", None)
-    if own is None:
-        return dict(options), {}
-    settings, shown = own(dict(options))
+    settings, shown = connector.configure(dict(options))
     return dict(settings), dict(shown)
 
 
 def load_connectors(manager: pluggy.PluginManager | None = None) -> dict[str, Connector]:
-    """Every connector the plugins provide, by name; two with one name are refused."""
+    """Every connector the plugins provide, by name; two with one name are refused, and so is
+    one that is not a :class:`~remit.enforcement.Connector`."""
     found: dict[str, Connector] = {}
     for connectors in (manager or plugin_manager()).hook.remit_connectors():
         for connector in connectors:
+            if not isinstance(connector, Connector) or not connector.name:
+                raise InvalidConfiguration(
+                    f"connectors: {connector!r} is not a named remit.connectors.Connector",
+                    field="connectors",
+                )
             if connector.name in found:
                 raise InvalidConfiguration(
                     f"connectors: two plugins provide a connector named {connector.name!r}",

@@ -6,8 +6,9 @@ the platform's meetings, hosts and participants, the demand as received and the 
 as a table, and returns the invariants it checked.
 """
 
+from remit.demo._harness import Check, DemoFailed, DemoResult
 from remit.demo._platform import DemoPlatform
-from remit.demo._run import Check, DemoFailed, DemoResult, run_demo
+from remit.demo._run import run_demo
 from remit.demo._scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 __all__ = [

@@ -1,23 +1,32 @@
 """The demo's conferencing platform: meetings and accounts in memory, and a webhook endpoint.
 
 It does what the webhook guide (docs/connectors/webhook.md) asks of a platform: it verifies the
-Standard Webhooks signature of every command (refusing a forged or stale one with 401), carries
-out each ``webhook-id`` once (a repeat is answered 204 and ignored), removes the participant a
-``participant.remove`` names from its own meeting and keeps the notice to show them, and keeps
-each ``host.notice`` for the host. Its accounts change only if a command says so, and remit
-sends no such command.
+Standard Webhooks signature of every command (refusing a forged or stale one with 401), decodes
+it with remit's own definitions of the commands (refusing one it cannot read with 400, and
+counting it: remit sends none), carries out each ``webhook-id`` once (a repeat is answered 204
+and ignored), removes the participant a ``participant.remove`` names from its own meeting and
+keeps the notice to show them, and keeps each ``host.notice`` for the host. Its accounts change
+only if a command says so, and no command remit has can.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
+import msgspec
 from standardwebhooks import Webhook
+
+from remit.enforcement import (
+    CommandType,
+    HostNoticeData,
+    NoticeData,
+    Payload,
+    RemoveData,
+    decode_webhook,
+)
 
 
 @dataclass(frozen=True)
@@ -25,8 +34,8 @@ class Received:
     """A webhook the platform took: verified, carried out once."""
 
     id: str
-    type: str
-    data: dict[str, Any]
+    type: CommandType
+    data: Payload
     at: float  # time.monotonic() when it arrived
 
 
@@ -37,7 +46,7 @@ class Seat:
     session_id: str
     participant: str
     removed_by: str | None = None  # the webhook-id that removed them
-    notice: dict[str, Any] | None = None
+    notice: NoticeData | None = None
 
 
 @dataclass
@@ -49,6 +58,8 @@ class DemoPlatform:
     meetings: dict[str, dict[str, Seat]] = field(default_factory=dict)  # meeting -> session -> seat
     received: list[Received] = field(default_factory=list)
     bad_signatures: int = 0
+    #: Webhooks verified but not a command the platform can read (remit sends none).
+    unreadable: list[str] = field(default_factory=list)
     repeats: int = 0
     #: Removals naming a session this platform does not seat (or seats no more).
     strays: list[str] = field(default_factory=list)
@@ -65,9 +76,15 @@ class DemoPlatform:
         with self._lock:
             return [s for s in self.meetings.get(meeting, {}).values() if s.removed_by is None]
 
-    def of_type(self, kind: str) -> list[Received]:
+    def removals(self) -> list[tuple[Received, RemoveData]]:
+        """Every ``participant.remove`` received, with its payload."""
         with self._lock:
-            return [r for r in self.received if r.type == kind]
+            return [(r, r.data) for r in self.received if isinstance(r.data, RemoveData)]
+
+    def host_notices(self) -> list[tuple[Received, HostNoticeData]]:
+        """Every ``host.notice`` received, with its payload."""
+        with self._lock:
+            return [(r, r.data) for r in self.received if isinstance(r.data, HostNoticeData)]
 
     # The webhook endpoint ----------------------------------------------------------------------
     @property
@@ -101,33 +118,30 @@ class DemoPlatform:
     def take(self, body: bytes, headers: dict[str, str]) -> int:
         """Verify and carry out one webhook; the HTTP status to answer."""
         try:
-            event = Webhook(self.secret).verify(body, headers)
+            Webhook(self.secret).verify(body, headers)
         except Exception:  # the library raises its own errors for a forged or stale webhook
             with self._lock:
                 self.bad_signatures += 1
             return 401
-        if not isinstance(event, dict):
-            event = json.loads(body)
+        try:
+            command = decode_webhook(body)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            with self._lock:
+                self.unreadable.append(str(exc))
+            return 400
         webhook_id = headers["webhook-id"]
         with self._lock:
             if webhook_id in self._ids:
                 self.repeats += 1
                 return 204
             self._ids.add(webhook_id)
-            data = event.get("data", {})
-            self.received.append(
-                Received(webhook_id, event.get("type", ""), data, time.monotonic())
-            )
-            if event.get("type") == "participant.remove":
-                meeting = data.get("resource", {}).get("id")
-                seat = self.meetings.get(meeting, {}).get(data.get("session_id"))
+            data = command.data
+            self.received.append(Received(webhook_id, command.type, data, time.monotonic()))
+            if isinstance(data, RemoveData):
+                seat = self.meetings.get(data.resource.id, {}).get(data.session_id)
                 if seat is None or seat.removed_by is not None:
-                    self.strays.append(str(data.get("session_id")))
+                    self.strays.append(data.session_id)
                 else:
                     seat.removed_by = webhook_id
-                    seat.notice = data.get("notice")
-            elif event.get("type", "").startswith("account."):
-                host = data.get("host", {}).get("id")
-                if host in self.accounts:
-                    self.accounts[host] = event["type"].removeprefix("account.")
+                    seat.notice = data.notice
         return 204

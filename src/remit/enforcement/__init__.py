@@ -2,7 +2,9 @@
 
 Pure planning (:mod:`~remit.enforcement._activation`) decides who must go with the same engine as
 admissions; the :class:`Enforcer` writes commands to the outbox and delivers them through
-connectors. Storage comes in through the :class:`EnforcementStore` interface.
+connectors (:class:`Connector`). Storage comes in through the :class:`EnforcementStore`
+interface: :class:`MemoryEnforcementStore` for tests, ``remit.store.SqlEnforcementStore`` for
+SQLite and PostgreSQL.
 """
 
 from remit.enforcement._activation import (
@@ -16,17 +18,38 @@ from remit.enforcement._activation import (
     must_go,
     place_in_scope,
     plan,
+    readmission,
+    readmissions,
     refusal,
     removal,
     resource_json,
     targets_of,
 )
-from remit.enforcement._enforcer import Connector, Enforcer, Policy
+from remit.enforcement._commands import (
+    PAYLOADS,
+    HostNoticeData,
+    NoticeData,
+    Payload,
+    PersonRef,
+    ReadmitData,
+    RefusalNotice,
+    RefusedData,
+    RemoveData,
+    ResourceRef,
+    Webhook,
+    command_data,
+    decode_webhook,
+    payload,
+)
+from remit.enforcement._connector import Connector
+from remit.enforcement._enforcer import Enforcer, Policy
 from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._memory import MemoryEnforcementStore
 from remit.enforcement._model import (
     Attempt,
     Command,
     CommandStatus,
+    CommandType,
     Platform,
     Session,
     SessionStatus,
@@ -56,6 +79,7 @@ __all__ = [
     "LANGUAGES",
     "MAX_RETENTION_DAYS",
     "MIN_RETENTION_DAYS",
+    "PAYLOADS",
     "PURGED_PARTICIPANT",
     "READMIT",
     "REFUSED",
@@ -63,24 +87,41 @@ __all__ = [
     "Attempt",
     "Command",
     "CommandStatus",
+    "CommandType",
     "Connector",
     "Delivery",
     "EnforcementStore",
     "Enforcer",
+    "HostNoticeData",
+    "MemoryEnforcementStore",
     "Notice",
+    "NoticeData",
+    "Payload",
+    "PersonRef",
     "Platform",
     "Policy",
     "Purged",
+    "ReadmitData",
+    "RefusalNotice",
+    "RefusedData",
+    "RemoveData",
+    "ResourceRef",
     "Session",
     "SessionStatus",
+    "Webhook",
     "choose_language",
+    "command_data",
     "daily_counts",
+    "decode_webhook",
     "host_notice",
     "host_notices",
     "must_go",
     "participant_notice",
+    "payload",
     "place_in_scope",
     "plan",
+    "readmission",
+    "readmissions",
     "refusal",
     "refusal_problem",
     "removal",

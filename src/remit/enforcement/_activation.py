@@ -4,28 +4,44 @@ Activation decides each live session with the same engine as admissions, on an i
 just the order being activated, so a session is removed exactly when its participant would now
 be refused at the door: the order targets its resource (or the resource's host), and the
 participant's known location lies inside the order's scope (invariant 1). Every removal carries
-the participant's notice, and every affected meeting with a host gets one host notice.
+the participant's notice, and every affected meeting with a host gets one host notice. When an
+appeal is reversed, each removal it reaches is answered by a readmission.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from remit import jurisdictions
-from remit.enforcement._model import Command, CommandStatus, Session
-from remit.enforcement.notices import host_notice, participant_notice
+from remit.enforcement._commands import (
+    HostNoticeData,
+    NoticeData,
+    Payload,
+    PersonRef,
+    ReadmitData,
+    RefusalNotice,
+    RefusedData,
+    RemoveData,
+    ResourceRef,
+    command_data,
+    payload,
+)
+from remit.enforcement._model import Command, CommandStatus, CommandType, Session
+from remit.enforcement.notices import Notice, host_notice, participant_notice
 from remit.location import Location
 from remit.orders import Order
 from remit.policy import HOST, ActiveOrder, PolicyIndex, Resource
 
-REMOVE = "participant.remove"
-REFUSED = "participant.refused"
-HOST_NOTICE = "host.notice"
-READMIT = "participant.readmit"
+REMOVE = CommandType.REMOVE
+REFUSED = CommandType.REFUSED
+HOST_NOTICE = CommandType.HOST_NOTICE
+READMIT = CommandType.READMIT
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,18 @@ class Delivery:
 
 def resource_json(resource: Resource) -> dict[str, Any]:
     """A resource as commands carry it."""
-    return {"type": resource.type, "id": resource.id, "host": resource.host}
+    return command_data(_resource(resource))
+
+
+def _resource(resource: Resource) -> ResourceRef:
+    return ResourceRef(resource.type, resource.id, resource.host)
+
+
+def _notice(notice: Notice) -> NoticeData:
+    return NoticeData(
+        notice.kind, notice.language, notice.direction, notice.title, notice.body,
+        notice.order_id, notice.appeal_url, notice.meeting_id,
+    )  # fmt: skip
 
 
 def targets_of(order: ActiveOrder) -> tuple[list[str], list[str]]:
@@ -68,10 +95,10 @@ def place_in_scope(location: Location, scope: tuple[str, ...]) -> str:
     return location.country
 
 
-#: Participants' notices of one order, as commands carry them, with the place each names: by
-#: location and language. One activation builds each once (every participant removed in one place
-#: in one language gets the same notice), and each command gets its own copy.
-NoticeCache = dict[tuple[Location, str | None], tuple[str, dict[str, Any]]]
+#: Participants' notices of one order, with the place each names: by location and language. One
+#: activation builds each once (every participant removed in one place in one language gets the
+#: same notice), and each command gets its own copy of it as data.
+NoticeCache = dict[tuple[Location, str | None], tuple[str, NoticeData]]
 
 
 def removal(
@@ -89,29 +116,69 @@ def removal(
         notice = participant_notice(
             order, place, order.scope, session.language, "removed", delivery.appeal_url
         )
-        found = (place, notice.to_dict())
+        found = (place, _notice(notice))
         if notices is not None:
             notices[key] = found
-    place, notice_json = found
+    place, notice_data = found
+    data = RemoveData(
+        session.id,
+        _resource(session.resource),
+        PersonRef(session.participant),
+        order.id,
+        notice_data,
+        place,
+    )
+    return _pending(f"remove/{order.id}/{session.id}", session.platform, REMOVE, data, order.id,
+                    session.id, delivery)  # fmt: skip
+
+
+def _pending(
+    key: str,
+    platform: str,
+    kind: CommandType,
+    data: Payload,
+    order_id: str,
+    session_id: str | None,
+    delivery: Delivery,
+) -> Command:
+    """A command to deliver from now until ``delivery.ttl`` from now."""
     return Command(
-        key=f"remove/{order.id}/{session.id}",
-        platform=session.platform,
-        type=REMOVE,
-        data={
-            "session_id": session.id,
-            "resource": resource_json(session.resource),
-            "participant": {"id": session.participant},
-            "order_id": order.id,
-            "notice": dict(notice_json),
-            "place": place,
-        },
-        order_id=order.id,
-        session_id=session.id,
+        key=key,
+        platform=platform,
+        type=kind,
+        data=command_data(data),
+        order_id=order_id,
+        session_id=session_id,
         status=CommandStatus.PENDING,
         created_at=delivery.now,
         next_attempt_at=delivery.now,
         deadline=delivery.now + delivery.ttl,
     )
+
+
+def readmission(removal: Command, delivery: Delivery) -> Command | None:
+    """The command that lets the person a removal removed back in (an appeal released them):
+    one per removed session. None when the removal names no one any more (its personal data
+    was purged past the retention limit): there is no one to readmit."""
+    if removal.type != REMOVE or "participant" not in removal.data:
+        return None
+    removed = payload(removal)
+    assert isinstance(removed, RemoveData)
+    data = ReadmitData(removed.session_id, removed.resource, removed.participant, removal.order_id)
+    return _pending(f"readmit/{removal.order_id}/{removal.session_id}", removal.platform, READMIT,
+                    data, removal.order_id, removal.session_id, delivery)  # fmt: skip
+
+
+def readmissions(
+    removals: Iterable[Command], people: Collection[str] | None, delivery: Delivery
+) -> list[Command]:
+    """A readmission for each of ``removals`` that removed one of ``people`` (everyone: None)."""
+    found = []
+    for removed in removals:
+        command = readmission(removed, delivery)
+        if command is not None and (people is None or command.data["participant"]["id"] in people):
+            found.append(command)
+    return found
 
 
 def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -> list[Command]:
@@ -124,26 +191,16 @@ def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -
     commands = []
     for (platform, resource), counts in sorted(by_meeting.items(), key=lambda kv: kv[0][1].id):
         notice = host_notice(order, resource.id, dict(counts), None, delivery.appeal_url)
-        commands.append(
-            Command(
-                key=f"host/{order.id}/{resource.type}/{resource.id}",
-                platform=platform,
-                type=HOST_NOTICE,
-                data={
-                    "resource": resource_json(resource),
-                    "host": {"id": resource.host},
-                    "order_id": order.id,
-                    "counts": dict(sorted(counts.items())),
-                    "notice": notice.to_dict(),
-                },
-                order_id=order.id,
-                session_id=None,
-                status=CommandStatus.PENDING,
-                created_at=delivery.now,
-                next_attempt_at=delivery.now,
-                deadline=delivery.now + delivery.ttl,
-            )
+        assert resource.host is not None
+        data = HostNoticeData(
+            _resource(resource),
+            PersonRef(resource.host),
+            order.id,
+            dict(sorted(counts.items())),
+            _notice(notice),
         )
+        notice_key = f"host/{order.id}/{resource.type}/{resource.id}"
+        commands.append(_pending(notice_key, platform, HOST_NOTICE, data, order.id, None, delivery))
     return commands
 
 
@@ -165,18 +222,19 @@ def refusal(
     One per participant, resource, order and day: refused retries are one refusal.
     """
     r = session.resource
+    data = RefusedData(
+        _resource(r),
+        PersonRef(session.participant),
+        order.id,
+        place,
+        msgspec.convert(notice, RefusalNotice),
+    )
     return Command(
         key=f"refused/{order.id}/{now.date().isoformat()}/{session.platform}/{session.participant}"
         f"/{r.type}/{r.id}",
         platform=session.platform,
         type=REFUSED,
-        data={
-            "resource": resource_json(r),
-            "participant": {"id": session.participant},
-            "order_id": order.id,
-            "place": place,
-            "notice": notice,
-        },
+        data=command_data(data),
         order_id=order.id,
         session_id=None,
         status=CommandStatus.DELIVERED,

@@ -17,12 +17,11 @@ import logging
 import queue
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
 
 from remit.enforcement._activation import (
     REFUSED,
@@ -30,9 +29,11 @@ from remit.enforcement._activation import (
     Delivery,
     daily_counts,
     plan,
+    readmissions,
     removal,
     targets_of,
 )
+from remit.enforcement._connector import Connector
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import Attempt, Command, CommandStatus, Platform, Session
 from remit.enforcement._retention import DEFAULT_RETENTION_DAYS, PURGE_EVERY, Purged
@@ -41,6 +42,9 @@ from remit.orders import Order, to_active
 from remit.policy import PolicyIndex
 
 log = logging.getLogger("remit.enforcement")
+
+#: Removals read from the outbox at a time when readmitting (each page is one transaction).
+READMIT_PAGE = 1000
 
 
 @contextmanager
@@ -59,19 +63,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class Connector(Protocol):
-    """Carries commands to one kind of platform (webhooks, a conferencing server's API, …).
-
-    A connector that holds connections may also have a ``close()`` method: the enforcer calls
-    it when it stops.
-    """
-
-    name: str
-
-    def deliver(self, platform: Platform, command: Command) -> None:
-        """Deliver one command, or raise :class:`~remit.errors.DeliveryError`."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +138,23 @@ class Enforcer:
             del sessions
         if new:
             log.info("order %s: %d new commands", order.id, new)
+            self._wake.set()
+        return new
+
+    def readmit(self, order: Order, people: Collection[str] | None = None) -> int:
+        """Let back in everyone the order removed, or only ``people``: one readmission per
+        removed session, read from the outbox a page at a time however many there are. Returns
+        how many readmissions were new (idempotent: one per removal, ever)."""
+        delivery = self._delivery()
+        new, after = 0, None
+        while True:
+            page = self.store.removals_of(order.id, after=after, limit=READMIT_PAGE)
+            new += self.store.enqueue(readmissions(page, people, delivery))
+            if len(page) < READMIT_PAGE:
+                break
+            after = page[-1].key
+        if new:
+            log.info("order %s: %d readmissions", order.id, new)
             self._wake.set()
         return new
 
@@ -264,9 +272,7 @@ class Enforcer:
             self._purger.join(timeout=10)  # a batch ends soon; what is left waits for a restart
         self._pool.shutdown(wait=True, cancel_futures=True)
         for connector in self.connectors.values():
-            close = getattr(connector, "close", None)  # a connector may hold connections
-            if callable(close):
-                close()
+            connector.close()
 
     def _run(self) -> None:
         last_sweep = self.clock()

@@ -112,6 +112,13 @@ class EnforcementStore(Protocol):
     ) -> list[Command]:
         """Commands, newest first, filtered (``platform``: only that platform's)."""
 
+    def removals_of(
+        self, order_id: str, *, after: str | None = None, limit: int = 1000
+    ) -> list[Command]:
+        """A page of the order's removals (``participant.remove``), by key: the first ``limit``
+        whose key is after ``after`` (from the first with None). The next page starts after the
+        last key of this one; a page shorter than ``limit`` is the last."""
+
     def commands_between(
         self, since: datetime, until: datetime, types: Sequence[str]
     ) -> list[Command]:

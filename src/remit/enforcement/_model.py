@@ -54,6 +54,16 @@ class Session:
     ended_at: datetime | None = None
 
 
+class CommandType(StrEnum):
+    """What a command asks of a platform (or records): the ``type`` of its webhook. Each has a
+    payload of its own, defined in :mod:`remit.enforcement._commands`."""
+
+    REMOVE = "participant.remove"
+    HOST_NOTICE = "host.notice"
+    READMIT = "participant.readmit"
+    REFUSED = "participant.refused"  # a record of a refused join: never sent
+
+
 class CommandStatus(StrEnum):
     """Delivery state of a command in the outbox."""
 
@@ -73,7 +83,8 @@ class Command:
 
     key: str
     platform: str
-    type: str  # participant.remove | host.notice | participant.readmit
+    type: CommandType
+    #: The payload as the platform receives it (JSON): see :func:`~remit.enforcement.payload`.
     data: dict[str, Any]
     order_id: str
     session_id: str | None

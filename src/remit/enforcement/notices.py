@@ -16,27 +16,30 @@ order and does not pull the surrounding punctuation out of place.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
-
-from babel.lists import format_list
-from babel.numbers import format_decimal
 
 from remit import jurisdictions
 from remit.enforcement._catalogs import (
     LANGUAGES,
     RTL,
-    Translator,
-    babel_locale_id,
     choose_language,
-    translator,
 )
-from remit.enforcement._places import N_, place_name
-from remit.errors import InvalidInput, InvalidOrder, RemitError
-from remit.orders import EVERYWHERE, Order, RequestedAction
+from remit.enforcement._places import place_name
+from remit.enforcement._writing import (
+    Writer,
+    checked_text,
+    demand,
+    enforced_scope,
+    inside,
+    joined,
+    link,
+    place_codes,
+)
+from remit.errors import InvalidInput
+from remit.orders import Order
 
 __all__ = [
     "LANGUAGES",
@@ -58,24 +61,6 @@ STATUS_UNAVAILABLE_FOR_LEGAL_REASONS = 451
 PROBLEM_TYPE = "/problems/unavailable-for-legal-reasons"
 
 NoticeKind = Literal["removed", "refused", "host"]
-
-#: What the authority asked for, as asked, for "What was asked: …".
-_ACTIONS: dict[RequestedAction, str] = {
-    RequestedAction.REMOVE_PARTICIPANTS: N_("remove participants from the meetings"),
-    RequestedAction.BLOCK_ACCESS: N_("block access to the meetings"),
-    RequestedAction.END_MEETING: N_("end the meetings"),
-    RequestedAction.DELETE_MEETING: N_("delete the meetings"),
-    RequestedAction.DELETE_CONTENT: N_("delete the content"),
-    RequestedAction.SUSPEND_ACCOUNT: N_("suspend the accounts hosting the meetings"),
-    RequestedAction.DELETE_ACCOUNT: N_("delete the accounts hosting the meetings"),
-    RequestedAction.OTHER: N_("take an action described in the demand"),
-}
-
-_FSI, _PDI = "\u2068", "\u2069"
-_MAX_TEXT = 2000
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"\\^`{|}]+")
-#: Languages written without spaces between sentences.
-_NO_SPACES = frozenset({"zh-Hans", "zh-Hant"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,162 +96,6 @@ class Notice:
         }
 
 
-class _Writer:
-    """Fills one language's templates: isolates values in RTL text, joins lists and sentences."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self.t: Translator = translator(language)
-        self.rtl = language in RTL
-        self.locale = babel_locale_id(language)
-
-    def fill(self, template: str, english: str, **values: str) -> str:
-        if self.rtl:
-            values = {key: f"{_FSI}{value}{_PDI}" for key, value in values.items()}
-        try:
-            return template.format_map(values)
-        except (KeyError, IndexError, ValueError):  # a broken translation: say it in English
-            return english.format_map(values)
-
-    def _(self, msgid: str, **values: str) -> str:
-        return self.fill(self.t.gettext(msgid), msgid, **values)
-
-    def ngettext(self, singular: str, plural: str, n: int, **values: str) -> str:
-        english = singular if n == 1 else plural
-        return self.fill(self.t.ngettext(singular, plural, n), english, **values)
-
-    def number(self, n: int) -> str:
-        return _number(n, self.locale)
-
-    def places(self, codes: Iterable[str], field: str) -> str:
-        names = [place_name(code, self.language, field=field) for code in dict.fromkeys(codes)]
-        return _list(tuple(names), self.locale)
-
-    def sentences(self, parts: Iterable[str]) -> str:
-        return ("" if self.language in _NO_SPACES else " ").join(parts)
-
-
-# Memoised pieces: one activation writes a host notice per affected meeting (ten thousand, say),
-# all of one order, in a few languages, with small counts.
-@lru_cache(maxsize=4096)
-def _number(n: int, locale: str) -> str:
-    return format_decimal(n, locale=locale)
-
-
-@lru_cache(maxsize=4096)
-def _list(items: tuple[str, ...], locale: str) -> str:
-    return format_list(list(items), locale=locale)
-
-
-#: The sentences about an order's demand, by order (its identity: the same object) and language.
-_DEMANDS: dict[tuple[int, str], tuple[Order, tuple[str, ...]]] = {}
-#: An order's enforced scope, checked, by order (its identity) and the scope asked for.
-_SCOPES: dict[tuple[int, tuple[str, ...] | None], tuple[Order, tuple[str, ...]]] = {}
-
-
-def _text(value: object, field: str, limit: int = _MAX_TEXT) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise InvalidInput(
-            f"{field}: must be a non-empty string of at most {limit} characters", field=field
-        )
-    return value
-
-
-def _link(value: object, field: str) -> str:
-    text = _text(value, field)
-    if not (_URI.fullmatch(text) or (text.startswith("/") and not any(c.isspace() for c in text))):
-        raise InvalidInput(f"{field}: {text!r} is not a URL", field=field)
-    return text
-
-
-def _codes(scope: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(scope, str):
-        raise InvalidInput("scope: must be a list of place codes, not one string", field="scope")
-    try:
-        return tuple(scope)
-    except TypeError:
-        raise InvalidInput("scope: must be a list of place codes", field="scope") from None
-
-
-def _scope(order: Order, scope: Iterable[str] | None) -> tuple[str, ...]:
-    if scope is None or type(scope) is tuple:
-        key = (id(order), scope)
-        found = _SCOPES.get(key)
-        if found is not None and found[0] is order:
-            return found[1]
-        codes = _checked_scope(order, scope)
-        if len(_SCOPES) > 256:
-            _SCOPES.clear()
-        _SCOPES[key] = (order, codes)
-        return codes
-    return _checked_scope(order, scope)
-
-
-def _checked_scope(order: Order, scope: Iterable[str] | None) -> tuple[str, ...]:
-    if scope is None:
-        scope = order.scope
-    if scope is None:
-        raise InvalidOrder(
-            f"order {order.id} has no enforced scope: notices are for approved orders",
-            field="scope",
-        )
-    codes = _codes(scope)
-    jurisdictions.scope_places(codes, order.authority.jurisdiction)
-    return tuple(dict.fromkeys(jurisdictions.get(code, field="scope").code for code in codes))
-
-
-def _inside(place: str, scope: tuple[str, ...]) -> bool:
-    return any(jurisdictions.covers(code, place) for code in scope)
-
-
-def _demand(w: _Writer, order: Order) -> list[str]:
-    """Who demanded it, under which law, and what they asked for, as asked."""
-    key = (id(order), w.language)
-    found = _DEMANDS.get(key)
-    if found is None or found[0] is not order:
-        if len(_DEMANDS) > 256:
-            _DEMANDS.clear()
-        found = _DEMANDS[key] = (order, tuple(_demand_sentences(w, order)))
-    return list(found[1])
-
-
-def _demand_sentences(w: _Writer, order: Order) -> list[str]:
-    authority = order.authority
-    out = [
-        w._(
-            "This follows a demand by {authority}, an authority of {jurisdiction}, "
-            "citing {legal_basis}.",
-            authority=authority.name,
-            jurisdiction=place_name(authority.jurisdiction, w.language, field="jurisdiction"),
-            legal_basis=order.legal_basis,
-        )
-    ]
-    if order.case_id:
-        out.append(w._("Case reference: {case_id}.", case_id=order.case_id))
-    action = w.t.gettext(_ACTIONS.get(order.request.action, _ACTIONS[RequestedAction.OTHER]))
-    asked = order.request.scope
-    if not asked or EVERYWHERE in asked:
-        out.append(w._("What was asked: {action}, everywhere.", action=action))
-    else:
-        names = [_asked_place(code, w.language) for code in dict.fromkeys(asked)]
-        out.append(
-            w._(
-                "What was asked: {action}, in {places}.",
-                action=action,
-                places=_list(tuple(names), w.locale),
-            )
-        )
-    return out
-
-
-def _asked_place(code: str, language: str) -> str:
-    """A place as the authority named it: its name, or the code itself if remit has no name."""
-    try:
-        return place_name(code, language, field="request.scope")
-    except RemitError:
-        return code
-
-
 def participant_notice(
     order: Order,
     location_country: str,
@@ -284,7 +113,7 @@ def participant_notice(
     Notices are memoised: every participant removed by one order in one place gets the same one.
     """
     try:
-        args = (order, location_country, _codes(scope), language, kind, appeal_url)
+        args = (order, location_country, place_codes(scope), language, kind, appeal_url)
         hash(args)
     except TypeError:  # an unhashable argument: build it uncached, which says what is wrong
         return _participant_notice.__wrapped__(
@@ -304,16 +133,16 @@ def _participant_notice(
 ) -> Notice:
     if kind not in ("removed", "refused"):
         raise InvalidInput(f"kind: {kind!r} must be 'removed' or 'refused'", field="kind")
-    appeal_url = _link(appeal_url, "appeal_url")
-    codes = _scope(order, scope)
+    appeal_url = link(appeal_url, "appeal_url")
+    codes = enforced_scope(order, scope)
     place = jurisdictions.get(location_country, field="location_country").code
-    if not _inside(place, codes):
+    if not inside(place, codes):
         raise InvalidInput(
             f"location_country: {place} lies outside the enforced scope {', '.join(codes)}; "
             "an order never touches a participant outside its scope",
             field="location_country",
         )
-    w = _Writer(choose_language(language))
+    w = Writer(choose_language(language))
     here = place_name(place, w.language, field="location_country")
     if kind == "removed":
         first = w._(
@@ -328,7 +157,7 @@ def _participant_notice(
         )
     body = [
         first,
-        *_demand(w, order),
+        *demand(w, order),
         w._(
             "What was done: this meeting was made unavailable only to participants located in "
             "{scope}; no account was suspended and no one elsewhere was affected.",
@@ -360,9 +189,9 @@ def host_notice(
     ``counts_by_country`` counts the participants removed from the meeting or refused entry to
     it, by place code. ``scope`` is where the order is enforced, the order's own by default.
     """
-    meeting_id = _text(meeting_id, "meeting_id", limit=512)
-    appeal_url = _link(appeal_url, "appeal_url")
-    codes = _scope(order, scope)
+    meeting_id = checked_text(meeting_id, "meeting_id", limit=512)
+    appeal_url = link(appeal_url, "appeal_url")
+    codes = enforced_scope(order, scope)
     counts: dict[str, int] = {}
     for code, count in counts_by_country.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -372,7 +201,7 @@ def host_notice(
             )
         place = jurisdictions.get(code, field="counts_by_country").code
         counts[place] = counts.get(place, 0) + count
-    w = _Writer(choose_language(language))
+    w = Writer(choose_language(language))
     total = sum(counts.values())
     body = [
         w.ngettext(
@@ -389,9 +218,9 @@ def host_notice(
             key=lambda item: (-item[1], item[0]),
         )
         items = [w._("{count} in {place}", count=w.number(n), place=name) for name, n in named]
-        body.append(w._("By location: {breakdown}.", breakdown=_list(tuple(items), w.locale)))
+        body.append(w._("By location: {breakdown}.", breakdown=joined(tuple(items), w.locale)))
     body += [
-        *_demand(w, order),
+        *demand(w, order),
         w._(
             "What was done: your meeting was made unavailable only to participants located in "
             "{scope}; your account is untouched and the meeting goes on for everyone else.",
@@ -425,7 +254,7 @@ def refusal_problem(
     implementing the block (the platform operator), as a URL: send it in the ``Link`` header
     that :func:`blocked_by_link` writes, and the ``Content-Language`` header from ``language``.
     """
-    blocked_by = _link(blocked_by, "blocked_by")
+    blocked_by = link(blocked_by, "blocked_by")
     notice = participant_notice(order, location_country, scope, language, "refused", appeal_url)
     authority = order.authority
     return {
@@ -451,4 +280,4 @@ def refusal_problem(
 
 def blocked_by_link(blocked_by: str) -> str:
     """The ``Link`` header value naming who implements a block (RFC 7725 §4: ``blocked-by``)."""
-    return f'<{_link(blocked_by, "blocked_by")}>; rel="blocked-by"'
+    return f'<{link(blocked_by, "blocked_by")}>; rel="blocked-by"'

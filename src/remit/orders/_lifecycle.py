@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from remit import jurisdictions
+from remit._checks import maybe_aware
 from remit.errors import Conflict, FourEyesViolation, InvalidInput, InvalidOrder
 from remit.orders._model import (
     FINAL,
@@ -42,11 +43,6 @@ def _text(value: str, field: str, *, limit: int = MAX_SHORT, empty: bool = False
     return value
 
 
-def _aware(value: datetime | None, field: str) -> None:
-    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
-        raise InvalidInput(f"{field}: must be a date and time with a time zone", field=field)
-
-
 def record(
     *,
     id: str,
@@ -74,7 +70,7 @@ def record(
         ("effective_from", effective_from),
         ("effective_until", effective_until),
     ):
-        _aware(value, name)
+        maybe_aware(value, name)
     if effective_from and effective_until and effective_until <= effective_from:
         raise InvalidInput("effective_until: must be after effective_from", field="effective_until")
     _text(request.text, "request.text", limit=MAX_TEXT, empty=True)

@@ -1,4 +1,7 @@
-"""Checks every store makes the same way, so the in-memory and SQL stores answer alike."""
+"""Checks every store makes the same way, so the in-memory and SQL stores answer alike.
+
+Those of times and page sizes are every layer's: :mod:`remit._checks`.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,16 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from remit._checks import member
 from remit.errors import InvalidInput
 from remit.orders import Order, Status, Transition
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def limit(value: int) -> int:
-    """A page size: at least 1."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidInput("limit: must be a whole number of at least 1", field="limit")
-    return value
-
-
 def status(value: Status | str) -> Status:
     """A status from its value, or ``InvalidInput``."""
-    try:
-        return Status(value)
-    except ValueError as exc:
-        raise InvalidInput(f"status: {value!r} is not a status", field="status") from exc
+    return member(Status, value, "a status")
 
 
 def token_hash(value: str) -> str:
@@ -35,13 +29,6 @@ def token_hash(value: str) -> str:
             "token_hash: must be the SHA-256 of the token as 64 lower-case hex digits",
             field="token_hash",
         )
-    return value
-
-
-def aware(value: datetime, field: str) -> datetime:
-    """A datetime with a time zone (stores give every datetime back in UTC)."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidInput(f"{field}: must be a date and time with a time zone", field=field)
     return value
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from remit._checks import aware
 from remit.errors import Conflict, InvalidInput
 from remit.store import _checks
 from remit.store._interface import Store
@@ -96,8 +97,8 @@ class ConsoleStore(Protocol):
 def checked(session: ConsoleSession) -> ConsoleSession:
     """The session, refused when a store could not keep it as it is."""
     _checks.token_hash(session.id_hash)
-    _checks.aware(session.created_at, "created_at")
-    _checks.aware(session.expires_at, "expires_at")
+    aware(session.created_at, "created_at")
+    aware(session.expires_at, "expires_at")
     if not session.csrf:
         raise InvalidInput("csrf: must not be empty", field="csrf")
     return session
@@ -107,7 +108,7 @@ def checked_attempt(attempt: str, keys: Mapping[str, str], at: datetime) -> list
     """The hashes to store for an attempt, refused when a store could not keep it as it is."""
     if not isinstance(attempt, str) or not 1 <= len(attempt) <= ATTEMPT:
         raise InvalidInput(f"attempt: must be 1 to {ATTEMPT} characters", field="attempt")
-    _checks.aware(at, "at")
+    aware(at, "at")
     found = list(dict.fromkeys(signin_key(kind, value) for kind, value in keys.items()))
     if not found:
         raise InvalidInput("keys: must not be empty", field="keys")
@@ -173,7 +174,7 @@ class MemoryConsoleStore:
 
     def signin_failures(self, kind: str, value: str, since: datetime) -> list[tuple[str, datetime]]:
         key = signin_key(kind, value)
-        _checks.aware(since, "since")
+        aware(since, "since")
         with self._lock:
             found = [(a, at) for a, k, at in self._failures if k == key and at >= since]
         return sorted(found, key=lambda f: (f[1], f[0]))
@@ -184,7 +185,7 @@ class MemoryConsoleStore:
             self._failures = [f for f in self._failures if f[1] != key]
 
     def end_signin_failures(self, before: datetime) -> int:
-        _checks.aware(before, "before")
+        aware(before, "before")
         with self._lock:
             kept = [f for f in self._failures if f[2] >= before]
             gone, self._failures = len(self._failures) - len(kept), kept

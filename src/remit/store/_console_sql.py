@@ -3,16 +3,16 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from remit._checks import aware
 from remit.errors import Conflict, NotFound
-from remit.store._checks import aware
 from remit.store._console import (
     ConsoleSession,
     ConsoleStore,
@@ -27,27 +27,20 @@ from remit.store._console_models import (
     ConsoleSigninFailureRow,
 )
 from remit.store._interface import Store
-from remit.store._sql_engine import WRITE, is_postgres, translated
+from remit.store._sql_database import Database
 from remit.store._sql_models import UserRow
 from remit.store._sql_store import SqlStore
 
 
 class SqlConsoleStore:
-    """A :class:`~remit.store.ConsoleStore` sharing a :class:`SqlStore`'s engine."""
+    """A :class:`~remit.store.ConsoleStore` sharing a :class:`SqlStore`'s database. Reads need
+    no snapshot (on PostgreSQL ``READ COMMITTED``): each is one statement."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._write: dict[str, Any] = {} if is_postgres(engine) else {WRITE: True}
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-    @contextmanager
-    def _transaction(self, action: str, *, write: bool = False) -> Iterator[Session]:
-        with (
-            translated(action),
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=self._write if write else {})
-            yield session
+    def _transaction(self, action: str, *, write: bool = False) -> AbstractContextManager[Session]:
+        return self._db.transaction(action, write=write)
 
     def set_password(self, name: str, password_hash: str, at: datetime) -> None:
         aware(at, "at")
@@ -155,7 +148,7 @@ def console_store_for(store: Store) -> ConsoleStore:
     """The console store beside ``store``: on its database for a :class:`SqlStore`, else in
     memory (beside a :class:`~remit.store.MemoryStore`)."""
     if isinstance(store, SqlStore):
-        return SqlConsoleStore(store._engine)  # same package, same database
+        return SqlConsoleStore(store._db)  # same package, same database
     return MemoryConsoleStore(store)
 
 

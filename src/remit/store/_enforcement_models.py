@@ -83,13 +83,15 @@ class CommandRow(Base):
     __table_args__ = (
         # due_commands: pending, oldest next_attempt_at first
         Index("ix_commands_status_next_attempt_at", "status", "next_attempt_at"),
+        # list_commands of an order; removals_of, an order's removals in pages by key
+        Index("ix_commands_order_id_type_key", "order_id", "type", "key"),
     )
 
     key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
     platform: Mapped[str] = mapped_column(String(NAME))
     type: Mapped[str] = mapped_column(String(NAME))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    order_id: Mapped[str] = mapped_column(String(NAME), index=True)
+    order_id: Mapped[str] = mapped_column(String(NAME))
     session_id: Mapped[str | None] = mapped_column(String(ID))
     status: Mapped[str] = mapped_column(String(CODE))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

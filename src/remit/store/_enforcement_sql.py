@@ -3,43 +3,38 @@
 The outbox is shared among nodes: ``due_commands`` claims with ``SELECT … FOR UPDATE SKIP
 LOCKED`` on PostgreSQL (each node gets other commands; a node that crashes holding a claim lets
 it go when its lease runs out) and inside a ``BEGIN IMMEDIATE`` transaction on SQLite (one
-writer at a time). ``enqueue`` inserts in batches with ``ON CONFLICT DO NOTHING``, so a command
-whose idempotency key is stored already is left as it was. Long lists of resource ids or hosts are
-asked for in chunks, to stay inside the databases' limits on parameters.
+writer at a time). ``enqueue`` and ``add_sessions`` take the bulk path
+(:mod:`~remit.store._enforcement_bulk`), so a command whose idempotency key is stored already is
+left as it was. Long lists of resource ids or hosts are asked for in chunks, to stay inside the
+databases' limits on parameters. Rows become values in :mod:`~remit.store._enforcement_codec`;
+the retention purge's SQL is :mod:`~remit.store._enforcement_purge`'s.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-from sqlalchemy import ColumnElement, Engine, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from remit.enforcement._activation import REFUSED
-from remit.enforcement._interface import EnforcementStore
-from remit.enforcement._memory import (
+from remit._checks import aware, page_size
+from remit.enforcement._activation import REMOVE
+from remit.enforcement._checks import (
     DEFAULT_LEASE,
-    MemoryEnforcementStore,
     applies,
     attempt,
-    aware,
-    command_fields,
     command_status,
     ended_status,
-    json_data,
     lease_length,
-    maybe_aware,
-    page_size,
     session_in_utc,
-    session_status,
     sorted_sessions,
 )
+from remit.enforcement._interface import EnforcementStore
+from remit.enforcement._memory import MemoryEnforcementStore
 from remit.enforcement._model import (
     Attempt,
     Command,
@@ -48,19 +43,15 @@ from remit.enforcement._model import (
     Session,
     SessionStatus,
 )
-from remit.enforcement._retention import ENDED, FINISHED, KEPT_DATA, PURGED_PARTICIPANT, Purged
-from remit.errors import Conflict, InvalidInput, NotFound
+from remit.enforcement._retention import Purged
+from remit.errors import Conflict, NotFound
 from remit.location import Location
-from remit.policy import Resource
-from remit.store._enforcement_models import (
-    SESSION_HOLDS_DATA,
-    CommandRow,
-    PlatformRow,
-    SessionRow,
-)
+from remit.store import _enforcement_codec as codec
+from remit.store._enforcement_bulk import COMMANDS, SESSIONS, insert_new
+from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
+from remit.store._enforcement_purge import purge
 from remit.store._interface import Store
-from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
-from remit.store._sql_migrate import check_migrated
+from remit.store._sql_database import Database
 from remit.store._sql_models import UTCDateTime
 from remit.store._sql_store import SqlStore
 
@@ -69,210 +60,6 @@ CHUNK = 500
 
 _LIVE = SessionStatus.LIVE.value
 _PENDING = CommandStatus.PENDING.value
-_SESSION_STATUS = {status.value: status for status in SessionStatus}
-
-_SESSION_COLUMNS = (
-    SessionRow.id,
-    SessionRow.platform,
-    SessionRow.resource_type,
-    SessionRow.resource_id,
-    SessionRow.resource_host,
-    SessionRow.participant,
-    SessionRow.country,
-    SessionRow.subdivision,
-    SessionRow.location_source,
-    SessionRow.joined_at,
-    SessionRow.status,
-    SessionRow.ip,
-    SessionRow.phone,
-    SessionRow.language,
-    SessionRow.ended_at,
-)
-
-
-class _Sessions:
-    """Rows of ``_SESSION_COLUMNS`` to sessions. Sessions of one meeting share its resource and
-    most share a few locations, so each is made (and checked) once per read: a read of a
-    million sessions spends its time in the database, not in building values."""
-
-    def __init__(self) -> None:
-        self._resources: dict[tuple[str, str, str | None], Resource] = {}
-        self._locations: dict[tuple[str | None, str | None, str], Location] = {}
-
-    def __call__(self, row: Sequence[Any]) -> Session:
-        (sid, platform, rtype, rid, host, who, country, subdivision, source, joined, status, ip,
-         phone, language, ended) = row  # fmt: skip
-        resource = self._resources.get((rtype, rid, host))
-        if resource is None:
-            resource = self._resources[rtype, rid, host] = Resource(rtype, rid, host)
-        location = self._locations.get((country, subdivision, source))
-        if location is None:
-            location = self._locations[country, subdivision, source] = Location(
-                country, subdivision, source
-            )
-        return Session(
-            id=sid,
-            platform=platform,
-            resource=resource,
-            participant=who,
-            location=location,
-            joined_at=joined,
-            status=_SESSION_STATUS[status],
-            ip=ip,
-            phone=phone,
-            language=language,
-            ended_at=ended,
-        )
-
-
-def _session(row: Sequence[Any]) -> Session:
-    return _Sessions()(row)
-
-
-def _session_row(session: Session) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "platform": session.platform,
-        "resource_type": session.resource.type,
-        "resource_id": session.resource.id,
-        "resource_host": session.resource.host,
-        "participant": session.participant,
-        "country": session.location.country,
-        "subdivision": session.location.subdivision,
-        "location_source": session.location.source,
-        "ip": session.ip,
-        "phone": session.phone,
-        "language": session.language,
-        "joined_at": session.joined_at,
-        "status": session.status.value,
-        "ended_at": session.ended_at,
-    }
-
-
-def _command(row: CommandRow) -> Command:
-    return Command(
-        key=row.key,
-        platform=row.platform,
-        type=row.type,
-        data=row.data,
-        order_id=row.order_id,
-        session_id=row.session_id,
-        status=CommandStatus(row.status),
-        created_at=row.created_at,
-        next_attempt_at=row.next_attempt_at,
-        deadline=row.deadline,
-        attempts=row.attempts,
-        delivered_at=row.delivered_at,
-        last_error=row.last_error,
-    )
-
-
-def _platform(row: PlatformRow) -> Platform:
-    return Platform(
-        name=row.name,
-        connector=row.connector,
-        settings=dict(row.settings),
-        created_at=row.created_at,
-    )
-
-
-_COMMAND_COLUMNS = (
-    "key, platform, type, data, order_id, session_id, status, created_at, next_attempt_at, "
-    "deadline, attempts, delivered_at, last_error"
-)
-_SQLITE_ENQUEUE = (
-    f"INSERT INTO commands ({_COMMAND_COLUMNS}) VALUES ({', '.join('?' * 13)}) "
-    "ON CONFLICT (key) DO NOTHING"
-)
-
-
-def sqlite_time(value: datetime) -> str:
-    """A UTC time as SQLAlchemy's SQLite ``DateTime`` writes it (``UTCDateTime`` stores it so):
-    ``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts and compares as text."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-class _DriverTimes:
-    """Times as the driver takes them for our columns (aware UTC on PostgreSQL, text on SQLite:
-    see :func:`sqlite_time`), each checked. A batch shares a few times: each is converted once."""
-
-    def __init__(self, postgres: bool) -> None:
-        self._postgres = postgres
-        self._converted: dict[datetime, Any] = {}
-
-    def __call__(self, value: datetime, name: str) -> Any:
-        found = self._converted.get(value)
-        if found is None:
-            utc = aware(value, name)
-            found = self._converted[value] = utc if self._postgres else sqlite_time(utc)
-        return found
-
-
-def _command_values(commands: Sequence[Command], *, postgres: bool) -> list[tuple[Any, ...]]:
-    """Each key's first command as a row of ``_COMMAND_COLUMNS`` for the driver, checked."""
-
-    when = _DriverTimes(postgres)
-    seen: set[str] = set()
-    rows: list[tuple[Any, ...]] = []
-    for c in commands:
-        if command_fields(c).key in seen:
-            continue
-        seen.add(c.key)
-        delivered = None if c.delivered_at is None else when(c.delivered_at, "delivered_at")
-        rows.append(
-            (
-                c.key,
-                c.platform,
-                c.type,
-                json_data(c.data, c.key),
-                c.order_id,
-                c.session_id,
-                command_status(c.status).value,
-                when(c.created_at, "created_at"),
-                when(c.next_attempt_at, "next_attempt_at"),
-                when(c.deadline, "deadline"),
-                c.attempts,
-                delivered,
-                c.last_error,
-            )
-        )
-    return rows
-
-
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
-
-
-def _copy_new(table: str, columns: str, key: str) -> Callable[[Any, list[Any]], int]:
-    """A PostgreSQL bulk insert of new rows into ``table``: COPY into a temporary table, then
-    INSERT … ON CONFLICT (``key``) DO NOTHING; it returns how many rows were new."""
-    staging = f"remit_staging_{table}"
-
-    def copy_new(connection: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {table}) ON COMMIT DROP")
-            with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} "
-                f"FROM {staging} ON CONFLICT ({key}) DO NOTHING"
-            )
-            new = cursor.rowcount
-            cursor.execute(f"DROP TABLE {staging}")
-        return new
-
-    return copy_new
-
-
-_ROSTER_COLUMNS = (
-    "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
-    "location_source, ip, phone, language, joined_at, status, ended_at"
-)
-_SQLITE_ADD_SESSIONS = (
-    f"INSERT INTO sessions ({_ROSTER_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
-    "ON CONFLICT (id) DO NOTHING"
-)
 
 #: One attempt's outcome, executed for many (``record_attempts``): see ``record_attempt``.
 _RECORD_ATTEMPT = (
@@ -290,92 +77,8 @@ _RECORD_ATTEMPT = (
 )
 
 
-def _session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple[Any, ...]]:
-    """Each id's first session as a row of ``_ROSTER_COLUMNS`` for the driver, checked."""
-    when = _DriverTimes(postgres)
-    seen: set[str] = set()
-    rows: list[tuple[Any, ...]] = []
-    for s in sessions:
-        if s.id in seen:
-            continue
-        seen.add(s.id)
-        r, loc = s.resource, s.location
-        rows.append(
-            (
-                s.id, s.platform, r.type, r.id, r.host, s.participant, loc.country,
-                loc.subdivision, loc.source, s.ip, s.phone, s.language,
-                when(s.joined_at, "joined_at"), session_status(s.status).value,
-                None if s.ended_at is None else when(s.ended_at, "ended_at"),
-            )
-        )  # fmt: skip
-    return rows
-
-
-#: Rows one purge transaction changes: short transactions, so that on SQLite (one writer at a
-#: time) admissions and deliveries never wait long for a purge.
-PURGE_BATCH = 2000
-
-_ENDED_SQL = ", ".join(f"'{status.value}'" for status in ENDED)
-_KEPT_SQL = ", ".join(f"'{name}'" for name in KEPT_DATA)
-
-#: Sessions still holding personal data that ended in [since, before): a range per ended status of
-#: the partial index ``ix_sessions_status_ended_at_unpurged``, which holds only such sessions
-#: (``ended_at < :before`` implies its ``ended_at IS NOT NULL``, and its test of the data is
-#: repeated word for word). A batch is the first rows of the range: purged, they leave the index.
-_SESSIONS_TO_PURGE = (
-    f"status IN ({_ENDED_SQL}) AND ended_at < :before{{since}} AND ({SESSION_HOLDS_DATA})"
-)
-#: The batch's ids are looked up on the primary key: on PostgreSQL as an array, because an
-#: ``IN (SELECT …)`` may be planned as a join that reads the whole table.
-_SESSIONS_BATCH = "SELECT id FROM sessions WHERE {where} LIMIT :batch{lock}"
-_PURGE_SESSIONS = (
-    "UPDATE sessions SET participant = :purged, ip = NULL, phone = NULL, language = NULL "
-    "WHERE {ids}"
-)
-_IN_BATCH = {"sqlite": "id IN ({batch})", "postgresql": "id = ANY(ARRAY({batch}))"}
-
-#: Commands still holding personal data (a data key that is not kept, or a last error) that
-#: finished in [since, before): one status at a time on ``ix_commands_status_next_attempt_at``,
-#: in batches by ``next_attempt_at`` (``>= :after``: rows purged already drop out by the test).
-_COMMANDS_TO_PURGE = (
-    "c.next_attempt_at < :before AND c.next_attempt_at >= :after "
-    "AND (c.delivered_at IS NULL OR c.delivered_at < :before) "
-    "AND (c.last_error IS NOT NULL "
-    f"OR EXISTS (SELECT 1 FROM json_each(c.data) AS j WHERE j.key NOT IN ({_KEPT_SQL})))"
-)
-#: A purged command's data, and a refusal's key that names no one: per dialect.
-_KEPT_DATA = {
-    "sqlite": "(SELECT json_group_object(j.key, j.value) FROM json_each(commands.data) AS j "
-    f"WHERE j.key IN ({_KEPT_SQL}))",
-    "postgresql": "(SELECT coalesce(json_object_agg(j.key, j.value), '{}'::json) "
-    f"FROM json_each(commands.data) AS j WHERE j.key IN ({_KEPT_SQL}))",
-}
-_RANDOM_HEX = {
-    "sqlite": "lower(hex(randomblob(16)))",
-    "postgresql": "md5(random()::text || random()::text || clock_timestamp()::text)",
-}
-_PURGE_COMMANDS = (
-    "UPDATE commands SET data = {kept}, last_error = NULL, "
-    "key = CASE WHEN commands.type = :refused "
-    "THEN 'refused/' || commands.order_id || '/purged-' || {random} ELSE commands.key END "
-    "WHERE commands.key IN (SELECT c.key FROM commands AS c WHERE c.status = :status AND {where} "
-    "ORDER BY c.next_attempt_at LIMIT :batch{lock}) RETURNING next_attempt_at"
-)
-
-
-@contextmanager
-def _refused(action: str) -> Iterator[None]:
-    """The driver's own errors for a value the database refuses (a missing or too long field)
-    are the caller's: ``InvalidInput``, as :func:`translated` makes SQLAlchemy's."""
-    try:
-        yield
-    except (sqlite3.IntegrityError, psycopg.IntegrityError, psycopg.DataError) as exc:
-        raise InvalidInput(f"could not {action}: {_driver_reason(exc)}") from exc
-
-
-def _driver_reason(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
 
 
 def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
@@ -387,40 +90,30 @@ def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
 class SqlEnforcementStore:
     """An :class:`~remit.enforcement._interface.EnforcementStore` on the store's database.
 
-    Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s engine) or
-    :func:`open_enforcement_store` (its own engine, released by :meth:`close`). ``lease`` is how
+    Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s database) or
+    :func:`open_enforcement_store` (its own, released by :meth:`close`). ``lease`` is how
     long a command handed out by :meth:`due_commands` stays claimed.
     """
 
     def __init__(
-        self, engine: Engine, *, owns_engine: bool = False, lease: timedelta = DEFAULT_LEASE
+        self, database: Database, *, owns_database: bool = False, lease: timedelta = DEFAULT_LEASE
     ) -> None:
-        self._engine = engine
-        self._owns_engine = owns_engine
+        self._db = database
+        self._owns_database = owns_database
         self._lease = lease_length(lease)
-        self._postgres = is_postgres(engine)
-        # Reads of many chunks see one snapshot on PostgreSQL. Writes stay READ COMMITTED there,
-        # which FOR UPDATE SKIP LOCKED needs; SQLite writers begin IMMEDIATE (see _sql_engine).
-        self._read_options: dict[str, Any] = (
-            {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
-        )
-        self._write_options: dict[str, Any] = {} if self._postgres else {WRITE: True}
+        self._postgres = database.postgres
 
     def close(self) -> None:
-        """Release the engine when this store made it."""
-        if self._owns_engine:
-            self._engine.dispose()
+        """Release the database when this store opened it."""
+        if self._owns_database:
+            self._db.close()
 
-    @contextmanager
-    def _transaction(self, action: str, *, write: bool = False) -> Iterator[OrmSession]:
-        options = self._write_options if write else self._read_options
-        with (
-            translated(action),
-            OrmSession(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=options)
-            yield session
+    def _transaction(
+        self, action: str, *, write: bool = False
+    ) -> AbstractContextManager[OrmSession]:
+        # Reads are snapshots (on PostgreSQL REPEATABLE READ): a roster read in many chunks
+        # sees one roster.
+        return self._db.transaction(action, write=write, snapshot=True)
 
     # Platforms -------------------------------------------------------------------------------
     def add_platform(self, platform: Platform) -> None:
@@ -442,33 +135,33 @@ class SqlEnforcementStore:
             row = session.get(PlatformRow, name)
             if row is None:
                 raise NotFound(f"no platform {name}")
-            return _platform(row)
+            return codec.platform(row)
 
     def list_platforms(self) -> list[Platform]:
         with self._transaction("list platforms") as session:
             rows = session.scalars(select(PlatformRow).order_by(PlatformRow.name))
-            return [_platform(row) for row in rows]
+            return [codec.platform(row) for row in rows]
 
     # Roster ----------------------------------------------------------------------------------
     def add_session(self, session: Session) -> None:
-        values = _session_row(session_in_utc(session))
+        values = codec.session_row(session_in_utc(session))
         with self._transaction(f"add session {session.id}", write=True) as db:
             if db.get(SessionRow, session.id) is not None:
                 raise Conflict(f"session {session.id} already exists")
             db.add(SessionRow(**values))
 
     def add_sessions(self, sessions: Sequence[Session]) -> int:
-        rows = _session_values(sessions, postgres=self._postgres)
-        return self._insert_new(
-            "sessions", rows, _copy_new("sessions", _ROSTER_COLUMNS, "id"), _SQLITE_ADD_SESSIONS
-        )
+        rows = codec.session_values(sessions, postgres=self._postgres)
+        return insert_new(self._db, SESSIONS, rows, "sessions")
 
     def get_session(self, session_id: str) -> Session:
         with self._transaction(f"read session {session_id}") as db:
-            row = db.execute(select(*_SESSION_COLUMNS).where(SessionRow.id == session_id)).first()
+            row = db.execute(
+                select(*codec.SESSION_COLUMNS).where(SessionRow.id == session_id)
+            ).first()
             if row is None:
                 raise NotFound(f"no session {session_id}")
-            return _session(row)
+            return codec.session(row)
 
     def end_session(self, session_id: str, status: SessionStatus, at: datetime) -> Session:
         ended, when = ended_status(status), aware(at, "at")
@@ -477,15 +170,15 @@ class SqlEnforcementStore:
                 update(SessionRow)
                 .where(SessionRow.id == session_id, SessionRow.status == _LIVE)
                 .values(status=ended.value, ended_at=when)
-                .returning(*_SESSION_COLUMNS)
+                .returning(*codec.SESSION_COLUMNS)
             ).first()
             if row is None:  # absent, or ended already: the first end wins
                 row = db.execute(
-                    select(*_SESSION_COLUMNS).where(SessionRow.id == session_id)
+                    select(*codec.SESSION_COLUMNS).where(SessionRow.id == session_id)
                 ).first()
                 if row is None:
                     raise NotFound(f"no session {session_id}")
-            return _session(row)
+            return codec.session(row)
 
     def move_session(
         self, session_id: str, location: Location, ip: str | None, phone: str | None
@@ -501,14 +194,14 @@ class SqlEnforcementStore:
                     ip=ip,
                     phone=phone,
                 )
-                .returning(*_SESSION_COLUMNS)
+                .returning(*codec.SESSION_COLUMNS)
             ).first()
             if row is None:
                 status = db.scalar(select(SessionRow.status).where(SessionRow.id == session_id))
                 if status is None:
                     raise NotFound(f"no session {session_id}")
                 raise Conflict(f"session {session_id} has ended ({status})")
-            return _session(row)
+            return codec.session(row)
 
     def live_sessions(
         self,
@@ -518,7 +211,7 @@ class SqlEnforcementStore:
         hosts: Sequence[str] = (),
         places: Sequence[str] = (),
     ) -> list[Session]:
-        live = select(*_SESSION_COLUMNS).where(SessionRow.status == _LIVE)
+        live = select(*codec.SESSION_COLUMNS).where(SessionRow.status == _LIVE)
         if places:
             where = sorted(set(places))
             live = live.where(or_(SessionRow.country.in_(where), SessionRow.subdivision.in_(where)))
@@ -535,7 +228,7 @@ class SqlEnforcementStore:
         self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
     ) -> list[Session]:
         after = aware(since, "since")
-        recent = select(*_SESSION_COLUMNS).where(
+        recent = select(*codec.SESSION_COLUMNS).where(
             or_(SessionRow.status == _LIVE, SessionRow.ended_at >= after)
         )
         queries = [recent.where(SessionRow.resource_id.in_(c)) for c in _chunks(resource_ids)]
@@ -544,7 +237,7 @@ class SqlEnforcementStore:
 
     def _sessions(self, action: str, queries: Sequence[Any]) -> list[Session]:
         found: dict[str, Session] = {}
-        read = _Sessions()
+        read = codec.SessionReader()
         with self._transaction(action) as db:
             connection = db.connection()  # Core rows: the ORM adds nothing to plain columns
             for query in queries:
@@ -555,43 +248,10 @@ class SqlEnforcementStore:
 
     # Outbox ----------------------------------------------------------------------------------
     def enqueue(self, commands: Sequence[Command]) -> int:
-        # Fast for 100,000 commands: rows go to the driver as they are, without the ORM. SQLite
-        # takes them in one executemany (INSERT … ON CONFLICT DO NOTHING); PostgreSQL COPYs
-        # them into a temporary table and inserts from it with ON CONFLICT DO NOTHING.
-        rows = _command_values(commands, postgres=self._postgres)
+        rows = codec.command_values(commands, postgres=self._postgres)
         if not self._postgres:
             rows.sort(key=_first)  # in key order: the primary key's B-tree takes them faster
-        return self._insert_new(
-            "commands", rows, _copy_new("commands", _COMMAND_COLUMNS, "key"), _SQLITE_ENQUEUE
-        )
-
-    def _insert_new(
-        self,
-        what: str,
-        rows: list[Any],
-        copy_new: Callable[[Any, list[Any]], int],
-        sqlite_insert: str,
-    ) -> int:
-        """Insert the rows whose key is new, in one transaction, past the ORM; how many were new.
-
-        SQLite takes them in one executemany (INSERT … ON CONFLICT DO NOTHING); PostgreSQL
-        COPYs them into a temporary table and inserts from it (``copy_new``).
-        """
-        if not rows:
-            return 0
-        with (
-            self._transaction(f"add {len(rows)} {what}", write=True) as db,
-            _refused(f"add {what}"),
-        ):
-            raw: Any = db.connection().connection.driver_connection
-            if self._postgres:
-                return copy_new(raw, rows)
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(sqlite_insert, rows)
-                return int(cursor.rowcount)
-            finally:
-                cursor.close()
+        return insert_new(self._db, COMMANDS, rows, "commands")
 
     def due_commands(self, now: datetime, limit: int) -> list[Command]:
         when, most = aware(now, "now"), page_size(limit)
@@ -614,7 +274,7 @@ class SqlEnforcementStore:
                     .values(next_attempt_at=until)
                     .execution_options(synchronize_session=False)
                 )
-            return [replace(_command(row), next_attempt_at=until) for row in rows]
+            return [replace(codec.command(row), next_attempt_at=until) for row in rows]
 
     def record_attempt(
         self,
@@ -659,7 +319,7 @@ class SqlEnforcementStore:
             row = db.get(CommandRow, key)
             if row is None:
                 raise NotFound(f"no command {key}")
-            return _command(row)
+            return codec.command(row)
 
     def list_commands(
         self,
@@ -682,7 +342,22 @@ class SqlEnforcementStore:
         if platform is not None:
             conditions.append(CommandRow.platform == platform)
         with self._transaction("list commands") as db:
-            return [_command(row) for row in db.scalars(query.where(*conditions))]
+            return [codec.command(row) for row in db.scalars(query.where(*conditions))]
+
+    def removals_of(
+        self, order_id: str, *, after: str | None = None, limit: int = 1000
+    ) -> list[Command]:
+        # A range of ix_commands_order_id_type_key: each page costs its own rows only.
+        query = (
+            select(CommandRow)
+            .where(CommandRow.order_id == order_id, CommandRow.type == REMOVE)
+            .order_by(CommandRow.key)
+            .limit(page_size(limit))
+        )
+        if after is not None:
+            query = query.where(CommandRow.key > after)
+        with self._transaction(f"read the removals of order {order_id}") as db:
+            return [codec.command(row) for row in db.scalars(query)]
 
     def commands_between(
         self, since: datetime, until: datetime, types: Sequence[str]
@@ -697,89 +372,25 @@ class SqlEnforcementStore:
             .order_by(CommandRow.created_at, CommandRow.key)
         )
         with self._transaction("read commands by day") as db:
-            return [_command(row) for row in db.scalars(query)]
+            return [codec.command(row) for row in db.scalars(query)]
 
     # Retention -------------------------------------------------------------------------------
     def purge(
         self, before: datetime, *, since: datetime | None = None, dry_run: bool = False
     ) -> Purged:
-        when = _DriverTimes(self._postgres)
-        cutoff, after = aware(before, "before"), maybe_aware(since, "since")
-        dialect = "postgresql" if self._postgres else "sqlite"
-        lock = " FOR UPDATE SKIP LOCKED" if self._postgres else ""  # nodes share the work
-        session_since = "" if after is None else " AND ended_at >= :since"
-        sessions_where = _SESSIONS_TO_PURGE.format(since=session_since)
-        first = when(after or datetime.min.replace(tzinfo=UTC), "since")
-        common: dict[str, Any] = {"before": when(cutoff, "before"), "purged": PURGED_PARTICIPANT}
-        if after is not None:
-            common["since"] = when(after, "since")
-        if dry_run:
-            with self._transaction("count what a purge would change") as db:
-                sessions = db.scalar(
-                    text(f"SELECT count(*) FROM sessions WHERE {sessions_where}"), common
-                )
-                commands = db.scalar(
-                    text(
-                        "SELECT count(*) FROM commands AS c "
-                        f"WHERE c.status IN (:s1, :s2) AND {_COMMANDS_TO_PURGE}"
-                    ),
-                    {**common, "after": first, "s1": FINISHED[0].value, "s2": FINISHED[1].value},
-                )
-            return Purged(sessions=int(sessions or 0), commands=int(commands or 0))
-
-        batch = _SESSIONS_BATCH.format(where=sessions_where, lock=lock)
-        purge_sessions = text(_PURGE_SESSIONS.format(ids=_IN_BATCH[dialect].format(batch=batch)))
-        sessions = 0
-        while True:
-            with self._transaction("purge ended sessions", write=True) as db:
-                changed = (
-                    db.connection()
-                    .execute(purge_sessions, {**common, "batch": PURGE_BATCH})
-                    .rowcount
-                )
-            sessions += changed
-            if changed < PURGE_BATCH:
-                break
-
-        purge_commands = text(
-            _PURGE_COMMANDS.format(
-                kept=_KEPT_DATA[dialect], random=_RANDOM_HEX[dialect], where=_COMMANDS_TO_PURGE,
-                lock=lock,
-            )
-        )  # fmt: skip
-        commands = 0
-        for status in FINISHED:
-            lowest = first
-            while True:
-                with self._transaction("purge finished commands", write=True) as db:
-                    times = db.connection().execute(
-                        purge_commands,
-                        {**common, "status": status.value, "after": lowest, "refused": REFUSED,
-                         "batch": PURGE_BATCH},
-                    ).scalars().all()  # fmt: skip
-                commands += len(times)
-                if len(times) < PURGE_BATCH:
-                    break
-                lowest = max(times)
-        return Purged(sessions=sessions, commands=commands)
+        return purge(self._db, before, since=since, dry_run=dry_run)
 
 
 def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:
     """An enforcement store on the (migrated) database at ``url``, with its own engine."""
-    engine = create(parse_url(url))
-    try:
-        check_migrated(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlEnforcementStore(engine, owns_engine=True, lease=lease)
+    return SqlEnforcementStore(Database.open(url), owns_database=True, lease=lease)
 
 
 def enforcement_store_for(store: Store, *, lease: timedelta = DEFAULT_LEASE) -> EnforcementStore:
     """The enforcement store beside ``store``: on the same database (and engine) for a
     :class:`SqlStore`, in memory for any other store (a :class:`~remit.store.MemoryStore`)."""
     if isinstance(store, SqlStore):
-        return SqlEnforcementStore(store._engine, lease=lease)  # same package, same database
+        return SqlEnforcementStore(store._db, lease=lease)  # same package, same database
     return MemoryEnforcementStore(lease=lease)
 
 

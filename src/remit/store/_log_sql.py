@@ -9,18 +9,17 @@ no gaps, each key is stored once, and appends commit in index order: a reader th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from remit.errors import Conflict, StoreError
 from remit.store._interface import Store
 from remit.store._log_models import LogCheckpointRow, LogEntryRow, LogSequenceRow
-from remit.store._sql_engine import WRITE, create, is_postgres, parse_url, translated
-from remit.store._sql_migrate import check_migrated
+from remit.store._sql_database import Database
 from remit.store._sql_store import SqlStore
 from remit.transparency import Leaf, LogRecord, LogStore, MemoryLogStore
 from remit.transparency._logstore import check_range
@@ -32,30 +31,23 @@ _ENTRIES = LogEntryRow.metadata.tables[LogEntryRow.__tablename__]
 class SqlLogStore:
     """A :class:`~remit.transparency.LogStore` on the store's database.
 
-    Made by :func:`log_store_for` (sharing a :class:`SqlStore`'s engine) or
-    :func:`open_log_store` (its own engine, released by :meth:`close`).
+    Made by :func:`log_store_for` (sharing a :class:`SqlStore`'s database) or
+    :func:`open_log_store` (its own, released by :meth:`close`). Reads need no snapshot (on
+    PostgreSQL ``READ COMMITTED``): each is one statement, but for :meth:`entries`, which checks
+    the entries it read against the size it read.
     """
 
-    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
-        self._engine = engine
-        self._owns_engine = owns_engine
-        self._write_options: dict[str, Any] = {} if is_postgres(engine) else {WRITE: True}
+    def __init__(self, database: Database, *, owns_database: bool = False) -> None:
+        self._db = database
+        self._owns_database = owns_database
 
     def close(self) -> None:
-        """Release the engine when this store made it."""
-        if self._owns_engine:
-            self._engine.dispose()
+        """Release the database when this store opened it."""
+        if self._owns_database:
+            self._db.close()
 
-    @contextmanager
-    def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
-        options = self._write_options if write else {}
-        with (
-            translated(action),
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=options)
-            yield session
+    def _session(self, action: str, *, write: bool = False) -> AbstractContextManager[Session]:
+        return self._db.transaction(action, write=write)
 
     def append(self, records: Sequence[LogRecord]) -> list[int]:
         if not records:
@@ -160,18 +152,12 @@ class SqlLogStore:
 
 def open_log_store(url: str) -> SqlLogStore:
     """A log store on the (migrated) database at ``url``, with its own engine."""
-    engine = create(parse_url(url))
-    try:
-        check_migrated(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlLogStore(engine, owns_engine=True)
+    return SqlLogStore(Database.open(url), owns_database=True)
 
 
 def log_store_for(store: Store) -> LogStore:
     """The log store beside ``store``: on the same database for a :class:`SqlStore`, in memory
     for any other store (a :class:`~remit.store.MemoryStore` in tests)."""
     if isinstance(store, SqlStore):
-        return SqlLogStore(store._engine)  # same package, same database
+        return SqlLogStore(store._db)  # same package, same database
     return MemoryLogStore()

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from remit._checks import aware, page_size
 from remit.errors import Conflict, NotFound, StoreError
 from remit.orders import Order, Status
 from remit.store import _checks
@@ -99,7 +99,7 @@ class MemoryStore:
         limit: int = 100,
         after: str | None = None,
     ) -> list[Order]:
-        _checks.limit(limit)
+        page_size(limit)
         wanted = None if status is None else _checks.status(status)
         with self._lock:
             self._check_open()
@@ -148,7 +148,7 @@ class MemoryStore:
     # Users -----------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str) -> None:
         _checks.token_hash(token_hash)
-        created = _checks.aware(user.created_at, "created_at").astimezone(UTC)
+        created = aware(user.created_at, "created_at")
         with self._lock:
             self._check_open()
             if user.name in self._users:
@@ -190,13 +190,13 @@ class MemoryStore:
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
-        at = _checks.aware(entry.at, "at").astimezone(UTC)
+        at = aware(entry.at, "at")
         with self._lock:
             self._check_open()
             self._audit.append(replace(entry, at=at))
 
     def audit_trail(self, *, limit: int = 100) -> list[AuditEntry]:
-        _checks.limit(limit)
+        page_size(limit)
         with self._lock:
             self._check_open()
             return self._audit[: -limit - 1 : -1]

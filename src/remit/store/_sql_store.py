@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from remit._checks import aware, page_size
 from remit.errors import Conflict, NotFound, StoreError
 from remit.orders import Order, Status
 from remit.store import _checks, _sql_codec
 from remit.store._interface import AuditEntry, OrderChanges, Store, User
 from remit.store._notify import CHANNEL, Listener
-from remit.store._sql_engine import (
-    WRITE,
-    create,
-    is_postgres,
-    libpq_conninfo,
-    parse_url,
-    translated,
-)
-from remit.store._sql_migrate import NOT_MIGRATED, check_migrated
+from remit.store._sql_database import Database
+from remit.store._sql_engine import libpq_conninfo
 from remit.store._sql_models import (
     AuditRow,
     DocumentRow,
@@ -44,38 +37,24 @@ def open_store(url: str) -> SqlStore:
     ``InvalidConfiguration`` for a URL remit cannot use; ``StoreError`` when the database cannot
     be reached or its schema is not the newest.
     """
-    parsed = parse_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(str(parsed.database)).is_file():
-        # Not even created: say so rather than leave an empty file behind.
-        raise StoreError(f"{NOT_MIGRATED} (there is no file {parsed.database})")
-    engine = create(parsed)
-    try:
-        check_migrated(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return SqlStore(engine)
+    return SqlStore(Database.open(url))
 
 
 class SqlStore:
-    """A :class:`~remit.store.Store` on a SQLAlchemy engine (made by :func:`open_store`).
+    """A :class:`~remit.store.Store` on a :class:`Database` (made by :func:`open_store`), which
+    it owns: closing the store closes the database, and every store beside it.
 
     Writes are one transaction each. ``save_order`` is an optimistic lock: its ``UPDATE`` only
     matches the version the order was read at, so of two concurrent saves exactly one wins.
+    Reads are snapshots (on PostgreSQL ``REPEATABLE READ``): an order and its transitions, read
+    by two statements, always agree.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._postgres = is_postgres(engine)
-        # PostgreSQL reads run in one snapshot, so an order and its transitions always agree.
-        # SQLite readers are snapshots already; its writers begin IMMEDIATE (see _sql_engine).
-        self._read_options: dict[str, Any] = (
-            {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
-        )
-        self._write_options: dict[str, Any] = {} if self._postgres else {WRITE: True}
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._postgres = database.postgres
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self._closed = False
 
     def __enter__(self) -> SqlStore:
         return self
@@ -85,18 +64,8 @@ class SqlStore:
     ) -> None:
         self.close()
 
-    @contextmanager
-    def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
-        if self._closed:
-            raise StoreError("the store is closed")
-        options = self._write_options if write else self._read_options
-        with (
-            translated(action),
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            session.connection(execution_options=options)
-            yield session
+    def _session(self, action: str, *, write: bool = False) -> AbstractContextManager[Session]:
+        return self._db.transaction(action, write=write, snapshot=True)
 
     def _next_change_seq(self, session: Session, count: int = 1) -> int:
         # Every write takes its change_seq by raising the one row of order_sequence, inside its
@@ -203,7 +172,7 @@ class SqlStore:
         limit: int = 100,
         after: str | None = None,
     ) -> list[Order]:
-        query = select(OrderRow).order_by(OrderRow.id).limit(_checks.limit(limit))
+        query = select(OrderRow).order_by(OrderRow.id).limit(page_size(limit))
         if status is not None:
             query = query.where(OrderRow.status == _checks.status(status).value)
         if jurisdiction is not None:
@@ -251,7 +220,7 @@ class SqlStore:
     # Users -----------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str) -> None:
         _checks.token_hash(token_hash)
-        _checks.aware(user.created_at, "created_at")
+        aware(user.created_at, "created_at")
         with self._session(f"store user {user.name}", write=True) as session:
             if session.get(UserRow, user.name) is not None:
                 raise Conflict(f"user {user.name} already exists")
@@ -294,12 +263,12 @@ class SqlStore:
 
     # Audit -----------------------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
-        _checks.aware(entry.at, "at")
+        aware(entry.at, "at")
         with self._session("append to the audit trail", write=True) as session:
             session.add(_sql_codec.audit_row(entry))
 
     def audit_trail(self, *, limit: int = 100) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(_checks.limit(limit))
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(page_size(limit))
         with self._session("read the audit trail") as session:
             return [_sql_codec.audit_entry(row) for row in session.scalars(query)]
 
@@ -309,11 +278,10 @@ class SqlStore:
         node commits, and return once it listens (or after a few seconds if the database cannot
         be reached: it keeps trying). On SQLite, a no-op: poll ``changes_since`` instead.
         """
-        if self._closed:
-            raise StoreError("the store is closed")
+        self._db.check_open()
         if not self._postgres:
             return _no_op
-        listener = Listener(libpq_conninfo(self._engine.url), on_change)
+        listener = Listener(libpq_conninfo(self._db.engine.url), on_change)
         with self._lock:
             self._listeners.append(listener)
         listener.start()
@@ -328,12 +296,11 @@ class SqlStore:
 
     def close(self) -> None:
         """Stop every listener and close every connection. The store cannot be used again."""
-        self._closed = True
+        self._db.close()
         with self._lock:
             listeners, self._listeners = self._listeners, []
         for listener in listeners:
             listener.stop()
-        self._engine.dispose()
 
 
 def _no_op() -> None:

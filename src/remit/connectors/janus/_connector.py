@@ -8,19 +8,62 @@ has no channel to a room's host: it is acknowledged, and stays listed in ``GET /
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+from remit.connectors._settings import Setting, checked_settings, http_url
 from remit.connectors.janus import _tickets as tickets
+from remit.connectors.janus._addresses import Addresses
 from remit.connectors.janus._client import (
     NO_SUCH_FEED,
     NO_SUCH_ROOM,
     JanusAPI,
     failure,
 )
-from remit.enforcement import HOST_NOTICE, READMIT, REMOVE, Command, Platform
-from remit.errors import DeliveryError, InvalidConfiguration
+from remit.enforcement import (
+    Command,
+    Connector,
+    HostNoticeData,
+    Platform,
+    ReadmitData,
+    RemoveData,
+    payload,
+)
+from remit.errors import DeliveryError
 
-OPTIONS = ("url", "room_secret", "api_secret", "token_secret")
+SETTINGS = (
+    Setting(
+        "url",
+        needs="Janus's HTTP API URL, such as http://127.0.0.1:8088/janus",
+        check=lambda url: http_url(url).rstrip("/"),
+    ),
+    Setting("room_secret", needs="the rooms' secret"),
+    Setting("api_secret"),
+    Setting("token_secret", make=tickets.new_secret),  # never needs showing: remit signs with it
+)
+
+
+#: How long the event receiver uses a platform's settings before it reads them again.
+PLATFORM_TTL_S = 30.0
+
+
+class Platforms:
+    """Platforms' settings as last read, for :data:`PLATFORM_TTL_S`: event batches come often."""
+
+    def __init__(self, ttl_s: float = PLATFORM_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._read: dict[str, tuple[Platform, float]] = {}
+
+    def get(self, name: str) -> Platform | None:
+        with self._lock:
+            found = self._read.get(name)
+        return found[0] if found is not None and found[1] > time.monotonic() else None
+
+    def put(self, platform: Platform) -> None:
+        with self._lock:
+            self._read[platform.name] = (platform, time.monotonic() + self._ttl_s)
 
 
 def janus_room(room: str) -> int | str:
@@ -28,13 +71,20 @@ def janus_room(room: str) -> int | str:
     return int(room) if room.isdigit() else room
 
 
-class JanusConnector:
-    """Carries commands to a Janus server's VideoRoom plugin over its HTTP API."""
+class JanusConnector(Connector):
+    """Carries commands to a Janus server's VideoRoom plugin over its HTTP API.
+
+    It also holds what the connector's endpoints share on this node (they find it among the
+    enforcer's connectors): the one client of Janus, the addresses Janus's events reported, and
+    the platforms' settings as last read.
+    """
 
     name = "janus"
 
     def __init__(self, api: JanusAPI | None = None) -> None:
         self.api = api or JanusAPI()
+        self.addresses = Addresses()
+        self.platforms = Platforms()
 
     def close(self) -> None:
         """Close the connections to Janus (the enforcer calls this on stop)."""
@@ -44,50 +94,30 @@ class JanusConnector:
         """Settings from the operator's options: ``url`` (Janus's HTTP API), ``room_secret``
         (the rooms' ``secret``), optional ``api_secret`` (janus.jcfg's ``api_secret``) and
         ``token_secret`` (signs join tokens; made when not given, and never needs showing)."""
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the janus connector ({', '.join(OPTIONS)})",
-                field=unknown[0],
-            )
-        url = options.get("url", "").rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(
-                "url: the janus connector needs Janus's HTTP API URL, such as "
-                "http://127.0.0.1:8088/janus",
-                field="url",
-            )
-        if not options.get("room_secret"):
-            raise InvalidConfiguration(
-                "room_secret: the janus connector needs the rooms' secret", field="room_secret"
-            )
-        settings = {"url": url, "room_secret": options["room_secret"]}
-        if options.get("api_secret"):
-            settings["api_secret"] = options["api_secret"]
-        settings["token_secret"] = options.get("token_secret") or tickets.new_secret()
-        return settings, {}
+        return checked_settings(self.name, options, SETTINGS)
 
     def deliver(self, platform: Platform, command: Command) -> None:
         """Carry out one command, or raise :class:`DeliveryError` (the outbox retries)."""
-        if command.type == HOST_NOTICE:
+        data = payload(command)
+        if isinstance(data, HostNoticeData):
             return  # Janus has no way to reach a room's host
-        if command.type not in (REMOVE, READMIT):
+        if not isinstance(data, RemoveData | ReadmitData):
             raise DeliveryError(f"the janus connector cannot carry {command.type}")
         settings = platform.settings
         try:
-            resource, participant = command.data["resource"], command.data["participant"]["id"]
-            room, host = str(resource["id"]), resource.get("host")
             secret = settings["token_secret"]
-        except (KeyError, TypeError) as exc:
-            raise DeliveryError(f"command {command.key}: missing {exc}") from exc
+        except KeyError as exc:
+            raise DeliveryError(f"platform {platform.name}: missing {exc}") from exc
+        room, host, participant = data.resource.id, data.resource.host, data.participant.id
+        removing = isinstance(data, RemoveData)
         rules = _rules(settings, room)
         requests: list[dict[str, Any]] = []
         if not participant.startswith(tickets.UNKNOWN_FEED):
             token = tickets.token(secret, room, participant, host)
-            action = "remove" if command.type == REMOVE else "add"
+            action = "remove" if removing else "add"
             requests.append({"request": "allowed", "action": action, "allowed": [token], **rules})
         feed = tickets.feed_of(secret, room, participant)
-        if command.type == REMOVE and feed is not None:
+        if removing and feed is not None:
             requests.append({"request": "kick", "id": feed, **rules})
         if not requests:
             return

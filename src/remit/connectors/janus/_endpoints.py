@@ -37,7 +37,6 @@ from remit.api import (
     open_session,
 )
 from remit.connectors.janus import _tickets as tickets
-from remit.connectors.janus._addresses import Addresses
 from remit.connectors.janus._client import NO_SUCH_ROOM, VIDEOROOM, JanusAPI, failure
 from remit.connectors.janus._connector import JanusConnector, janus_room
 from remit.enforcement import Platform, Session, SessionStatus
@@ -96,27 +95,25 @@ class JanusEventsOut(msgspec.Struct, frozen=True):
     left: int
 
 
-_api = JanusAPI()
-_addresses = Addresses()
-
-
-#: Platforms' settings as last read, with when to read them again: event batches come often.
-_platforms: dict[str, tuple[Platform, float]] = {}
-PLATFORM_TTL_S = 30.0
+def _janus(call: Call) -> JanusConnector:
+    """The node's janus connector: its client of Janus, and what Janus's events told it."""
+    connector = enforcer_of(call.node).connectors.get(JanusConnector.name)
+    if not isinstance(connector, JanusConnector):
+        raise HTTPProblem("unavailable", "the janus connector is not installed on this node")
+    return connector
 
 
 async def _platform(call: Call) -> Platform:
-    cached = _platforms.get(call.actor)
-    if cached is not None and cached[1] > time.monotonic():
-        platform = cached[0]
-    else:
+    janus = _janus(call)
+    platform = janus.platforms.get(call.actor)
+    if platform is None:
         try:
             platform = await run_in_threadpool(
                 enforcer_of(call.node).store.get_platform, call.actor
             )
         except NotFound as exc:
             raise HTTPProblem("forbidden", f"{call.actor} is not a registered platform") from exc
-        _platforms[call.actor] = (platform, time.monotonic() + PLATFORM_TTL_S)
+        janus.platforms.put(platform)
     if platform.connector != JanusConnector.name:
         raise HTTPProblem(
             "conflict", f"platform {platform.name} uses the {platform.connector} connector"
@@ -124,11 +121,13 @@ async def _platform(call: Call) -> Platform:
     return platform
 
 
-async def _videoroom(platform: Platform, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _videoroom(
+    api: JanusAPI, platform: Platform, requests: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     settings = platform.settings
     try:
         return await run_in_threadpool(
-            _api.videoroom, settings["url"], requests, settings.get("api_secret")
+            api.videoroom, settings["url"], requests, settings.get("api_secret")
         )
     except DeliveryError as exc:
         raise HTTPProblem("unavailable", f"Janus could not be reached: {exc.message}") from exc
@@ -157,6 +156,7 @@ async def grant(call: Call) -> Response:
     token = tickets.token(secret, room, person.id, body.host)
     rules = {"room": body.room, "secret": platform.settings["room_secret"]}
     answers = await _videoroom(
+        _janus(call).api,
         platform,
         [
             {"request": "allowed", "action": "enable", **rules},
@@ -210,20 +210,21 @@ async def receive(call: Call) -> Response:
 
 
 async def _take(call: Call, platform: Platform, event: JanusEvent) -> str | None:
+    addresses = _janus(call).addresses
     body = event.event
     if not isinstance(body, dict):
         return None
     if event.type == TRANSPORT:
         data = body.get("data")
         if isinstance(data, dict) and isinstance(data.get("ip"), str) and "id" in body:
-            _addresses.transport(platform.name, str(body["id"]), data["ip"])
+            addresses.transport(platform.name, str(body["id"]), data["ip"])
     elif event.type == SESSION and event.session_id is not None:
         name = body.get("name")
         transport = body.get("transport")
         if name == "created" and isinstance(transport, dict) and "id" in transport:
-            _addresses.session_created(platform.name, event.session_id, str(transport["id"]))
+            addresses.session_created(platform.name, event.session_id, str(transport["id"]))
         elif name in ("destroyed", "timeout"):
-            _addresses.session_gone(platform.name, event.session_id)
+            addresses.session_gone(platform.name, event.session_id)
     elif event.type == PLUGIN and body.get("plugin") == VIDEOROOM:
         data = body.get("data")
         if isinstance(data, dict) and "room" in data and "id" in data:
@@ -252,7 +253,7 @@ async def _joined(
 ) -> None:
     room = str(data["room"])
     participant, host = _identify(platform, room, data["id"], data.get("token"))
-    ip = _addresses.of_session(platform.name, session_id)
+    ip = _janus(call).addresses.of_session(platform.name, session_id)
     if ip is None:
         log.warning("janus %s: no address known for session %s", platform.name, session_id)
     resource = Resource(MEETING, room, host)
@@ -297,7 +298,7 @@ async def _restarted(call: Call, platform: Platform) -> None:
         requests: list[dict[str, Any]] = [{"request": "allowed", "action": "enable", **rules}]
         if tokens:
             requests.append({"request": "allowed", "action": "add", "allowed": tokens, **rules})
-        await run_in_threadpool(_restore, platform, room, requests)
+        await run_in_threadpool(_restore, _janus(call).api, platform, room, requests)
 
 
 def _may_stay(call: Call, session: Session) -> bool:
@@ -308,13 +309,13 @@ def _may_stay(call: Call, session: Session) -> bool:
     ).allowed
 
 
-def _restore(platform: Platform, room: str, requests: list[dict[str, Any]]) -> None:
+def _restore(api: JanusAPI, platform: Platform, room: str, requests: list[dict[str, Any]]) -> None:
     """Send a room's list back, trying for a few seconds: Janus reports its start before its
     transports listen. A room still unrestored opens again at its next token."""
     settings = platform.settings
     for attempt in range(10):
         try:
-            _api.videoroom(settings["url"], requests, settings.get("api_secret"))
+            api.videoroom(settings["url"], requests, settings.get("api_secret"))
             return
         except DeliveryError as exc:
             if attempt == 9:

@@ -30,7 +30,16 @@ from livekit import api
 from livekit.api.room_service import RoomService
 
 from remit.connectors.livekit._settings import LiveKitSettings, configure
-from remit.enforcement import HOST_NOTICE, READMIT, REMOVE, Command, Platform
+from remit.enforcement import (
+    Command,
+    Connector,
+    HostNoticeData,
+    Platform,
+    ReadmitData,
+    RemoveData,
+    command_data,
+    payload,
+)
 from remit.errors import DeliveryError
 
 #: The data-message topic of notices: the platform's app shows what arrives on it.
@@ -46,7 +55,7 @@ class _Worker:
     session: aiohttp.ClientSession | None = None
 
 
-class LiveKitConnector:
+class LiveKitConnector(Connector):
     """Carries commands to LiveKit servers through their RoomService API."""
 
     name = "livekit"
@@ -76,12 +85,15 @@ class LiveKitConnector:
     def deliver(self, platform: Platform, command: Command) -> None:
         """Carry out one command; a failure LiveKit may recover from is a DeliveryError."""
         settings = LiveKitSettings.of(platform.settings)
-        if command.type == READMIT:
+        data = payload(command)
+        if isinstance(data, ReadmitData):
             return  # nothing to undo in LiveKit: the next token request is decided afresh
-        if command.type == REMOVE:
-            self._run(platform, settings, lambda room: _remove(room, command))
-        elif command.type == HOST_NOTICE:
-            self._run(platform, settings, lambda room: _notify_host(room, command))
+        if isinstance(data, RemoveData):
+            removal = data
+            self._run(platform, settings, lambda room: _remove(room, command, removal))
+        elif isinstance(data, HostNoticeData):
+            notice = data
+            self._run(platform, settings, lambda room: _notify_host(room, command, notice))
         else:
             raise DeliveryError(
                 f"platform {platform.name}: livekit cannot carry out {command.type}"
@@ -140,15 +152,18 @@ class LiveKitConnector:
         return worker
 
 
-async def _remove(room: RoomService, command: Command) -> None:
-    where = command.data["resource"]["id"]
-    identity = command.data["participant"]["id"]
+async def _remove(room: RoomService, command: Command, data: RemoveData) -> None:
+    where, identity = data.resource.id, data.participant.id
     present = await _gone_if_absent(
         room.get_participant(api.RoomParticipantIdentity(room=where, identity=identity))
     )
     if present is None or _joined_ms(present) > command.created_at.timestamp() * 1000:
         return  # already gone, or a later join that was decided on its own
-    notice = {"type": command.type, "order_id": command.order_id, "notice": command.data["notice"]}
+    notice = {
+        "type": command.type,
+        "order_id": command.order_id,
+        "notice": command_data(data.notice),
+    }
     await _gone_if_absent(_send(room, where, identity, notice))
     await _gone_if_absent(
         room.remove_participant(api.RoomParticipantIdentity(room=where, identity=identity))
@@ -166,17 +181,16 @@ async def _rooms(room: RoomService) -> dict[str, list[api.ParticipantInfo]]:
     return found
 
 
-async def _notify_host(room: RoomService, command: Command) -> None:
-    host = command.data["host"]["id"]
+async def _notify_host(room: RoomService, command: Command, data: HostNoticeData) -> None:
     notice = {
         "type": command.type,
         "order_id": command.order_id,
-        "counts": command.data["counts"],
-        "notice": command.data["notice"],
+        "counts": dict(data.counts),
+        "notice": command_data(data.notice),
     }
     # A host who is not in the room gets nothing now; the platform can read the notice from
     # GET /v1/commands. A room LiveKit does not have (it ended) is the same.
-    await _gone_if_absent(_send(room, command.data["resource"]["id"], host, notice))
+    await _gone_if_absent(_send(room, data.resource.id, data.host.id, notice))
 
 
 def _send(

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from remit.errors import InvalidConfiguration
+from remit.connectors._settings import Setting, checked_settings, whole_number
 
-REQUIRED = ("url", "api_key", "api_secret")
-OPTIONAL = ("client_url", "token_ttl_seconds", "reconcile_seconds")
 DEFAULT_TTL = 600
 DEFAULT_RECONCILE = 60  # seconds between reconciliations of the roster with LiveKit
 MAX_RECONCILE = 86_400
@@ -47,50 +45,38 @@ def _http(url: str) -> str:
     return "http" + url.removeprefix("ws") if url.startswith("ws") else url
 
 
+def _server_url(value: str) -> str:
+    if not value.startswith(("http://", "https://", "ws://", "wss://")):
+        raise ValueError(f"{value!r} is not the LiveKit server's http(s) URL")
+    return _http(value)  # RoomService is plain HTTP on the same address
+
+
+def _api_secret(value: str) -> str:
+    if len(value) < MIN_SECRET:
+        raise ValueError(f"LiveKit secrets are at least {MIN_SECRET} characters")
+    return value
+
+
+def _client_url(value: str) -> str:
+    if not value.startswith(("ws://", "wss://", "http://", "https://")):
+        raise ValueError(f"{value!r} is not a ws(s) or http(s) URL")
+    return value
+
+
+SETTINGS = (
+    Setting("url", needs="it", check=_server_url),
+    Setting("api_key", needs="it"),
+    Setting("api_secret", needs="it", check=_api_secret),
+    Setting("client_url", check=_client_url),
+    Setting("token_ttl_seconds", check=whole_number(60, 86_400, what="a whole number of seconds")),
+    Setting(
+        "reconcile_seconds",
+        check=whole_number(0, MAX_RECONCILE, what="a whole number of seconds (0: never)"),
+    ),
+)
+
+
 def configure(options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The settings to store from the operator's ``--setting`` options; nothing is shown once
     (the key pair is LiveKit's, from its ``config.yaml``)."""
-    known = (*REQUIRED, *OPTIONAL)
-    for name in sorted(options):
-        if name not in known:
-            raise InvalidConfiguration(
-                f"{name}: not a setting of the livekit connector ({', '.join(known)})",
-                field=name,
-            )
-    for name in REQUIRED:
-        if not options.get(name, "").strip():
-            raise InvalidConfiguration(f"{name}: the livekit connector needs it", field=name)
-    stored = {name: options[name].strip() for name in REQUIRED}
-    if not stored["url"].startswith(("http://", "https://", "ws://", "wss://")):
-        raise InvalidConfiguration(
-            f"url: {stored['url']!r} is not the LiveKit server's http(s) URL", field="url"
-        )
-    stored["url"] = _http(stored["url"])  # RoomService is plain HTTP on the same address
-    if len(stored["api_secret"]) < MIN_SECRET:
-        raise InvalidConfiguration(
-            f"api_secret: LiveKit secrets are at least {MIN_SECRET} characters", field="api_secret"
-        )
-    client = options.get("client_url", "").strip()
-    if client:
-        if not client.startswith(("ws://", "wss://", "http://", "https://")):
-            raise InvalidConfiguration(
-                f"client_url: {client!r} is not a ws(s) or http(s) URL", field="client_url"
-            )
-        stored["client_url"] = client
-    ttl = options.get("token_ttl_seconds", "").strip()
-    if ttl:
-        if not ttl.isdigit() or not 60 <= int(ttl) <= 86_400:
-            raise InvalidConfiguration(
-                "token_ttl_seconds: a whole number of seconds from 60 to 86400",
-                field="token_ttl_seconds",
-            )
-        stored["token_ttl_seconds"] = ttl
-    reconcile = options.get("reconcile_seconds", "").strip()
-    if reconcile:
-        if not reconcile.isdigit() or int(reconcile) > MAX_RECONCILE:
-            raise InvalidConfiguration(
-                f"reconcile_seconds: a whole number of seconds from 0 (never) to {MAX_RECONCILE}",
-                field="reconcile_seconds",
-            )
-        stored["reconcile_seconds"] = str(int(reconcile))
-    return stored, {}
+    return checked_settings("livekit", options, SETTINGS)

@@ -11,13 +11,20 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from remit.connectors.webhook import SECRET_PREFIX, WebhookConnector, new_secret
-from remit.errors import InvalidConfiguration
+from remit.connectors._settings import Setting, checked_settings, http_url, webhook_secret
+from remit.connectors.webhook import WebhookConnector, new_secret
 
 #: The Prosody module, as installed next to Prosody's own (see the guide).
 MODULE: Traversable = files(__package__) / "mod_remit.lua"
 
-SETTINGS = ("url", "secret")
+SETTINGS = (
+    Setting(
+        "url",
+        needs="mod_remit's URL, such as https://conference.example.org:5281/remit/commands",
+        check=http_url,
+    ),
+    Setting("secret", check=webhook_secret, make=new_secret, show_made=True),
+)
 
 
 class ProsodyConnector(WebhookConnector):
@@ -29,23 +36,4 @@ class ProsodyConnector(WebhookConnector):
         """Settings from the operator's options: ``url``, the module's endpoint
         (``http(s)://<component host>:<port>/remit/commands``), and an optional ``secret``;
         a new secret is made when none is given, and shown once for ``remit_secret``."""
-        unknown = sorted(set(options) - set(SETTINGS))
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the prosody connector (url, secret)",
-                field=unknown[0],
-            )
-        url = options.get("url")
-        if not url:
-            raise InvalidConfiguration(
-                "url: the prosody connector needs mod_remit's URL, "
-                "such as https://conference.example.org:5281/remit/commands",
-                field="url",
-            )
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(f"url: {url!r} is not an http(s) URL", field="url")
-        secret = options.get("secret") or new_secret()
-        if not secret.startswith(SECRET_PREFIX):
-            raise InvalidConfiguration("secret: must start with whsec_", field="secret")
-        shown = {} if "secret" in options else {"secret": secret}
-        return {"url": url, "secret": secret}, shown
+        return checked_settings(self.name, options, SETTINGS)

@@ -22,10 +22,9 @@ from typing import Any
 
 from synapse.module_api import DirectServeJsonResource, ModuleApi
 
+from remit.connectors.synapse._paths import ACKNOWLEDGED, REMOVE
 from remit.connectors.synapse._signature import SignatureError, verify
 
-REMOVE = "participant.remove"
-ACKNOWLEDGED = frozenset({"host.notice", "participant.readmit"})
 #: The notice's fields carried in the kick event beside ``reason``, for clients that show more.
 NOTICE_FIELDS = ("title", "language", "direction", "order_id", "appeal_url")
 

@@ -6,12 +6,28 @@ resource under the homeserver's URL) and that the homeserver answers 2xx only on
 
 from __future__ import annotations
 
+from remit.connectors._settings import Setting, checked_settings, http_url
 from remit.connectors.synapse._paths import COMMANDS_PATH
 from remit.connectors.synapse._signature import secret_key
 from remit.connectors.webhook import WebhookConnector, new_secret
-from remit.errors import InvalidConfiguration
 
-OPTIONS = ("url", "secret")
+
+def _base_url(value: str) -> str:
+    """The homeserver's base URL, as the module's resource is reached under it from remit."""
+    if "?" in http_url(value) or "#" in value:
+        raise ValueError("the homeserver's base URL, without a query")
+    return value.rstrip("/") + COMMANDS_PATH
+
+
+def _secret(value: str) -> str:
+    secret_key(value)  # a ValueError says why the module could not use it
+    return value
+
+
+SETTINGS = (
+    Setting("url", needs="the homeserver's URL", check=_base_url),
+    Setting("secret", check=_secret, make=new_secret, show_made=True),
+)
 
 
 class SynapseConnector(WebhookConnector):
@@ -23,27 +39,4 @@ class SynapseConnector(WebhookConnector):
         """Settings from ``url`` (the homeserver's base URL, as the module's web resource is
         reached from remit) and an optional ``secret``; a new secret is made, and shown once,
         when none is given."""
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the synapse connector (url, secret)",
-                field=unknown[0],
-            )
-        base = options.get("url", "")
-        if not base:
-            raise InvalidConfiguration(
-                "url: the synapse connector needs the homeserver's URL", field="url"
-            )
-        if not base.startswith(("http://", "https://")):
-            raise InvalidConfiguration(f"url: {base!r} is not an http(s) URL", field="url")
-        if "?" in base or "#" in base:
-            raise InvalidConfiguration(
-                "url: the homeserver's base URL, without a query", field="url"
-            )
-        secret = options.get("secret") or new_secret()
-        try:
-            secret_key(secret)
-        except ValueError as exc:
-            raise InvalidConfiguration(f"secret: {exc}", field="secret") from exc
-        shown = {} if "secret" in options else {"secret": secret}
-        return {"url": base.rstrip("/") + COMMANDS_PATH, "secret": secret}, shown
+        return checked_settings(self.name, options, SETTINGS)

@@ -1,5 +1,6 @@
 """The built-in webhook connector: commands as Standard Webhooks signed POST requests."""
 
-from remit.connectors.webhook._connector import SECRET_PREFIX, WebhookConnector, new_secret
+from remit.connectors._settings import SECRET_PREFIX
+from remit.connectors.webhook._connector import WebhookConnector, new_secret
 
 __all__ = ["SECRET_PREFIX", "WebhookConnector", "new_secret"]

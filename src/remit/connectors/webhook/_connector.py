@@ -20,16 +20,20 @@ import threading
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
-from functools import cache
 
 import certifi
 import httpx
 from standardwebhooks import Webhook
 
-from remit.enforcement import Command, Platform
-from remit.errors import DeliveryError, InvalidConfiguration
-
-SECRET_PREFIX = "whsec_"
+from remit.connectors._settings import (
+    SECRET_PREFIX,
+    Setting,
+    checked_settings,
+    http_url,
+    webhook_secret,
+)
+from remit.enforcement import Command, Connector, Platform
+from remit.errors import DeliveryError
 
 
 def new_secret() -> str:
@@ -37,7 +41,14 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-class WebhookConnector:
+#: The webhook connector's settings (``remit platform add --webhook-url URL`` sets ``url``).
+SETTINGS = (
+    Setting("url", needs="a URL", check=http_url),
+    Setting("secret", check=webhook_secret, make=new_secret, show_made=True),
+)
+
+
+class WebhookConnector(Connector):
     """Delivers commands as signed POST requests to the platform's ``url``."""
 
     name = "webhook"
@@ -47,6 +58,8 @@ class WebhookConnector:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[http.client.HTTPConnection | httpx.Client] = []
+        self._proxies = urllib.request.getproxies()  # as the environment says when remit starts
+        self._tls: ssl.SSLContext | None = None
 
     def close(self) -> None:
         """Close every connection the delivery threads opened (the enforcer calls this on stop)."""
@@ -78,7 +91,7 @@ class WebhookConnector:
         if connection is None:
             if scheme == "https":
                 connection = http.client.HTTPSConnection(
-                    netloc, timeout=self._timeout, context=_tls()
+                    netloc, timeout=self._timeout, context=self._tls_context()
                 )
             else:
                 connection = http.client.HTTPConnection(netloc, timeout=self._timeout)
@@ -89,7 +102,7 @@ class WebhookConnector:
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST ``body``; the answer's status. Raises ``OSError`` or ``http.client`` errors."""
         parts = urllib.parse.urlsplit(url)
-        if _proxied(parts.scheme, parts.hostname or ""):
+        if self._proxied(parts.scheme, parts.hostname or ""):
             return self._client().post(url, content=body, headers=headers).status_code
         connection = self._connection(parts.scheme, parts.netloc)
         path = parts.path or "/"
@@ -109,31 +122,28 @@ class WebhookConnector:
             connection.close()
             raise
 
-    @staticmethod
-    def settings(url: str, secret: str) -> dict[str, str]:
-        """The platform settings this connector needs, checked."""
-        if not url.startswith(("http://", "https://")):
-            raise InvalidConfiguration(
-                f"webhook-url: {url!r} is not an http(s) URL", field="webhook-url"
-            )
-        if not secret.startswith(SECRET_PREFIX):
-            raise InvalidConfiguration("secret: must start with whsec_", field="secret")
-        return {"url": url, "secret": secret}
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificates checked against the same CA bundle httpx uses (certifi's)."""
+        with self._lock:
+            if self._tls is None:
+                self._tls = ssl.create_default_context(cafile=certifi.where())
+            return self._tls
+
+    def _proxied(self, scheme: str, host: str) -> bool:
+        """Whether the environment sends requests to ``host`` through a proxy."""
+        if not (self._proxies.get(scheme) or self._proxies.get("all")):
+            return False
+        return not urllib.request.proxy_bypass(host)
+
+    @classmethod
+    def settings(cls, url: str, secret: str) -> dict[str, str]:
+        """The platform settings of a webhook ``url`` signed with ``secret``, checked."""
+        return cls().configure({"url": url, "secret": secret})[0]
 
     def configure(self, options: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Settings from the operator's options (``url``, optional ``secret``); a new secret is
         made when none is given, and shown once."""
-        unknown = sorted(set(options) - {"url", "secret"})
-        if unknown:
-            raise InvalidConfiguration(
-                f"{unknown[0]}: not a setting of the webhook connector (url, secret)",
-                field=unknown[0],
-            )
-        if "url" not in options:
-            raise InvalidConfiguration("url: the webhook connector needs a URL", field="url")
-        secret = options.get("secret") or new_secret()
-        shown = {} if "secret" in options else {"secret": secret}
-        return self.settings(options["url"], secret), shown
+        return checked_settings(self.name, options, SETTINGS)
 
     def deliver(self, platform: Platform, command: Command) -> None:
         """POST the command, signed; any answer but 2xx is a :class:`DeliveryError`."""
@@ -171,22 +181,3 @@ def _exchange(
     response = connection.getresponse()
     response.read()  # the whole answer, so that the connection can carry the next request
     return response.status
-
-
-@cache
-def _tls() -> ssl.SSLContext:
-    """Certificates checked against the same CA bundle httpx uses (certifi's)."""
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _proxied(scheme: str, host: str) -> bool:
-    """Whether the environment sends requests to ``host`` through a proxy."""
-    proxies = _proxies()
-    if not (proxies.get(scheme) or proxies.get("all")):
-        return False
-    return not urllib.request.proxy_bypass(host)
-
-
-@cache
-def _proxies() -> dict[str, str]:
-    return urllib.request.getproxies()
