@@ -44,6 +44,28 @@ def test_every_remit_error_is_documented_in_the_tree() -> None:
         assert getattr(remit.errors, name).__doc__, f"{name} has no docstring"
 
 
+#: What connectors, the console and the CLI build on: the node and what it runs, the endpoint
+#: machinery and role sets for operations of their own, and the functions every way in shares.
+API = {
+    "AUDITOR", "ENDPOINTS", "INTAKE", "PLATFORM", "READ", "REVIEWER", "STEP_BODIES",
+    "TOKEN_PREFIX", "AppealOut", "Call", "DecideIn", "Endpoint", "Enforcement", "HTTPProblem",
+    "ImpactOut", "Node", "OrderIn", "OrderListener", "ReachOut", "Settings", "Snapshot", "Task",
+    "allowed", "appeals_of", "bearer", "close_sessions", "create_app", "create_user",
+    "decide_appeal", "decide_join", "endpoint_roles", "enforcer_of", "explain", "hash_token",
+    "impact_of", "json_response", "log_of", "new_id", "new_token", "open_session", "openapi", "order_in",
+    "permits", "record_order", "report_of", "roster_session", "step_for", "utcnow",
+}  # fmt: skip
+
+
+def test_remit_api_exports_exactly_its_public_names() -> None:
+    import remit.api
+
+    assert set(remit.api.__all__) == API
+    assert len(remit.api.__all__) == len(API)
+    for name in remit.api.__all__:
+        assert getattr(remit.api, name) is not None, name
+
+
 #: What a connector plugin imports (docs/plugins.md): the hooks, the interface, the settings
 #: check, the commands and their payloads, and the recording connector for its tests.
 CONNECTOR_FACING = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,11 +11,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from remit.api import Node, create_app, create_user
+from remit.api import Enforcement, Node, create_app, create_user
 from remit.connectors import load_connectors
-from remit.enforcement import EnforcementStore, Enforcer, Policy
+from remit.enforcement import EnforcementStore, Policy
 from remit.location import DbipSource, IptoccSource, Locator, StaticSource
-from remit.store import open_enforcement_store, open_store, upgrade
+from remit.store import Store, open_enforcement_store, open_store, upgrade
 
 # Test participants are placed by the operator's static table, as in every real-server test.
 PLACES = {
@@ -97,14 +98,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    upgrade(database_url)
-    store = open_store(database_url)
+@contextmanager
+def running_api(store: Store, roster: EnforcementStore, locator: Locator) -> Iterator[Api]:
+    """A node on ``store`` and ``roster``, started behind a test client, with one user per
+    role (two intake and two reviewers, as separate people); stopped after."""
     clock = Clock()
-    # The shipped data sets, which must agree, behind the operator's table, as remit serve has.
-    locator = Locator(ip_sources=[StaticSource(PLACES), DbipSource(), IptoccSource()])
-    node = Node(store, locator, clock=clock, tick_seconds=3600)
+    policy = Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4)
+    # Delivery and sweeps are stepped by hand, on the clock the tests move.
+    enforcement = Enforcement(roster, load_connectors(), policy, background=False)
+    node = Node(store, locator, enforcement=enforcement, clock=clock, tick_seconds=3600)
     tokens = {
         who: create_user(store, who, roles, now=clock())
         for who, roles in {
@@ -117,20 +119,19 @@ def api(database_url: str) -> Iterator[Api]:
             "admin": ["admin"],
         }.items()
     }
-    enforcer = Enforcer(
-        enforcement_store(database_url),
-        load_connectors(),
-        clock=clock,
-        active_orders=lambda: list(node.in_force.values()),
-        policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=4),
-    )
-    node.enforcer = enforcer
-    node.listeners.append(enforcer)
     node.start()
     try:
         with TestClient(create_app(node), raise_server_exceptions=False) as client:
             yield Api(client, node, clock, tokens)
     finally:
-        enforcer.stop()
         node.stop()
-        enforcer.store.close()
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    upgrade(database_url)
+    # The shipped data sets, which must agree, behind the operator's table, as remit serve has.
+    locator = Locator(ip_sources=[StaticSource(PLACES), DbipSource(), IptoccSource()])
+    store, roster = open_store(database_url), enforcement_store(database_url)
+    with running_api(store, roster, locator) as running:
+        yield running

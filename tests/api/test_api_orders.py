@@ -178,7 +178,7 @@ def test_orders_expire_at_effective_until_with_no_one_acting(api: Api) -> None:
     order = api.call("GET", f"/v1/orders/{order_id}", "auditor").json()
     assert order["status"] == "expired"
     assert order["transitions"][-1]["actor"] == "system"
-    assert len(api.node.index) == 0
+    assert len(api.node.snapshot.index) == 0
 
 
 def test_an_order_with_a_later_start_waits_until_then(api: Api) -> None:
@@ -188,11 +188,11 @@ def test_an_order_with_a_later_start_waits_until_then(api: Api) -> None:
         "POST", f"/v1/orders/{order_id}/approve", "reviewer", json={"justification": "ok"}
     )
     assert approved.json()["status"] == "approved"
-    assert len(api.node.index) == 0
+    assert len(api.node.snapshot.index) == 0
     api.clock.advance(days=1)
     api.node.advance_due()
     assert api.call("GET", f"/v1/orders/{order_id}", "auditor").json()["status"] == "active"
-    assert len(api.node.index) == 1
+    assert len(api.node.snapshot.index) == 1
 
 
 def test_list_filters_by_status_and_jurisdiction_and_pages(api: Api) -> None:

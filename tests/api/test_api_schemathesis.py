@@ -8,9 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from fuzzing import authorize
-from remit.api import Node, create_app, create_user
+from remit.api import Enforcement, Node, create_app, create_user
 from remit.connectors import load_connectors, load_endpoints
-from remit.enforcement import Enforcer
 from remit.enforcement._memory import MemoryEnforcementStore
 from remit.location import IptoccSource, Locator, StaticSource
 from remit.store import MemoryStore
@@ -24,16 +23,10 @@ _log = TransparencyLog(
 _node = Node(
     _store,
     Locator(ip_sources=[StaticSource({"127.0.0.10": "CN"}), IptoccSource()]),
-    listeners=[_log],
+    log=_log,
+    # With live enforcement (roster and outbox in memory), so that sessions are fuzzed too.
+    enforcement=Enforcement(MemoryEnforcementStore(), load_connectors()),
 )
-# With live enforcement (roster and outbox in memory), so that sessions are fuzzed too.
-_node.enforcer = Enforcer(
-    MemoryEnforcementStore(),
-    load_connectors(),
-    clock=_node.clock,
-    active_orders=lambda: list(_node.in_force.values()),
-)
-_node.listeners.append(_node.enforcer)
 # An admin may call every operation, so every operation is reached past authentication.
 _TOKEN = create_user(_store, "fuzzer", ["admin"], now=datetime.now(UTC))
 _node.resync()

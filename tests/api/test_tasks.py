@@ -1,16 +1,22 @@
-"""Connectors' periodic tasks: each on its own thread, a failing run logged and the loop going on,
-and every thread stopped on shutdown."""
+"""Connectors' periodic tasks, run by the node: each on its own thread, a failing run logged and
+the loop going on, and every thread stopped when the node stops."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import cast
+from collections.abc import Sequence
 
 import pytest
 
-from remit.api import Node, TaskRunner
+from remit.api import Node, Task
+from remit.location import Locator, StaticSource
+from remit.store import MemoryStore
+
+
+def node_with(tasks: Sequence[Task]) -> Node:
+    return Node(MemoryStore(), Locator(ip_sources=[StaticSource({})]), tasks=tasks)
 
 
 class Flaky:
@@ -45,15 +51,14 @@ class Steady:
 
 
 def test_a_failing_task_is_logged_and_its_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
-    node = cast(Node, object())
     flaky, steady = Flaky(), Steady()
-    runner = TaskRunner(node, [flaky, steady])
+    node = node_with([flaky, steady])
     with caplog.at_level(logging.ERROR, logger="remit.tasks"):
-        runner.start()
+        node.start()
         try:
             assert flaky.ok.wait(10), f"the task stopped after {flaky.runs} runs"
         finally:
-            runner.stop(timeout=5)
+            node.stop(timeout=5)
     failures = [r for r in caplog.records if r.name == "remit.tasks"]
     assert len(failures) == 2
     assert all("flaky" in r.getMessage() and r.exc_info is not None for r in failures)
@@ -76,12 +81,12 @@ def test_stop_ends_a_long_wait_at_once() -> None:
         def run(self, node: Node) -> None:
             Slow.runs += 1
 
-    runner = TaskRunner(cast(Node, object()), [Slow()])
-    runner.start()
+    node = node_with([Slow()])
+    node.start()
     started = time.monotonic()
     deadline = started + 5
     while Slow.runs == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    runner.stop(timeout=5)
+    node.stop(timeout=5)
     assert Slow.runs == 1  # ran once at start, then waited
     assert time.monotonic() - started < 5

@@ -24,12 +24,11 @@ from standardwebhooks import Webhook
 from synapse_server import Matrix, SynapseServer, ensure_synapse
 
 from fuzzing import authorize
-from remit.api import Node, create_app, create_user
+from remit.api import Enforcement, Node, create_app, create_user
 from remit.cli import cli
 from remit.connectors import load_connectors, load_endpoints
 from remit.connectors.synapse._connector import SynapseConnector
 from remit.connectors.synapse._signature import SignatureError, secret_key, verify
-from remit.enforcement import Enforcer
 from remit.enforcement._memory import MemoryEnforcementStore
 from remit.errors import InvalidConfiguration
 from remit.location import Locator, StaticSource
@@ -393,12 +392,10 @@ def test_the_modules_signature_check_accepts_standard_webhooks_and_nothing_else(
 # The module's two operations keep their contract: no 5xx whatever the body ------------------
 
 _store = MemoryStore()
-_node = Node(_store, Locator(ip_sources=[StaticSource({IN_SCOPE: "CN"})]))
-_node.enforcer = Enforcer(
-    MemoryEnforcementStore(),
-    load_connectors(),
-    clock=_node.clock,
-    active_orders=lambda: list(_node.in_force.values()),
+_node = Node(
+    _store,
+    Locator(ip_sources=[StaticSource({IN_SCOPE: "CN"})]),
+    enforcement=Enforcement(MemoryEnforcementStore(), load_connectors()),
 )
 _TOKEN = create_user(_store, "fuzzer", ["platform"], now=datetime.now(UTC))
 _node.resync()

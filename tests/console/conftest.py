@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from remit.api import Node, Settings, create_app, create_user
+from remit.api import Enforcement, Node, Settings, create_app, create_user
 from remit.connectors import load_connectors
 from remit.console import console_routes, set_password
-from remit.enforcement import Enforcer, Policy
+from remit.enforcement import Policy
 from remit.location import DbipSource, IptoccSource, Locator, StaticSource
 from remit.store import log_store_for, open_enforcement_store, open_store, upgrade
 from remit.transparency import TransparencyLog
@@ -113,20 +113,17 @@ def _site(url: str) -> Iterator[Site]:
     log = TransparencyLog(
         log_store_for(store), signer, origin="remit.test/log", secret=target_secret(signer)
     ).open()
+    # The shipped data sets, which must agree, behind the operator's table, as remit serve has.
     locator = Locator(ip_sources=[StaticSource(PLACES), DbipSource(), IptoccSource()])
-    node = Node(store, locator, clock=clock, tick_seconds=3600, listeners=[log])
+    policy = Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=2)
+    # Delivery and sweeps are stepped by hand, on the clock the tests move.
+    enforcement = Enforcement(
+        open_enforcement_store(url), load_connectors(), policy, background=False
+    )
+    node = Node(store, locator, log=log, enforcement=enforcement, clock=clock, tick_seconds=3600)
     tokens = {who: create_user(store, who, roles, now=clock()) for who, roles in PEOPLE.items()}
     for who in PEOPLE:
         set_password(store, who, PASSWORD, now=clock())
-    enforcer = Enforcer(
-        open_enforcement_store(url),
-        load_connectors(),
-        clock=clock,
-        active_orders=lambda: list(node.in_force.values()),
-        policy=Policy(ttl=timedelta(minutes=10), backoff_base_s=60, workers=2),
-    )
-    node.enforcer = enforcer
-    node.listeners.append(enforcer)
     node.start()
     settings = Settings(max_document_bytes=64 * 1024)
     app = create_app(
@@ -145,6 +142,4 @@ def _site(url: str) -> Iterator[Site]:
     finally:
         for client in clients:
             client.close()
-        enforcer.stop()
         node.stop()
-        enforcer.store.close()

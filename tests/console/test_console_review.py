@@ -79,7 +79,7 @@ def test_a_reviewer_approves_with_the_checklist_and_a_narrower_scope(site: Site)
     assert last.checklist.legal_basis_stated
     assert last.checklist.overbroad
     assert not last.checklist.written_and_signed
-    assert order_id in site.node.in_force  # in the decision index at once
+    assert order_id in site.node.snapshot.orders  # in the decision index at once
     history = site.signed_in("auditor").get(f"/orders/{order_id}").text
     assert "Lawful in Beijing only." in history
     assert "The demand states its legal basis" in history

@@ -43,7 +43,7 @@ def public(database_url: str) -> Iterator[Public]:
         store,
         Locator(ip_sources=[StaticSource({})]),
         clock=lambda: datetime(2020, 12, 31, tzinfo=UTC),
-        listeners=[log],
+        log=log,
     )
     for order in story():
         store.add_order(order)

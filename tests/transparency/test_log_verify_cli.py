@@ -35,7 +35,7 @@ class Server:
     def __init__(self, url: str, key: Path, port: int) -> None:
         self.store = open_store(url)
         self.log = open_log(self.store, str(key), "remit.test/log")
-        self.node = Node(self.store, Locator(ip_sources=[StaticSource({})]), listeners=[self.log])
+        self.node = Node(self.store, Locator(ip_sources=[StaticSource({})]), log=self.log)
         self.node.start()
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(

@@ -155,7 +155,7 @@ def test_an_order_the_store_could_not_take_is_logged_with_the_next_change() -> N
 
 
 def _node(store: MemoryStore, log: TransparencyLog) -> Node:
-    return Node(store, Locator(ip_sources=[StaticSource({})]), listeners=[log])
+    return Node(store, Locator(ip_sources=[StaticSource({})]), log=log)
 
 
 def test_a_node_logs_every_change_and_catches_up_after_a_crash() -> None:

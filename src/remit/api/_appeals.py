@@ -15,13 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit import orders
-from remit.api._app import Call, Endpoint, _json
+from remit.api._auth import INTAKE, PLATFORM, READ, REVIEWER
+from remit.api._endpoint import Call, Endpoint, json_response
 from remit.api._node import Node
 from remit.api._schemas import Id, Reason
 from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
-from remit.store import Role
-from remit.transparency import TransparencyLog
 
 SEPARATOR = "-appeal-"
 APPEALABLE = [Status.APPROVED, Status.ACTIVE, Status.LIFTED, Status.EXPIRED]
@@ -75,14 +74,6 @@ def _out(order_id: str, a: Appeal, readmitted: int = 0) -> AppealOut:
     )  # fmt: skip
 
 
-def _log_of(node: Node) -> TransparencyLog | None:
-    return next((x for x in node.listeners if isinstance(x, TransparencyLog)), None)
-
-
-def _log(call: Call) -> TransparencyLog | None:
-    return _log_of(call.node)
-
-
 async def file(call: Call) -> Response:
     body = await call.body(AppealIn)
     holder: dict[str, str] = {}
@@ -97,14 +88,14 @@ async def file(call: Call) -> Response:
 
     order = await run_in_threadpool(call.node.act, body.order_id, step)
     appeal = orders.find_appeal(order, holder["id"])
-    log = _log(call)
+    log = call.node.log
     if log is not None:
         await run_in_threadpool(
             lambda: log.append_appeal_outcome(
                 order.id, "filed", order.scope or (), appeal_id=appeal.id
             )
         )
-    return _json(_out(order.id, appeal), 201, {"Location": f"/v1/appeals/{appeal.id}"})
+    return json_response(_out(order.id, appeal), 201, {"Location": f"/v1/appeals/{appeal.id}"})
 
 
 def _order_of(appeal_id: str) -> str:
@@ -133,7 +124,7 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
         readmitted = enforcer.readmit(order, people)
-    log = _log_of(node)
+    log = node.log
     if log is not None:
         log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)
     return _out(order.id, appeal, readmitted)
@@ -142,7 +133,7 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
 async def decide(call: Call) -> Response:
     body = await call.body(DecideIn)
     out = await run_in_threadpool(decide_appeal, call.node, call.params["id"], body, call.actor)
-    return _json(out)
+    return json_response(out)
 
 
 def appeals_of(node: Node, status: str | None = None) -> list[AppealOut]:
@@ -161,24 +152,24 @@ def appeals_of(node: Node, status: str | None = None) -> list[AppealOut]:
 
 async def list_appeals(call: Call) -> Response:
     status = call.request.query_params.get("status")
-    return _json(AppealListOut(await run_in_threadpool(appeals_of, call.node, status)))
+    return json_response(AppealListOut(await run_in_threadpool(appeals_of, call.node, status)))
 
 
 APPEAL_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST", "/v1/appeals", file, "An affected participant or host appeals an order",
-        frozenset({Role.PLATFORM, Role.INTAKE}), AppealIn, AppealOut, 201, audit=True,
+        PLATFORM | INTAKE, AppealIn, AppealOut, 201, audit=True,
         problems=("not-found", "conflict"),
     ),
     Endpoint(
         "GET", "/v1/appeals", list_appeals, "Appeals, oldest first",
-        frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR}), response=AppealListOut,
+        READ, response=AppealListOut,
         query=(("status", "string", "Only appeals in this status: filed, upheld, reversed"),),
     ),
     Endpoint(
         "POST", "/v1/appeals/{id}/decide", decide,
         "Decide an appeal (not by the order's approver); a reversal lets the person rejoin",
-        frozenset({Role.REVIEWER}), DecideIn, AppealOut, audit=True,
+        REVIEWER, DecideIn, AppealOut, audit=True,
     ),
 )  # fmt: skip
 

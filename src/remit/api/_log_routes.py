@@ -1,7 +1,7 @@
 """The public transparency endpoints: the log, its proofs, and the transparency report.
 
-No token: the log is public. The node's :class:`~remit.transparency.TransparencyLog` is the one
-among its order listeners (``Node(..., listeners=[log])``); a node without one answers ``503``.
+No token: the log is public. It is the node's :class:`~remit.transparency.TransparencyLog`
+(``Node(..., log=log)``); a node without one answers ``503``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit.api._app import JSON, Call, Endpoint
+from remit.api._endpoint import JSON, Call, Endpoint, log_of
 from remit.api._node import Node
-from remit.api._problems import HTTPProblem
 from remit.errors import InvalidInput
 from remit.transparency import MAX_ENTRIES_PER_CALL, TransparencyLog
 from remit.transparency import entries as log_entries
@@ -28,7 +27,6 @@ __all__ = [
     "InclusionProofOut",
     "LogEntriesOut",
     "LogEntryOut",
-    "log_of",
     "report_of",
     "transparency_log",
 ]
@@ -59,16 +57,8 @@ class ConsistencyProofOut(msgspec.Struct):
     proof: list[str]
 
 
-def log_of(node: Node) -> TransparencyLog:
-    """The log ``node`` keeps: the one among its order listeners (a 503 problem when none)."""
-    for listener in getattr(node, "listeners", ()):
-        if isinstance(listener, TransparencyLog):
-            return listener
-    raise HTTPProblem("unavailable", "this node keeps no transparency log")
-
-
 def transparency_log(call: Call) -> TransparencyLog:
-    """The log this node keeps: the one among its order listeners."""
+    """The log this node keeps (a 503 problem when none)."""
     return log_of(call.node)
 
 

@@ -1,34 +1,47 @@
-"""A running remit node: the store, the compiled decision index, and what keeps the index current.
+"""A running remit node: the store, the compiled decision index, what keeps the index current,
+and everything else the node runs, started and stopped with it.
 
-Admissions read ``node.index`` and never touch the database. Every order change, made here or on
-another node, reaches the index three ways: at once when this node made it, within milliseconds
+Admissions read ``node.snapshot`` (the decision index and the orders in force, one immutable value
+swapped whole) and never touch the database. Every order change, made here or on another node,
+reaches the index three ways: at once when this node made it, within milliseconds
 through the store's notifications (PostgreSQL LISTEN/NOTIFY), and at the latest on the next
 resynchronisation (``changes_since``), which also catches anything a notification missed.
 A scheduler thread starts approved orders at ``effective_from`` and expires them at
 ``effective_until`` with no one acting; when two nodes race to do it, the store's version check
 lets exactly one win.
+
+A node is built with what it runs: its transparency log, its live enforcement and connectors'
+periodic tasks. :meth:`Node.start` starts them all and :meth:`Node.stop` stops them in reverse and
+releases what the node was given (stores, locator): ``remit serve`` and the tests do no more.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Protocol
 
 from remit import orders
-from remit.enforcement import Enforcer
-from remit.errors import Conflict, InvalidInput, RemitError
+from remit.api._users import hash_token
+from remit.enforcement import Connector, EnforcementStore, Enforcer, Policy
+from remit.errors import Conflict, RemitError
 from remit.location import Locator
 from remit.orders import Order
 from remit.policy import PolicyIndex
-from remit.store import Role, Store, User
+from remit.store import Store, User
+from remit.transparency import TransparencyLog
 
-log = logging.getLogger("remit.node")
+logger = logging.getLogger("remit.node")
+task_logger = logging.getLogger("remit.tasks")
+
+#: The shortest pause between two runs of a task, whatever it asks for.
+MIN_INTERVAL_S = 0.05
 
 Clock = Callable[[], datetime]
 
@@ -44,8 +57,57 @@ class OrderListener(Protocol):
         """React to ``order``'s new state; its last transition says what happened."""
 
 
+class Task(Protocol):
+    """Periodic work a connector runs with the node (see ``remit_tasks`` in
+    :mod:`remit.connectors._hooks`): at once when the node starts, then every ``interval_s``
+    seconds on a thread of its own until it stops. A run that raises is logged and the task runs
+    again at its next turn: one bad run never stops it, nor another task."""
+
+    @property
+    def name(self) -> str:
+        """What the log calls it."""
+
+    @property
+    def interval_s(self) -> float:
+        """Seconds between the end of one run and the start of the next; read again after
+        every run, so a task may change it (from its platforms' settings, say)."""
+
+    def run(self, node: Node) -> None:
+        """Do the work once. An exception is logged; the task runs again at its next turn."""
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """The live enforcement a node runs: the roster and outbox, the connectors, the policy.
+
+    The node builds its :class:`~remit.enforcement.Enforcer` from these with its own clock, its
+    orders in force and its log (for the daily counts), so nothing is wired in afterwards.
+    """
+
+    store: EnforcementStore
+    connectors: Mapping[str, Connector]
+    policy: Policy = field(default_factory=Policy)
+    #: Whether the node runs the delivery loop and its sweeps (:meth:`Enforcer.start`). A test
+    #: that steps them by hand (``deliver_due()``, ``sweep()``) on a clock it moves says False.
+    background: bool = True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The decision index and the orders it was compiled from, built together and swapped as one.
+
+    A request reads ``node.snapshot`` once and decides, refuses and notifies from that one value,
+    so no answer mixes two states of the orders: every order a decision names is in ``orders``.
+    """
+
+    index: PolicyIndex
+    #: The full record of every order in force, by id: for notices and refusals, no database read.
+    orders: Mapping[str, Order]
+    #: When it was built (``time.monotonic()``).
+    built: float
+
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-TOKEN_PREFIX = "remit_"
 
 
 def utcnow() -> datetime:
@@ -60,42 +122,24 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{chars}"
 
 
-def hash_token(token: str) -> str:
-    """The stored form of a token: its SHA-256, hex. Tokens are never stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token() -> str:
-    """A new API token: ``remit_`` and 32 random bytes, URL-safe base64."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def create_user(store: Store, name: str, roles: Iterable[str], *, now: datetime) -> str:
-    """Add a user with ``roles`` and return their new API token (shown once, stored hashed)."""
-    if not isinstance(name, str) or not name.strip() or len(name) > 200 or name != name.strip():
-        raise InvalidInput(
-            "name: must be a non-empty name without surrounding spaces", field="name"
-        )
-    try:
-        role_set = frozenset(Role(r) for r in roles)
-    except ValueError as exc:
-        known = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"role: must be one of {known}", field="role") from exc
-    if not role_set:
-        raise InvalidInput("role: give at least one role", field="role")
-    token = new_token()
-    store.add_user(User(name=name, roles=role_set, created_at=now), hash_token(token))
-    return token
-
-
 class Node:
-    """One remit node. ``start`` loads the index and starts following changes; ``stop`` ends it."""
+    """One remit node: build it with what it runs, ``start`` it, ``stop`` it.
+
+    ``log`` is the transparency log it keeps (told of every order change, and of enforcement's
+    daily counts); ``enforcement`` is its live enforcement (see :class:`Enforcement`; the built
+    :class:`~remit.enforcement.Enforcer` is :attr:`enforcer`); ``tasks`` are connectors'
+    periodic work. Without a log or enforcement, the operations that need them answer 503.
+    ``listeners`` are told of order changes after the log and the enforcer.
+    """
 
     def __init__(
         self,
         store: Store,
         locator: Locator,
         *,
+        log: TransparencyLog | None = None,
+        enforcement: Enforcement | None = None,
+        tasks: Sequence[Task] = (),
         clock: Clock = utcnow,
         resync_seconds: float = 30.0,
         tick_seconds: float = 1.0,
@@ -103,21 +147,27 @@ class Node:
         listeners: Sequence[OrderListener] = (),
     ) -> None:
         self.store = store
-        self.listeners = list(listeners)
         self.locator = locator
         self.clock = clock
         self.resync_seconds = resync_seconds
         self.tick_seconds = tick_seconds
         self.token_ttl_seconds = token_ttl_seconds
-        self.index = PolicyIndex.compile(())
-        #: The full record of every order in force, for notices and refusals (no database read).
-        self.in_force: dict[str, Order] = {}
-        #: Live enforcement, when this node runs it (``remit serve`` wires it in).
-        self.enforcer: Enforcer | None = None
-        self.index_built = time.monotonic()
+        #: The transparency log this node keeps, or None.
+        self.log = log
+        #: Live enforcement, when this node runs it.
+        self.enforcer = None if enforcement is None else self._enforcer(enforcement)
+        self._background = enforcement is not None and enforcement.background
+        self.tasks = tuple(tasks)
+        self.listeners: list[OrderListener] = [
+            *(x for x in (log, self.enforcer) if x is not None),
+            *listeners,
+        ]
+        #: The decision index and the orders in force: read it once per request.
+        self.snapshot = Snapshot(PolicyIndex.compile(()), MappingProxyType({}), time.monotonic())
         self._lock = threading.Lock()
         self._cursor = 0
         self._scheduled: dict[str, datetime] = {}
+        self._versions: dict[str, int] = {}  # the last version of each order applied here
         # Tokens that name a user, and tokens that name none, kept apart: a stream of made-up
         # tokens fills (and flushes) only the second, never pushing a platform's token out and
         # its admissions back onto the database.
@@ -128,24 +178,69 @@ class Node:
         self._token_generation = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._task_threads: list[threading.Thread] = []
         self._unlisten: Callable[[], None] = lambda: None
+
+    def _enforcer(self, enforcement: Enforcement) -> Enforcer:
+        return Enforcer(
+            enforcement.store,
+            enforcement.connectors,
+            clock=self.clock,
+            active_orders=lambda: list(self.snapshot.orders.values()),
+            policy=enforcement.policy,
+            on_counts=None if self.log is None else self.log.append_enforcement_counts,
+        )
 
     # Life ------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Build the index from the store and start following changes."""
+        """Build the index from the store and follow changes; then start live enforcement (its
+        first sweep catches up on every order in force) and the tasks."""
         self.resync()
         self._unlisten = self.store.listen(self._on_notify)
         thread = threading.Thread(target=self._run, name="remit-scheduler", daemon=True)
         thread.start()
         self._threads.append(thread)
+        if self.enforcer is not None and self._background:
+            self.enforcer.start()
+        for task in self.tasks:
+            name = f"remit-task-{task.name}"
+            thread = threading.Thread(target=self._loop, args=(task,), name=name, daemon=True)
+            thread.start()
+            self._task_threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop following changes and release the store."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop everything ``start`` started, in reverse: the tasks (a run in progress ends
+        first, waited for up to ``timeout`` s each), live enforcement (pending commands stay in
+        the outbox), following changes; then release the stores and the locator."""
         self._stop.set()
+        for thread in self._task_threads:  # before the enforcer: tasks use its store
+            thread.join(timeout)
+            if thread.is_alive():
+                task_logger.warning("task thread %s did not stop within %g s", thread.name, timeout)
+        self._task_threads = []
+        if self.enforcer is not None:
+            self.enforcer.stop()
         self._unlisten()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.enforcer is not None:
+            self.enforcer.store.close()
         self.store.close()
+        self.locator.close()
+
+    def _loop(self, task: Task) -> None:
+        while not self._stop.is_set():
+            try:
+                task.run(self)
+            except Exception:
+                task_logger.exception("task %s failed; it runs again at its next turn", task.name)
+            try:
+                interval = max(MIN_INTERVAL_S, float(task.interval_s))
+            except Exception:
+                task_logger.exception("task %s has no usable interval_s; waiting 60 s", task.name)
+                interval = 60.0
+            if self._stop.wait(interval):
+                return
 
     def _run(self) -> None:
         last_resync = time.monotonic()
@@ -157,13 +252,13 @@ class Node:
                     self.resync()
                     last_resync = time.monotonic()
             except RemitError as exc:  # the database may be away for a while: keep trying
-                log.warning("scheduler: %s", exc)
+                logger.warning("scheduler: %s", exc)
 
     def _on_notify(self, order_id: str) -> None:
         try:
             self.refresh([order_id])
         except RemitError as exc:
-            log.warning("could not refresh order %s after a notification: %s", order_id, exc)
+            logger.warning("could not refresh order %s after a notification: %s", order_id, exc)
 
     # Index -----------------------------------------------------------------------------------
     def resync(self) -> None:
@@ -177,31 +272,42 @@ class Node:
         self._apply([self.store.get_order(i) for i in order_ids])
 
     def _apply(self, changed: Iterable[Order]) -> None:
-        changed = list(changed)
-        if not changed:
-            return
         with self._lock:
-            upsert = [orders.to_active(o) for o in changed if o.in_force]
-            remove = [o.id for o in changed if not o.in_force]
-            self.index = self.index.replace(upsert=upsert, remove=remove)
+            # Only what is newer than what this node applied: a notification's read may finish
+            # after a later change to the same order was applied here, and must not undo it.
+            fresh: dict[str, Order] = {}
             for order in changed:
+                if order.version >= self._versions.get(order.id, -1):
+                    self._versions[order.id] = order.version
+                    fresh[order.id] = order
+            if not fresh:
+                return
+            latest = list(fresh.values())
+            now = self.snapshot
+            in_force = dict(now.orders)
+            for order in latest:
                 if order.in_force:
-                    self.in_force[order.id] = order
+                    in_force[order.id] = order
                 else:
-                    self.in_force.pop(order.id, None)
-            self.index_built = time.monotonic()
-            for order in changed:
+                    in_force.pop(order.id, None)
+            index = now.index.replace(
+                upsert=[orders.to_active(o) for o in latest if o.in_force],
+                remove=[o.id for o in latest if not o.in_force],
+            )
+            # One assignment: a reader sees the old snapshot or the new one, never half of each.
+            self.snapshot = Snapshot(index, MappingProxyType(in_force), time.monotonic())
+            for order in latest:
                 due = orders.next_change(order)
                 if due is None:
                     self._scheduled.pop(order.id, None)
                 else:
                     self._scheduled[order.id] = due
-        for order in changed:
+        for order in latest:
             for listener in self.listeners:
                 try:
                     listener.order_changed(order)
                 except RemitError as exc:  # retried on the next resync or notification
-                    log.warning("listener %r failed on order %s: %s", listener, order.id, exc)
+                    logger.warning("listener %r failed on order %s: %s", listener, order.id, exc)
 
     def advance_due(self) -> None:
         """Start and expire the orders whose time has come."""

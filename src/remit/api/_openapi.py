@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 import msgspec.inspect as mi
 
+from remit.api._endpoint import Endpoint
 from remit.api._problems import KINDS, MEDIA_TYPE
 from remit.api._schemas import Problem
-
-if TYPE_CHECKING:
-    from remit.api._app import Endpoint
 
 REF = "#/components/schemas/{name}"
 

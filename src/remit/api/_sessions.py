@@ -1,43 +1,35 @@
-"""The live roster over HTTP: sessions, the outbox's commands, and the impact preview."""
+"""The live roster over HTTP: joins (decided, refused or rostered), leaves and moves, and the
+functions connectors' own operations use to do the same."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit import jurisdictions, orders
-from remit.api._app import Call, Endpoint, _json, locate_participant
+from remit.api._admissions import locate_participant
+from remit.api._auth import PLATFORM
 from remit.api._convert import decision_out, resource_in
-from remit.api._node import Node, new_id
+from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
+from remit.api._node import Node, Snapshot, new_id
 from remit.api._problems import HTTPProblem
 from remit.api._proxied import symptom_of
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
-    PURGED_PARTICIPANT,
-    Command,
-    CommandStatus,
     Enforcer,
     Session,
     SessionStatus,
-    must_go,
     place_in_scope,
     refusal,
     refusal_problem,
-    targets_of,
 )
 from remit.enforcement.notices import blocked_by_link
-from remit.errors import InvalidInput, NotFound
-from remit.orders import EVERYWHERE
-from remit.policy import ActiveOrder, Decision, PolicyIndex, Resource
+from remit.errors import NotFound
+from remit.policy import Decision, Resource
 from remit.store import Role
-
-ATTENDANCE = timedelta(days=30)
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -68,61 +60,17 @@ class SessionOut(msgspec.Struct, frozen=True):
     admission: AdmissionOut
 
 
-class CommandOut(msgspec.Struct, frozen=True):
-    key: str
-    platform: str
-    type: str
-    order_id: str
-    session_id: str | None
-    status: str
-    attempts: int
-    created_at: Any
-    deadline: Any
-    delivered_at: Any
-    last_error: str | None
-
-
-class CommandListOut(msgspec.Struct, frozen=True):
-    commands: list[CommandOut]
-
-
-class ReachOut(msgspec.Struct, frozen=True):
-    scope: list[str]
-    participants: int
-    by_country: dict[str, int]
-    meetings: int
-    accounts: int
-
-
-class ImpactOut(msgspec.Struct, frozen=True):
-    order_id: str
-    status: str
-    action_asked: str
-    as_asked: ReachOut
-    planned: ReachOut
-    outside_scope: int
-    attendance_since: Any
-    #: The planned removals by what placed each participant: agree (every IP source that
-    #: answered agreed), static, phone, or one source's name (rule first).
-    planned_by_source: dict[str, int]
-    #: Participants of the targeted meetings the scope would have reached on a place some IP
-    #: source gave, left alone because the sources disagreed (or too few answered).
-    left_alone_disputed: int
-
-
-def enforcer_of(node: Node) -> Enforcer:
-    """The node's live enforcement, or a 503 problem when it runs none."""
-    if node.enforcer is None:
-        raise HTTPProblem("unavailable", "live enforcement is not running on this node")
-    return node.enforcer
-
-
 def _enforcer(call: Call) -> Enforcer:
     return enforcer_of(call.node)
 
 
-async def _refusal(call: Call, decision: Decision, session: Session) -> Response:
-    order = call.node.in_force[decision.orders[0]]
+async def _refusal(
+    call: Call, decision: Decision, session: Session, snapshot: Snapshot
+) -> Response:
+    """The 451 answer to a join ``decision`` refused, recorded: from the ``snapshot`` that
+    decided it, so every order it names is there."""
+    enforcer = _enforcer(call)
+    order = snapshot.orders[decision.orders[0]]
     assert order.scope is not None
     place = place_in_scope(decision.location, order.scope)
     language = session.language
@@ -131,20 +79,20 @@ async def _refusal(call: Call, decision: Decision, session: Session) -> Response
         place,
         order.scope,
         language,
-        _enforcer(call).policy.appeal_url,
-        _enforcer(call).policy.operator_url,
+        enforcer.policy.appeal_url,
+        enforcer.policy.operator_url,
         location=decision.location,
     )
     body["decision"] = msgspec.to_builtins(decision_out(decision))
     notice = {k: body.get(k) for k in ("title", "detail", "language", "direction")}
     records = [
-        refusal(call.node.in_force[order_id], session, place, notice, call.node.clock())
+        refusal(snapshot.orders[order_id], session, place, notice, call.node.clock())
         for order_id in decision.orders
     ]
-    await run_in_threadpool(_enforcer(call).store.enqueue, records)
+    await run_in_threadpool(enforcer.store.enqueue, records)
     headers = {
         "Content-Language": str(body.get("language", "en")),
-        "Link": blocked_by_link(_enforcer(call).policy.operator_url),
+        "Link": blocked_by_link(enforcer.policy.operator_url),
     }
     return Response(
         msgspec.json.encode(body), 451, headers=headers, media_type="application/problem+json"
@@ -159,11 +107,12 @@ def _decide(
     ip: str | None,
     phone: str | None,
     language: str | None,
-) -> tuple[Session, Decision]:
+) -> tuple[Session, Decision, Snapshot]:
     location = locate_participant(node, ip, phone)
     if not location.known and ip is not None:
         symptom_of(node).observe(platform, ip, location, participant)
-    decision = node.index.decide(location, resource, participant)
+    snapshot = node.snapshot
+    decision = snapshot.index.decide(location, resource, participant)
     session = Session(
         id=new_id("ses"),
         platform=platform,
@@ -175,7 +124,7 @@ def _decide(
         phone=phone,
         language=language,
     )
-    return session, decision
+    return session, decision, snapshot
 
 
 async def decide_join(
@@ -192,10 +141,11 @@ async def decide_join(
     :func:`open_session` rosters it then). Returns the decision and, when refused, the same 451
     answer as ``POST /v1/sessions`` (the refusal is recorded)."""
     _enforcer(call)
-    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    found = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    session, decision, snapshot = found
     if decision.allowed:
         return decision, None
-    return decision, await _refusal(call, decision, session)
+    return decision, await _refusal(call, decision, session, snapshot)
 
 
 async def open_session(
@@ -218,9 +168,10 @@ async def open_session(
     so every way in is decided the same way.
     """
     enforcer = _enforcer(call)
-    session, decision = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    found = _decide(call.node, call.actor, resource, participant, ip, phone, language)
+    session, decision, snapshot = found
     if not decision.allowed and refuse:
-        return session, decision, await _refusal(call, decision, session)
+        return session, decision, await _refusal(call, decision, session, snapshot)
     await run_in_threadpool(_put_on_roster, call.node, enforcer, session)
     return session, decision, None
 
@@ -240,7 +191,7 @@ def roster_session(
     decided as every join is, so an order in force removes it at once. For a connector's
     periodic task that finds someone its server has and remit's roster lacks."""
     enforcer = enforcer_of(node)
-    session, decision = _decide(node, platform, resource, participant, ip, phone, language)
+    session, decision, _ = _decide(node, platform, resource, participant, ip, phone, language)
     _put_on_roster(node, enforcer, session)
     return session, decision
 
@@ -248,7 +199,8 @@ def roster_session(
 def _put_on_roster(node: Node, enforcer: Enforcer, session: Session) -> None:
     enforcer.store.add_session(session)
     # An order may have taken effect while this join was decided: check again, now on the roster.
-    enforcer.check(session, node.index, node.in_force.__getitem__)
+    snapshot = node.snapshot
+    enforcer.check(session, snapshot.index, snapshot.orders.__getitem__)
 
 
 async def join(call: Call) -> Response:
@@ -265,7 +217,7 @@ async def join(call: Call) -> Response:
     if refused is not None:
         return refused
     out = SessionOut(session.id, SessionStatus.LIVE.value, decision_out(decision))
-    return _json(out, 201, {"Location": f"/v1/sessions/{session.id}"})
+    return json_response(out, 201, {"Location": f"/v1/sessions/{session.id}"})
 
 
 async def close_sessions(call: Call, resource: Resource, participant: str) -> list[Session]:
@@ -302,7 +254,7 @@ async def leave(call: Call) -> Response:
             store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
         )
     decision = Decision("allow", (), session.location)
-    return _json(SessionOut(session.id, session.status.value, decision_out(decision)))
+    return json_response(SessionOut(session.id, session.status.value, decision_out(decision)))
 
 
 async def move(call: Call) -> Response:
@@ -315,126 +267,14 @@ async def move(call: Call) -> Response:
     moved = await run_in_threadpool(
         enforcer.store.move_session, session.id, location, body.ip, body.phone
     )
+    snapshot = call.node.snapshot
     commands = await run_in_threadpool(
-        enforcer.check, moved, call.node.index, call.node.in_force.__getitem__
+        enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__
     )
-    decision = call.node.index.decide(location, moved.resource, moved.participant)
+    decision = snapshot.index.decide(location, moved.resource, moved.participant)
     status = "removing" if commands else moved.status.value
-    return _json(SessionOut(moved.id, status, decision_out(decision)))
+    return json_response(SessionOut(moved.id, status, decision_out(decision)))
 
-
-async def list_commands(call: Call) -> Response:
-    query = call.request.query_params
-    status = query.get("status")
-    if status is not None and status not in {s.value for s in CommandStatus}:
-        raise InvalidInput(f"status: {status!r} is not a command status", field="status")
-    limit_text = query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
-    # A platform sees its own commands only: filtered in the query, so its page is full.
-    mine = call.user is not None and call.user.roles == frozenset({Role.PLATFORM})
-    found = await run_in_threadpool(
-        lambda: _enforcer(call).store.list_commands(
-            status=None if status is None else CommandStatus(status),
-            order_id=query.get("order_id"),
-            platform=call.actor if mine else None,
-            limit=int(limit_text),
-        )
-    )
-    return _json(CommandListOut([_command_out(c) for c in found]))
-
-
-def _command_out(c: Command) -> CommandOut:
-    return CommandOut(
-        c.key,
-        c.platform,
-        c.type,
-        c.order_id,
-        c.session_id,
-        c.status.value,
-        c.attempts,
-        c.created_at,
-        c.deadline,
-        c.delivered_at,
-        c.last_error,
-    )
-
-
-def _inside(codes: list[str], session: Session) -> bool:
-    places = [p for p in (session.location.subdivision, session.location.country) if p]
-    return any(
-        jurisdictions.covers(code, place)
-        for code in codes
-        if jurisdictions.is_known(code)
-        for place in places
-    )
-
-
-def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
-    people: dict[str, str] = {}
-    for s in sessions:
-        # Past the retention limit a session names no one: it counts as a participant of its own.
-        who = s.participant if s.participant != PURGED_PARTICIPANT else f"purged/{s.id}"
-        people.setdefault(f"{s.platform}/{who}", s.location.country or "unknown")
-    return ReachOut(
-        scope=scope,
-        participants=len(people),
-        by_country=dict(sorted(Counter(people.values()).items())),
-        meetings=len({(s.platform, s.resource) for s in sessions}),
-        accounts=accounts,
-    )
-
-
-def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactOut:
-    """What the demand as asked would hit, beside what remit's plan hits (recent attendance).
-
-    ``narrower`` previews a narrower scope (comma-separated codes). The API's impact preview
-    and the console's order page both show this.
-    """
-    order = node.store.get_order(order_id)
-    scope = order.scope or orders.enforced_scope(order, narrower.split(",") if narrower else None)
-    active = ActiveOrder(order.id, order.authority.jurisdiction, frozenset(scope), order.targets)
-    resources, hosts = targets_of(active)
-    since = node.clock() - ATTENDANCE
-    seen = enforcer_of(node).store.sessions_of(resources, hosts, since)
-    seen = [s for s in seen if s.resource.id in resources or s.resource.host in hosts]
-    asked = list(order.request.scope)
-    hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
-    accounts = 0
-    if order.request.action in orders.ACCOUNT_ACTIONS:
-        accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
-    planned = must_go(active, seen)
-    outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
-    index = PolicyIndex.compile([active])
-    disputed = [
-        s
-        for s in seen
-        if s.location.dispute is not None
-        and any(
-            k.order == active.id and k.reason == s.location.dispute
-            for k in index.decide(s.location, s.resource, s.participant).skipped
-        )
-    ]
-    return ImpactOut(
-        order_id=order.id,
-        status=order.status.value,
-        action_asked=order.request.action.value,
-        as_asked=_reach(hit_as_asked, asked, accounts),
-        planned=_reach(planned, list(scope), 0),
-        outside_scope=len(outside),
-        attendance_since=since,
-        planned_by_source=dict(sorted(Counter(s.location.source for s in planned).items())),
-        left_alone_disputed=len(disputed),
-    )
-
-
-async def impact(call: Call) -> Response:
-    narrower = call.request.query_params.get("scope")
-    return _json(await run_in_threadpool(impact_of, call.node, call.params["id"], narrower))
-
-
-PLATFORM = frozenset({Role.PLATFORM})
-READ = frozenset({Role.INTAKE, Role.REVIEWER, Role.AUDITOR})
 
 SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -448,21 +288,12 @@ SESSION_ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH", "/v1/sessions/{id}", move, "A participant's address changed mid-meeting",
         PLATFORM, SessionMoveIn, SessionOut,
     ),
-    Endpoint(
-        "GET", "/v1/commands", list_commands, "Commands in the outbox, with delivery status",
-        READ | PLATFORM, response=CommandListOut,
-        query=(
-            ("status", "string", "Only commands in this status: pending, delivered, failed"),
-            ("order_id", "string", "Only commands caused by this order"),
-            ("limit", "integer", "At most this many (1-1000, default 100)"),
-        ),
-    ),
-    Endpoint(
-        "GET", "/v1/orders/{id}/impact", impact,
-        "What the demand as asked would hit, beside what remit's plan hits", READ,
-        response=ImpactOut,
-        query=(("scope", "string", "Preview a narrower scope (comma-separated codes)"),),
-    ),
 )  # fmt: skip
 
-__all__ = ["SESSION_ENDPOINTS", "ImpactOut", "ReachOut", "enforcer_of", "impact_of"]
+__all__ = [
+    "SESSION_ENDPOINTS",
+    "close_sessions",
+    "decide_join",
+    "open_session",
+    "roster_session",
+]

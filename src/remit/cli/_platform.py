@@ -9,13 +9,12 @@ from typing import Any, TypeVar
 import click
 import pluggy
 
-from remit.api import Node, create_user, hash_token, new_token, utcnow
+from remit.api import Enforcement, create_user, hash_token, new_token, utcnow
 from remit.cli._options import db_option, retention_option
 from remit.connectors import configure, load_connectors, rotate
-from remit.enforcement import PLATFORM_REFRESH_S, Enforcer, Platform, Policy, retention
+from remit.enforcement import PLATFORM_REFRESH_S, Platform, Policy, retention
 from remit.errors import Conflict, InvalidConfiguration
 from remit.store import Role, open_enforcement_store, open_store
-from remit.transparency import TransparencyLog
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,37 +53,27 @@ def enforcement_options(f: F) -> F:
     return retention_option(f)
 
 
-def build_enforcer(
+def build_enforcement(
     db_url: str,
-    node: Node,
     appeal_url: str,
     operator_url: str,
     command_ttl: int,
     retention_days: int,
     plugins: pluggy.PluginManager | None = None,
-) -> Enforcer:
-    """The enforcer of a node: the roster and outbox on the node's database, every connector
+) -> Enforcement:
+    """A node's live enforcement: the roster and outbox on the node's database, every connector
     (of ``plugins``, or of every installed plugin). It purges personal data older than
     ``retention_days`` once a day."""
-    enforcer = Enforcer(
+    return Enforcement(
         open_enforcement_store(db_url),
         load_connectors(plugins),
-        clock=node.clock,
-        active_orders=lambda: list(node.in_force.values()),
-        policy=Policy(
+        Policy(
             ttl=timedelta(seconds=command_ttl),
             appeal_url=appeal_url,
             operator_url=operator_url,
             retention=retention(retention_days),
         ),
-        on_counts=next(
-            (x.append_enforcement_counts for x in node.listeners if isinstance(x, TransparencyLog)),
-            None,
-        ),
     )
-    node.enforcer = enforcer
-    node.listeners.append(enforcer)
-    return enforcer
 
 
 @click.group()

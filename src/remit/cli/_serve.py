@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from remit.api import Node, Settings, TaskRunner, create_app, create_user, utcnow
+from remit.api import Node, Settings, create_app, create_user, utcnow
 from remit.cli._listen import bind, url_of
 from remit.cli._listen import serve as serve_on
 from remit.cli._log_cli import log_options, open_log
@@ -17,7 +17,7 @@ from remit.cli._options import (
     location_options,
     resource_types_option,
 )
-from remit.cli._platform import build_enforcer, enforcement_options
+from remit.cli._platform import build_enforcement, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes
 from remit.policy import ResourceTypes
@@ -162,16 +162,17 @@ def serve(
         click.echo("created the first user, 'admin'; its token (shown once):", err=True)
         click.echo(f"admin token: {token}", err=True)
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
-    node = Node(store, locator, resync_seconds=resync_seconds, listeners=[log])
     plugins = plugin_manager()  # discovered once: connectors, their operations and their tasks
-    enforcer = build_enforcer(
-        db_url, node, appeal_url, operator_url, command_ttl, retention_days, plugins
+    node = Node(
+        store,
+        locator,
+        log=log,
+        enforcement=build_enforcement(
+            db_url, appeal_url, operator_url, command_ttl, retention_days, plugins
+        ),
+        tasks=load_tasks(plugins),  # connectors' periodic work (roster reconciliation)
+        resync_seconds=resync_seconds,
     )
-    tasks = TaskRunner(
-        node, load_tasks(plugins)
-    )  # connectors' periodic work (roster reconciliation)
-    node.start()
-    enforcer.start()
     settings = Settings(max_document_bytes=max_document_bytes, resource_types=resource_types)
     routes = (
         console_routes(
@@ -194,15 +195,11 @@ def serve(
 
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    tasks.start()
+    node.start()
     try:
         serve_on(app, sock, access_log=access_log, on_listening=listening)
     finally:
-        tasks.stop()  # before the enforcer: tasks use its store and its connectors
-        enforcer.stop()
-        node.stop()
-        enforcer.store.close()
-        locator.close()
+        node.stop()  # its tasks, live enforcement and scheduler; then its stores and locator
 
 
 def store_label(url: str) -> str:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from remit.errors import InvalidConfiguration
 from remit.location._address import IPAddress, is_reserved, parse_address
@@ -110,7 +111,11 @@ class Locator:
         self._reset()
         self.check_ages()
 
-    from_settings = classmethod(from_settings)
+    @classmethod
+    def from_settings(cls, **settings: Any) -> Locator:
+        """A locator built from settings: sources by name, rule, quorum, … (see
+        :func:`remit.location._settings.from_settings`, which checks each one)."""
+        return from_settings(cls, **settings)
 
     @property
     def ip_sources(self) -> tuple[IPSource, ...]:

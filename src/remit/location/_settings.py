@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from remit.errors import InvalidConfiguration
 from remit.location._agreement import RULES
@@ -15,8 +15,9 @@ from remit.location._maxmind import MaxMindSource
 from remit.location._sources import IPSource, IptoccSource
 from remit.location._static import StaticSource
 
-if TYPE_CHECKING:
-    from remit.location._locator import Locator
+#: The class a locator is built as (:class:`~remit.location.Locator`; named here without
+#: importing it, so that the locator may import these checks).
+L = TypeVar("L")
 
 __all__ = ["SOURCE_NAMES", "check_precedence", "check_quorum", "check_rule", "from_settings"]
 
@@ -29,7 +30,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_-]{0,23}")
 
 
 def from_settings(
-    cls: type[Locator],
+    cls: Callable[..., L],
     *,
     maxmind_path: str | os.PathLike[str] | None = None,
     databases: Mapping[str, str | os.PathLike[str]] | None = None,
@@ -41,7 +42,7 @@ def from_settings(
     trusted_proxies: Iterable[str] = (),
     nat64_prefixes: Iterable[str] = (),
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
-) -> Locator:
+) -> L:
     """A locator built from settings: sources named in ``order``, each built from its setting.
 
     ``static`` is a :class:`StaticSource` from ``static_table`` (a file path or a mapping),

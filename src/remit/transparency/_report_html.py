@@ -7,10 +7,8 @@ so the page reads the same in a text browser, a screen reader or on paper.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from remit.transparency.report import ReportRow, TransparencyReport
+from remit.transparency._report_model import ReportRow, TransparencyReport
 
 _WIDTH = 720
 _LABEL = 220

@@ -1,6 +1,6 @@
 """The transparency log a node keeps: entries in a :class:`LogStore`, the tree in memory.
 
-:class:`TransparencyLog` is an order listener (``Node(..., listeners=[log])``): every order change
+:class:`TransparencyLog` is an order listener (``Node(..., log=log)``): every order change
 the node sees becomes one entry per transition not logged yet. Appends are idempotent by key, so
 several nodes, resyncs and retries log each transition once; at start, the node's first resync
 hands it every order, so a crash between an order change and its entry loses nothing.

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit.api import (
+    PLATFORM,
     Call,
     Endpoint,
     HTTPProblem,
@@ -41,7 +42,7 @@ from remit.connectors.janus._connector import JanusConnector, janus_room
 from remit.enforcement import Platform, Session, SessionStatus
 from remit.errors import DeliveryError, InvalidInput, NotFound
 from remit.policy import Resource
-from remit.store import Role, User
+from remit.store import User
 
 log = logging.getLogger("remit.connectors.janus")
 
@@ -92,9 +93,6 @@ class JanusEventsOut(msgspec.Struct, frozen=True):
     received: int
     joined: int
     left: int
-
-
-_PLATFORM = frozenset({Role.PLATFORM})
 
 
 def _janus(call: Call) -> JanusConnector:
@@ -193,7 +191,7 @@ def _caller(call: Call) -> User:
             raise HTTPProblem("unauthorized", "the basic auth password is not a valid token")
     else:
         user = bearer(call.node, header)
-    if user.roles.isdisjoint(_PLATFORM):
+    if user.roles.isdisjoint(PLATFORM):
         raise HTTPProblem("forbidden", "this needs the role platform")
     return user
 
@@ -306,7 +304,9 @@ async def _restarted(call: Call, platform: Platform) -> None:
 def _may_stay(call: Call, session: Session) -> bool:
     if session.participant.startswith(tickets.UNKNOWN_FEED):
         return False
-    return call.node.index.decide(session.location, session.resource, session.participant).allowed
+    return call.node.snapshot.index.decide(
+        session.location, session.resource, session.participant
+    ).allowed
 
 
 def _restore(api: JanusAPI, platform: Platform, room: str, requests: list[dict[str, Any]]) -> None:
@@ -327,7 +327,7 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/v1/connectors/janus/tokens", grant,
         "Janus: decide a join and answer the VideoRoom token and publisher id",
-        _PLATFORM, JanusTokenIn, JanusTokenOut,
+        PLATFORM, JanusTokenIn, JanusTokenOut,
         problems=("conflict", "unavailable", "unavailable-for-legal-reasons"),
     ),
     Endpoint(

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit.api import (
+    PLATFORM,
     Call,
     Endpoint,
     HTTPProblem,
@@ -276,7 +277,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST", "/v1/connectors/livekit/tokens", mint_token,
         "LiveKit: decide a join, and mint an access token when it is allowed",
-        frozenset({Role.PLATFORM}), LiveKitTokenIn, LiveKitTokenOut, 201,
+        PLATFORM, LiveKitTokenIn, LiveKitTokenOut, 201,
         problems=("not-found", "unavailable-for-legal-reasons"),
     ),
     Endpoint(

@@ -15,14 +15,12 @@ from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from remit.api import Call, Endpoint, enforcer_of, json_response, open_session
+from remit.api import PLATFORM, Call, Endpoint, enforcer_of, json_response, open_session
 from remit.connectors.synapse._paths import JOINS, LEAVES
 from remit.enforcement import Session, SessionStatus
 from remit.policy import Resource
-from remit.store import Role
 
 MEETING = "meeting"
-PLATFORM = frozenset({Role.PLATFORM})
 MatrixId = Annotated[str, Meta(min_length=1, max_length=255)]
 
 
