@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_helpers import Api
 from starlette.testclient import TestClient
 
-from conftest import Api
 from remit.api import Node, Settings, create_app
 from remit.location import Locator
 from remit.store import MemoryStore

@@ -6,8 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-
-from conftest import Api, demand
+from api_helpers import Api, demand
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:

@@ -8,8 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-
-from conftest import Api, demand
+from api_helpers import Api, demand
 
 
 def test_a_demand_is_recorded_as_received_with_its_document(api: Api) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from api_helpers import Api, demand
 from starlette.testclient import TestClient
 
-from conftest import Api, demand
 from remit.api import Settings, create_app
 from remit.policy import ResourceTypes
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from api_helpers import Api
 
-from conftest import Api
 from remit.enforcement import READMIT, REMOVE, Session
 from remit.location import Location
 from remit.policy import Resource

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_helpers import demand
 from click.testing import CliRunner
 from test_multi_node import _free_port
 
-from conftest import demand
 from remit.cli import cli
 from webhook_receiver import Receiver
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from api_helpers import PLACES, Api, demand, running_api
 
-from conftest import PLACES, Api, demand, running_api
 from remit.api import (
     STEP_BODIES,
     Node,

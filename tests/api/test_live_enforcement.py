@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from api_helpers import Api
 
-from conftest import Api
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import Platform
 from webhook_receiver import Receiver

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_helpers import demand
 
-from conftest import demand
 from remit.api import create_user
 from remit.store import open_store, upgrade
 

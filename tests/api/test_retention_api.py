@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_helpers import Api
 
-from conftest import Api
 from remit.connectors.webhook import WebhookConnector, new_secret
 from remit.enforcement import PURGED_PARTICIPANT, REMOVE, Platform
 from webhook_receiver import Receiver

@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from console_helpers import PASSWORD, Site, csrf_of
 from starlette.testclient import TestClient
 from test_console_intake import DEMAND, DOCUMENT
 from test_console_live import _approved_with_three_present
 from test_console_review import recorded
-
-from conftest import PASSWORD, Site, csrf_of
 
 
 def _redirected(browser: TestClient, answer: Any, to: str) -> None:

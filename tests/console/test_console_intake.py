@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Any
 
-from conftest import Site, csrf_of
+from console_helpers import Site, csrf_of
 
 DEMAND = {
     "type": "GovernmentRequest",

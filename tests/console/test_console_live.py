@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from console_helpers import Site, csrf_of
 from test_console_review import decide, join, recorded
 
-from conftest import Site, csrf_of
 from remit.orders import AppealStatus
 
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from conftest import Site, csrf_of
+from console_helpers import Site, csrf_of
+
 from remit.orders import Status
 
 DEMAND: dict[str, Any] = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import PASSWORD, Site, csrf_of
+from console_helpers import PASSWORD, Site, csrf_of
+
 from remit.console import set_password
 
 

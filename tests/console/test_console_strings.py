@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from console_helpers import Site
 
-from conftest import Site
 from remit import orders
 from remit.console._zh import VALUES, ZH
 from remit.enforcement import READMIT, REFUSED, REMOVE, CommandStatus, SessionStatus

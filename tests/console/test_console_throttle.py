@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from console_helpers import PASSWORD, Site, csrf_of
 from starlette.testclient import TestClient
 
-from conftest import PASSWORD, Site, csrf_of
 from remit.console._throttle import SigninLimits, Throttle, locked_until
 from remit.errors import InvalidConfiguration
 from remit.store import MemoryConsoleStore, MemoryStore
