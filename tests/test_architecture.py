@@ -188,3 +188,20 @@ def test_the_cycle_check_sees_cycles_hidden_under_type_checking(tmp_path: Path) 
     (package / "_model.py").write_text("from pkg import build\n")  # a name of the package's
     (package / "leaf.py").write_text("from pkg import _model\nfrom . import report\n")
     assert import_cycles(package) == [["pkg", "pkg._model"], ["pkg._html", "pkg.report"]]
+
+
+LONG_MODULE = 400
+
+
+def test_a_long_module_says_at_its_top_why_it_is_long() -> None:
+    # Past ~400 lines a module is a place to get lost in; one that stays long says why in its
+    # docstring ("Why one module…"), so the next engineer knows it was chosen, not grown.
+    unexplained = []
+    for path in sorted(SRC.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").count("\n")
+        if lines <= LONG_MODULE:
+            continue
+        docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        if "Why one" not in docstring:
+            unexplained.append(f"{path.relative_to(SRC)} ({lines} lines)")
+    assert not unexplained, f"modules over {LONG_MODULE} lines without a reason: {unexplained}"

@@ -8,6 +8,11 @@ writer at a time). ``enqueue`` and ``add_sessions`` take the bulk path
 left as it was. Long lists of resource ids or hosts are asked for in chunks, to stay inside the
 databases' limits on parameters. Rows become values in :mod:`~remit.store._enforcement_codec`;
 the retention purge's SQL is :mod:`~remit.store._enforcement_purge`'s.
+
+Why one class of some 400 lines: it is one implementation of the ``EnforcementStore`` protocol,
+method for method, over parts that live elsewhere (codec, bulk paths, purge, the shared
+``Database``); splitting the protocol's methods across modules would hide which SQL serves which
+contract test.
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ or kicks that user the same way. Every ``sweep_interval`` seconds it registers i
 (Murmur restarted?), decides anyone in a channel with no decision (remit was unreachable, or this
 bridge was down) and ends the sessions of those who left; what it must remember is in its state
 file. Channels are named to remit ``<name>/<virtual server id>/<channel id>``.
+
+Why one module of some 500 lines: an operator copies this single file onto the Murmur host and
+runs it with the system's Python, beside no installed remit; splitting it would make them copy
+and keep in step a package of files. Its parts are its classes, in the order they are used:
+``Config``, ``Remit`` (the API client), ``Bridge`` (the decisions), ``Murmur`` (the Ice side),
+then the command listener and ``main``.
 """
 
 from __future__ import annotations
