@@ -12,7 +12,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PIP_TOOLS := pip-tools==7.7.0
 
-.PHONY: install run test lint typecheck unit docs lock lock-upgrade clean
+.PHONY: install run test quick lint typecheck unit docs lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ typecheck: $(DEV_STAMP)
 
 unit: $(DEV_STAMP)
 	$(BIN)/pytest
+
+# While you work: every test but those needing a server from outside remit (PostgreSQL, Synapse,
+# Janus, Prosody, Murmur, LiveKit's test server, Chromium), spread over the cores. `make test`
+# before you commit.
+QUICK := not (postgres or synapse or janus or prosody or mumble or livekit or browser)
+quick: $(DEV_STAMP)
+	$(BIN)/pytest -q -n auto -m "$(QUICK)"
 
 docs: $(DEV_STAMP)
 	$(BIN)/python -m remit.cli._docs > docs/cli.md

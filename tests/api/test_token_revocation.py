@@ -10,12 +10,11 @@ import pytest
 
 from remit.api import Node, create_user, hash_token, new_token, utcnow
 from remit.location import Locator
-from remit.store import SqlStore, open_store, upgrade
+from remit.store import SqlStore, open_store
 
 
 @pytest.fixture
 def two_nodes(database_url: str) -> Iterator[tuple[Node, Node, SqlStore]]:
-    upgrade(database_url)
     nodes = [Node(open_store(database_url), Locator(), token_ttl_seconds=3600) for _ in range(2)]
     cli = open_store(database_url)  # as remit user token opens it
     try:

@@ -17,7 +17,7 @@ from remit.connectors import load_connectors
 from remit.console import console_routes, set_password
 from remit.enforcement import Policy
 from remit.location import DbipSource, IptoccSource, Locator, StaticSource
-from remit.store import log_store_for, open_enforcement_store, open_store, upgrade
+from remit.store import log_store_for, open_enforcement_store, open_store
 from remit.transparency import TransparencyLog
 from remit.transparency.keyfile import target_secret
 from remit.transparency.note import Signer
@@ -85,7 +85,7 @@ class Site:
 
 @contextmanager
 def open_site(url: str) -> Iterator[Site]:
-    upgrade(url)
+    """The console on the migrated database at ``url``, stopped after."""
     store = open_store(url)
     clock = Clock()
     signer = Signer.generate("remit.test/log")

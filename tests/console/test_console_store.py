@@ -18,7 +18,6 @@ from remit.store import (
     User,
     console_store_for,
     open_store,
-    upgrade,
 )
 
 NOW = datetime(2026, 6, 4, 12, tzinfo=UTC)
@@ -29,12 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConsoleSto
     if request.param == "memory":
         base = MemoryStore()
     else:
-        url = (
-            f"sqlite:///{tmp_path / 'remit.sqlite3'}"
-            if request.param == "sqlite"
-            else str(request.getfixturevalue("postgres_url"))
-        )
-        upgrade(url)
+        url = str(request.getfixturevalue(f"migrated_{request.param}_url"))
         base = open_store(url)
     base.add_user(User("ana", frozenset({Role.REVIEWER}), NOW), hashlib.sha256(b"t").hexdigest())
     try:

@@ -13,15 +13,7 @@ from pathlib import Path
 import pytest
 from store_builders import Backend
 
-from remit.store import MemoryStore, Store, open_store, upgrade
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated once: each test copies it rather than migrate again."""
-    path = tmp_path_factory.mktemp("template") / "remit.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
+from remit.store import MemoryStore, Store, open_store
 
 
 def sqlite_backend(template: Path, folder: Path) -> Backend:
@@ -32,7 +24,6 @@ def sqlite_backend(template: Path, folder: Path) -> Backend:
 
 
 def postgres_backend(url: str) -> Backend:
-    upgrade(url)
     return Backend("postgres", url, lambda: open_store(url))
 
 
@@ -42,9 +33,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         memory = MemoryStore()
         chosen = Backend("memory", None, lambda: memory)
     elif request.param == "sqlite":
-        chosen = sqlite_backend(request.getfixturevalue("migrated_sqlite"), tmp_path)
+        chosen = sqlite_backend(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
-        chosen = postgres_backend(request.getfixturevalue("postgres_url"))
+        chosen = postgres_backend(request.getfixturevalue("migrated_postgres_url"))
     try:
         yield chosen
     finally:

@@ -19,7 +19,7 @@ from remit.enforcement._model import Attempt, Command, CommandStatus, Session, S
 from remit.errors import InvalidInput, NotFound
 from remit.location import UNKNOWN, Location
 from remit.policy import Resource
-from remit.store import SqlEnforcementStore, open_enforcement_store, upgrade
+from remit.store import SqlEnforcementStore, open_enforcement_store
 
 NOW = datetime(2020, 6, 4, 12, 0, tzinfo=UTC)
 BEIJING = timezone(timedelta(hours=8))
@@ -44,11 +44,10 @@ def opener(
         return
     if request.param == "sqlite":
         path = tmp_path / "remit.sqlite3"
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
-        url = str(request.getfixturevalue("postgres_url"))
-        upgrade(url)
+        url = str(request.getfixturevalue("migrated_postgres_url"))
 
     def open_sql() -> EnforcementStore:
         store = open_enforcement_store(url)

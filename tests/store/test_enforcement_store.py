@@ -36,7 +36,6 @@ from remit.store import (
     enforcement_store_for,
     open_enforcement_store,
     open_store,
-    upgrade,
 )
 from remit.store._enforcement_codec import sqlite_time
 from remit.store._sql_models import UTCDateTime
@@ -75,7 +74,6 @@ def _sqlite(template: Path, folder: Path) -> Backend:
 
 
 def _postgres(url: str) -> Backend:
-    upgrade(url)
     return Backend("postgres", lambda: open_enforcement_store(url))
 
 
@@ -85,9 +83,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         memory = MemoryEnforcementStore()
         chosen = Backend("memory", lambda: memory)
     elif request.param == "sqlite":
-        chosen = _sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path)
+        chosen = _sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
-        chosen = _postgres(request.getfixturevalue("postgres_url"))
+        chosen = _postgres(request.getfixturevalue("migrated_postgres_url"))
     try:
         yield chosen
     finally:
@@ -103,9 +101,9 @@ def store(backend: Backend) -> EnforcementStore:
 def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """A database that two stores (two nodes) open each on their own engine."""
     if request.param == "sqlite":
-        chosen = _sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path)
+        chosen = _sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
-        chosen = _postgres(request.getfixturevalue("postgres_url"))
+        chosen = _postgres(request.getfixturevalue("migrated_postgres_url"))
     try:
         yield chosen
     finally:
@@ -442,8 +440,8 @@ def test_a_batch_with_a_bad_command_stores_nothing(store: EnforcementStore) -> N
 
 
 @pytest.mark.postgres
-def test_a_value_postgresql_refuses_is_invalid_input(postgres_url: str) -> None:
-    store = _postgres(postgres_url).open()
+def test_a_value_postgresql_refuses_is_invalid_input(migrated_postgres_url: str) -> None:
+    store = _postgres(migrated_postgres_url).open()
     try:
         with pytest.raises(InvalidInput):
             store.enqueue([command("k" * 2000)])
@@ -679,12 +677,12 @@ def test_two_nodes_never_claim_the_same_command(shared: Backend) -> None:
 
 
 @pytest.mark.postgres
-def test_a_claim_skips_commands_another_node_holds(postgres_url: str) -> None:
-    backend = _postgres(postgres_url)
+def test_a_claim_skips_commands_another_node_holds(migrated_postgres_url: str) -> None:
+    backend = _postgres(migrated_postgres_url)
     try:
         store = backend.open()
         store.enqueue([command(f"k{n}", at=NOW - timedelta(seconds=10 - n)) for n in range(6)])
-        url = make_url(postgres_url)
+        url = make_url(migrated_postgres_url)
         with psycopg.connect(
             host=url.host, port=url.port, user=url.username, dbname=url.database,
             options=str(url.query["options"]),
@@ -707,10 +705,10 @@ def test_a_claim_skips_commands_another_node_holds(postgres_url: str) -> None:
 
 # Construction --------------------------------------------------------------------------------
 def test_the_enforcement_store_shares_a_sql_stores_database(
-    migrated_sqlite: Path, tmp_path: Path
+    sqlite_template: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "remit.sqlite3"
-    shutil.copyfile(migrated_sqlite, path)
+    shutil.copyfile(sqlite_template, path)
     with open_store(f"sqlite:///{path}") as store:
         beside = enforcement_store_for(store)
         assert isinstance(beside, SqlEnforcementStore)
@@ -728,16 +726,16 @@ def test_an_unmigrated_database_is_refused(tmp_path: Path) -> None:
         open_enforcement_store(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
 
 
-def test_a_lease_must_be_positive(migrated_sqlite: Path) -> None:
+def test_a_lease_must_be_positive(sqlite_template: Path) -> None:
     with pytest.raises(InvalidInput):
         MemoryEnforcementStore(lease=timedelta(0))
     with pytest.raises(InvalidInput):
-        open_enforcement_store(f"sqlite:///{migrated_sqlite}", lease=timedelta(seconds=-1))
+        open_enforcement_store(f"sqlite:///{sqlite_template}", lease=timedelta(seconds=-1))
 
 
-def test_a_shorter_lease(migrated_sqlite: Path, tmp_path: Path) -> None:
+def test_a_shorter_lease(sqlite_template: Path, tmp_path: Path) -> None:
     path = tmp_path / "remit.sqlite3"
-    shutil.copyfile(migrated_sqlite, path)
+    shutil.copyfile(sqlite_template, path)
     sql = open_enforcement_store(f"sqlite:///{path}", lease=timedelta(seconds=2))
     try:
         for store in (sql, MemoryEnforcementStore(lease=timedelta(seconds=2))):

@@ -33,7 +33,7 @@ from remit.enforcement._memory import MemoryEnforcementStore
 from remit.errors import InvalidInput
 from remit.location import Location
 from remit.policy import Resource
-from remit.store import _enforcement_purge, open_enforcement_store, upgrade
+from remit.store import _enforcement_purge, open_enforcement_store
 
 NOW = datetime(2020, 6, 4, 12, 0, tzinfo=UTC)
 RETENTION = timedelta(days=30)
@@ -46,18 +46,17 @@ US = Location("US", None, "maxmind")
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> Iterator[EnforcementStore]:
     opened: EnforcementStore
     if request.param == "memory":
         opened = MemoryEnforcementStore()
     elif request.param == "sqlite":
         path = tmp_path / "remit.sqlite3"
-        shutil.copyfile(migrated_sqlite, path)
+        shutil.copyfile(sqlite_template, path)
         opened = open_enforcement_store(f"sqlite:///{path}")
     else:
-        url = request.getfixturevalue("postgres_url")
-        upgrade(url)
+        url = request.getfixturevalue("migrated_postgres_url")
         opened = open_enforcement_store(url)
     try:
         yield opened
@@ -333,11 +332,11 @@ def test_many_rows_are_purged_in_batches(
 
 
 def test_sqlite_finds_the_sessions_to_purge_on_their_index(
-    tmp_path: Path, migrated_sqlite: Path
+    tmp_path: Path, sqlite_template: Path
 ) -> None:
     """The purge reads a range of ``ix_sessions_status_ended_at_unpurged``, not the roster."""
     path = tmp_path / "remit.sqlite3"
-    shutil.copyfile(migrated_sqlite, path)
+    shutil.copyfile(sqlite_template, path)
     store = open_enforcement_store(f"sqlite:///{path}")
     seen: list[tuple[str, Any]] = []
 

@@ -18,7 +18,6 @@ from remit.store import (
     log_store_for,
     open_log_store,
     open_store,
-    upgrade,
 )
 from remit.transparency import LogRecord, LogStore, MemoryLogStore, leaf_hash
 
@@ -32,12 +31,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """None for the memory store, else a migrated database."""
     if request.param == "memory":
         return None
-    if request.param == "sqlite":
-        found = f"sqlite:///{tmp_path / 'remit.sqlite3'}"
-    else:
-        found = str(request.getfixturevalue("postgres_url"))
-    upgrade(found)
-    return found
+    return str(request.getfixturevalue(f"migrated_{request.param}_url"))
 
 
 @pytest.fixture
