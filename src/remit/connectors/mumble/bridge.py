@@ -23,6 +23,7 @@ import html
 import importlib
 import json
 import logging
+import os
 import queue
 import sys
 import threading
@@ -172,7 +173,11 @@ class Bridge:
         with self.lock:
             text = json.dumps({"users": self.users, "ending": sorted(self.ending)})
         temporary = self.config.state.with_suffix(".tmp")
-        temporary.write_text(text)
+        temporary.unlink(missing_ok=True)
+        # Readable by the bridge's user only (0600): it names who is in which channel.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
         temporary.replace(self.config.state)
 
     def resource(self, server_id: int, channel: int) -> str:
