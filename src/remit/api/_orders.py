@@ -13,6 +13,7 @@ from remit import jurisdictions, orders
 from remit.api import _schemas as s
 from remit.api._auth import INTAKE, READ, REVIEWER
 from remit.api._convert import checklist_in, order_in, order_out
+from remit.api._documents import document_response
 from remit.api._endpoint import Call, Endpoint, Handler, Settings, json_response
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
@@ -76,8 +77,7 @@ async def get_document(call: Call) -> Response:
     if order.document is None:
         raise HTTPProblem("not-found", f"order {order.id} has no document")
     content = await run_in_threadpool(call.node.store.get_document, order.id)
-    headers = {"X-Content-SHA256": order.document.sha256}
-    return Response(content, 200, headers=headers, media_type=order.document.media_type)
+    return document_response(order.id, order.document, content)
 
 
 Step = Callable[[orders.Order, datetime], orders.Order]
