@@ -8,6 +8,7 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from remit._urls import redact_urls
 from remit.api._auth import PLATFORM, READ
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.enforcement import Command, CommandStatus
@@ -65,7 +66,7 @@ def _command_out(c: Command) -> CommandOut:
         c.created_at,
         c.deadline,
         c.delivered_at,
-        c.last_error,
+        None if c.last_error is None else redact_urls(c.last_error),  # recorded before too
     )
 
 

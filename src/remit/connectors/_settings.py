@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from remit._urls import has_credentials, shown_url
 from remit.errors import InvalidConfiguration
 
 
@@ -80,9 +81,15 @@ def checked_settings(
 
 
 def http_url(value: str) -> str:
-    """An absolute http(s) URL, as given."""
+    """An absolute http(s) URL, as given, without credentials in it: a URL is shown (in
+    errors, logs, the console), its secrets would be too. The refusal never repeats them."""
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError(f"{shown_url(value)!r} is not an http(s) URL")
+    if has_credentials(value):
+        raise ValueError(
+            f"{shown_url(value)!r} has a user name or password in it (user:password@), which "
+            "remit refuses: a URL is shown in errors and logs, and its secrets would be too"
+        )
     return value
 
 
