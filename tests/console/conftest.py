@@ -37,6 +37,17 @@ PEOPLE = {
     "platform": ["platform"],
 }
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+#: The scrypt cost of the passwords these tests set: remit's (2**17, 128 MiB, about a second
+#: here) would make every sign-in of every test that slow. ``remit.console._passwords.COST``
+#: itself is checked against a real ``remit user passwd``, and the rehash at sign-in with it.
+TEST_COST = (2**10, 8, 1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    from remit.console import _passwords
+
+    monkeypatch.setattr(_passwords, "COST", TEST_COST)
 
 
 class Clock:

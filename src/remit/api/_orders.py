@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit import jurisdictions, orders
+from remit._checks import whole_number_text
 from remit.api import _schemas as s
 from remit.api._auth import INTAKE, READ, REVIEWER
 from remit.api._convert import checklist_in, order_in, order_out
@@ -52,9 +53,7 @@ async def list_orders(call: Call) -> Response:
     if jurisdiction is not None:
         jurisdiction = jurisdictions.get(jurisdiction, field="jurisdiction").code
     limit_text = query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
-    limit = int(limit_text)
+    limit = whole_number_text(limit_text, "limit", 1, 1000)
     found = await run_in_threadpool(
         lambda: call.node.store.list_orders(
             status=None if status is None else Status(status),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from remit._checks import ascii_digits
 from remit._urls import has_credentials, shown_url
 from remit.errors import InvalidConfiguration
 
@@ -108,7 +109,7 @@ def whole_number(low: int, high: int, *, what: str = "a whole number") -> Callab
     """A check of a whole number from ``low`` to ``high``, stored as its digits."""
 
     def check(value: str) -> str:
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not ascii_digits(value) or not low <= int(value) <= high:
             raise ValueError(f"{what} from {low} to {high}")
         return str(int(value))
 

@@ -114,7 +114,10 @@ def signed(key: bytes, headers: Any, body: bytes, now: float) -> bool:
     wid, stamp, given = (
         headers.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature")
     )
-    if not (wid and stamp and given and stamp.isdigit()) or abs(now - int(stamp)) > TOLERANCE:
+    if (
+        not (wid and stamp and given and stamp.isascii() and stamp.isdigit())
+        or abs(now - int(stamp)) > TOLERANCE
+    ):
         return False
     mac = hmac.new(key, f"{wid}.{stamp}.".encode() + body, hashlib.sha256).digest()
     expected = "v1," + base64.b64encode(mac).decode()
