@@ -51,9 +51,10 @@ API = {
     "TOKEN_PREFIX", "AppealOut", "Call", "DecideIn", "Endpoint", "Enforcement", "HTTPProblem",
     "ImpactOut", "Node", "OrderIn", "OrderListener", "ReachOut", "Settings", "Snapshot", "Task",
     "allowed", "appeals_of", "bearer", "close_sessions", "create_app", "create_user",
-    "decide_appeal", "decide_join", "endpoint_roles", "enforcer_of", "explain", "hash_token",
-    "impact_of", "json_response", "log_of", "new_id", "new_token", "open_session", "openapi",
-    "order_in", "permits", "record_order", "report_of", "roster_session", "step_for", "utcnow",
+    "decide_appeal", "decide_join", "document_response", "endpoint_roles", "enforcer_of",
+    "explain", "hash_token", "impact_of", "json_response", "log_of", "new_id", "new_token",
+    "open_session", "openapi", "order_in", "permits", "record_order", "report_of",
+    "roster_session", "step_for", "utcnow",
 }  # fmt: skip
 
 

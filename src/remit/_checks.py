@@ -28,6 +28,22 @@ def maybe_aware(value: datetime | None, field: str) -> datetime | None:
     return None if value is None else aware(value, field)
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is one or more of the digits 0-9 and nothing else. ``str.isdigit`` alone
+    also takes ``१``, ``１`` and ``²``, which ``int`` reads as 1, 1 and not at all."""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number_text(text: str, field: str, low: int, high: int) -> int:
+    """``text``, the digits 0-9 of a number from ``low`` to ``high``, as that number;
+    ``InvalidInput`` naming ``field`` otherwise."""
+    if not ascii_digits(text) or len(text) > 20 or not low <= int(text) <= high:
+        raise InvalidInput(
+            f"{field}: must be a whole number from {low} to {high}, in the digits 0-9", field=field
+        )
+    return int(text)
+
+
 def page_size(value: int) -> int:
     """A page size (``limit``): a whole number of at least 1."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -143,3 +143,13 @@ def test_unknown_order_is_404_and_unknown_route_is_a_problem_too(api: Api) -> No
     )
     problem(api.client.get("/v1/nothing-here"), 404)
     problem(api.client.delete("/v1/orders"), 405)
+
+
+@pytest.mark.parametrize("limit", ["१", "１", "²", "٣", "1_0", " 1", "+1"])
+@pytest.mark.parametrize("path", ["/v1/orders", "/v1/commands"])
+def test_a_number_in_the_query_takes_the_digits_0_to_9_only(
+    api: Api, path: str, limit: str
+) -> None:
+    found = problem(api.call("GET", path, "auditor", params={"limit": limit}), 422)
+    assert found["field"] == "limit"
+    assert "digits 0-9" in found["detail"]

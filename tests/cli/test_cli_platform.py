@@ -71,3 +71,40 @@ def test_bad_settings_exit_2_naming_the_problem_and_store_nothing(
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert _platforms(db) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--webhook-url", "http://u:hunter2@meet.example/x?key=K"],
+        ["--setting", "url=https://alice@meet.example/x"],
+        ["--connector", "livekit", "--setting", "url=https://k:hunter2@lk.example",
+         "--setting", "api_key=k", "--setting", f"api_secret={'s' * 32}"],
+        ["--connector", "janus", "--setting", "url=http://u:hunter2@janus.example/janus"],
+    ],
+)  # fmt: skip
+def test_credentials_in_a_url_are_refused_without_repeating_them(db: str, args: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["platform", "add", "meet", *args, "--db", db])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert line.startswith("Error: url: ")
+    assert "user name or password" in line
+    for secret in ("hunter2", "u:", "alice", "key=K"):
+        assert secret not in line
+    assert _platforms(db) == []
+
+
+def test_a_webhook_is_told_to_pass_credentials_as_the_authorization_setting(db: str) -> None:
+    args = ["--webhook-url", "http://u:p@meet.example/x"]
+    result = CliRunner().invoke(cli, ["platform", "add", "meet", *args, "--db", db])
+    assert "authorization=VALUE" in result.stderr
+    args = ["--webhook-url", "https://meet.example/x", "--setting", "authorization=Basic dTpw"]
+    added = CliRunner().invoke(cli, ["platform", "add", "meet", *args, "--db", db])
+    assert added.exit_code == 0, added.output
+    assert "dTpw" not in added.stdout  # given, so not shown again
+    store = open_enforcement_store(db)
+    try:
+        assert store.get_platform("meet").settings["authorization"] == "Basic dTpw"
+    finally:
+        store.close()

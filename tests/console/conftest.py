@@ -10,6 +10,18 @@ from collections.abc import Iterator
 import pytest
 from console_helpers import Site, open_site
 
+#: The scrypt cost of the passwords these tests set: remit's (2**17, 128 MiB, about a second
+#: here) would make every sign-in of every test that slow. ``remit.console._passwords.COST``
+#: itself is checked against a real ``remit user passwd``, and the rehash at sign-in with it.
+TEST_COST = (2**10, 8, 1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    from remit.console import _passwords
+
+    monkeypatch.setattr(_passwords, "COST", TEST_COST)
+
 
 @pytest.fixture
 def site(migrated_sqlite_url: str) -> Iterator[Site]:

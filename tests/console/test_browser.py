@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import pytest
 
-from remit_server import RemitServer, cli_out, free_port
+from remit_server import RemitServer, cli_out, demand, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -280,3 +280,44 @@ def test_the_2020_story_through_the_console(
     reviewer.screenshot(path=shots / "14-order-zh.png", full_page=True)
     for page in (intake, watcher, reviewer, phone):  # end the live streams before remit stops
         page.context.close()
+
+
+def test_an_html_document_opened_from_the_api_does_not_run(
+    chromium: object, server: ConsoleServer
+) -> None:
+    """The API's document URL, opened in Chromium with the reviewer's bearer header: the
+    authority's HTML is downloaded as a file, and its script never runs on remit's origin."""
+    import base64
+    import contextlib
+
+    from playwright.sync_api import Error
+
+    html = b"<script>document.title = 'ran on remit'; alert(document.cookie)</script>letter"
+    body = {
+        **demand("june4-b", "host-us-1"),
+        "document": {
+            "content": base64.b64encode(html).decode(),
+            "media_type": "text/html",
+            "filename": "letter.html",
+        },
+    }
+    with server.client("intake") as intake:
+        created = intake.post("/v1/orders", json=body)
+    assert created.status_code == 201, created.text
+    url = f"{server.base}/v1/orders/{created.json()['id']}/document"
+    context = chromium.new_context(  # type: ignore[attr-defined]
+        accept_downloads=True,
+        extra_http_headers={"Authorization": f"Bearer {server.tokens['reviewer']}"},
+    )
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    # Chromium aborts the navigation (an Error): the answer is a download, not a page.
+    with page.expect_download() as downloading, contextlib.suppress(Error):
+        page.goto(url)
+    download = downloading.value
+    assert download.suggested_filename == "letter.html"
+    assert Path(download.path()).read_bytes() == html  # the document, as received
+    assert page.title() != "ran on remit"
+    assert dialogs == []
+    context.close()

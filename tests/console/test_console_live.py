@@ -140,3 +140,21 @@ def test_the_transparency_page_shows_the_demand_and_the_signed_checkpoint(site: 
         r"remit log verify --url http://testserver --key (&#39;|')remit\.test/log\+", page
     )
     assert '<dd id="total-outside">0</dd>' in page
+
+
+def test_no_url_is_shown_with_its_credentials_or_query(site: Site) -> None:
+    _approved_with_three_present(site)
+    store = site.node.enforcer.store  # type: ignore[union-attr]
+    leaked = "platform meet: ConnectionRefusedError at http://u:hunter2@meet.example/x?key=K"
+    for command in store.list_commands():  # as an older remit recorded it
+        store.record_attempt(
+            command.key, status=command.status.FAILED, at=site.clock(), error=leaked
+        )
+    panel = site.signed_in("reviewer").get("/live/panel").text
+    commands = site.api("auditor", "GET", "/v1/commands").json()["commands"]
+    errors = {c["last_error"] for c in commands}
+    assert errors == {"platform meet: ConnectionRefusedError at http://meet.example/x?…"}
+    for shown in (panel, *errors):
+        assert "hunter2" not in shown
+        assert "key=K" not in shown
+    assert "http://meet.example/x?…" in panel

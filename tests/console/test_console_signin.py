@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 from console_helpers import PASSWORD, Site, csrf_of
 
-from remit.console import set_password
+from remit.console import _passwords, set_password, verify_password
+from remit.store import console_store_for, open_store
 
 
 def _post_signin(site: Site, **fields: str) -> tuple[object, object]:
@@ -103,3 +111,48 @@ def test_every_page_forbids_framing_and_inline_script(site: Site) -> None:
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self'" in policy
     assert "<script>" not in answer.text
+
+
+def _old_hash(password: str) -> str:
+    """A password's hash as remit made it before 2026-12: scrypt at N = 2**14."""
+    salt = secrets.token_bytes(16)
+    key = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt$16384$8$1${b64(salt).decode()}${b64(key).decode()}"
+
+
+def test_a_password_hashed_at_the_old_cost_signs_in_and_is_stored_at_todays(
+    site: Site,
+) -> None:
+    store = console_store_for(site.node.store)
+    old = _old_hash(PASSWORD)
+    store.set_password("intake", old, site.clock())
+    _, wrong = _post_signin(site, name="intake", password="not the password")
+    assert wrong.status_code == 401  # type: ignore[attr-defined]
+    assert store.password_hash("intake") == old  # a failed sign-in changes nothing
+    _, answer = _post_signin(site, name="intake", password=PASSWORD)
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    now = store.password_hash("intake") or ""
+    n, r, p = _passwords.COST
+    assert now.startswith(f"scrypt${n}${r}${p}$")
+    assert now != old
+    assert verify_password(PASSWORD, now)
+    _, again = _post_signin(site, name="intake", password=PASSWORD)
+    assert again.status_code == 303  # type: ignore[attr-defined]
+    assert store.password_hash("intake") == now  # at today's cost: left as it is
+
+
+def test_remit_user_passwd_hashes_with_scrypt_at_n_2_17(tmp_path: Path) -> None:
+    """In a process of its own: the tests here set passwords at a lower cost."""
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    remit = [sys.executable, "-m", "remit"]
+    for args in (["db", "upgrade"], ["user", "add", "ana", "--role", "reviewer"]):
+        subprocess.run([*remit, *args, "--db", db], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [*remit, "user", "passwd", "ana", "--password-stdin", "--db", db],
+        input="a long passphrase\n", text=True, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    with open_store(db) as store:
+        stored = console_store_for(store).password_hash("ana") or ""
+    assert stored.startswith("scrypt$131072$8$1$")
+    assert verify_password("a long passphrase", stored)

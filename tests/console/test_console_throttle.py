@@ -174,3 +174,22 @@ def test_the_wait_runs_from_the_last_of_enough_failures_within_the_window() -> N
         SigninLimits(per_user=0)
     with pytest.raises(InvalidConfiguration, match="window"):
         SigninLimits(window=timedelta(0))
+
+
+def test_a_name_that_is_no_users_is_never_written_down_as_typed(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    pasted = "hunter2-my-real-password"  # typed into the name field by mistake
+    with caplog.at_level(logging.INFO):
+        _fail(site, pasted, 5)
+        _signin(site.browser("192.0.2.1"), name=pasted, password=WRONG)  # throttled
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("with a name that is no user's from 192.0.2.1: further" in m for m in messages)
+    assert any(
+        "with a name that is no user's from 192.0.2.1 refused unheard" in m for m in messages
+    )
+    assert not any(pasted in m for m in messages)
+    trail = site.node.store.audit_trail()
+    assert [e.outcome for e in trail][:6] == ["throttled"] + ["refused"] * 5
+    assert not any(pasted in (e.actor + e.subject) for e in trail)
+    assert {e.actor for e in trail[:6]} == {"?"}

@@ -178,3 +178,36 @@ def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         render(report_2020(), "pdf")
     assert raised.value.field == "format"
+
+
+@pytest.mark.parametrize(
+    "basis",
+    [
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        '=HYPERLINK("http://evil.example")',
+        "+1+1",
+        "-2+3",
+        "\tTAB",
+        "\rCR",
+    ],
+)
+def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run(basis: str) -> None:
+    order = demand("ord-0009", legal_basis=basis)
+    built = build_report([order], [], start=date(2020, 1, 1), end=None, generated_at=GENERATED)
+    rows = list(csv.DictReader(io.StringIO(to_csv(built), newline="")))
+    assert len(rows) == 1
+    assert rows[0]["legal_bases"] == f"'{basis} (1)".replace("\r", "\n")
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
+    # The JSON report keeps the authority's words as they were.
+    assert json.loads(to_json(built))["rows"][0]["legal_bases"][0]["legal_basis"] == basis
+
+
+def test_a_carriage_return_inside_a_cell_starts_no_row() -> None:
+    order = demand("ord-0009", legal_basis="art. 1\r=cmd|' /C calc'!A0")
+    built = build_report([order], [], start=date(2020, 1, 1), end=None, generated_at=GENERATED)
+    text = to_csv(built)
+    assert "\r" not in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [row["legal_bases"] for row in rows] == ["art. 1\n=cmd|' /C calc'!A0 (1)"]

@@ -4,6 +4,7 @@ from remit.api._app import ENDPOINTS, create_app, endpoint_roles
 from remit.api._appeals import AppealOut, DecideIn, appeals_of, decide_appeal
 from remit.api._auth import AUDITOR, INTAKE, PLATFORM, READ, REVIEWER, allowed, bearer, permits
 from remit.api._convert import order_in
+from remit.api._documents import document_response
 from remit.api._endpoint import (
     Call,
     Endpoint,
@@ -53,6 +54,7 @@ __all__ = [
     "create_user",
     "decide_appeal",
     "decide_join",
+    "document_response",
     "endpoint_roles",
     "enforcer_of",
     "explain",

@@ -8,6 +8,8 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from remit._checks import whole_number_text
+from remit._urls import redact_urls
 from remit.api._auth import PLATFORM, READ
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.enforcement import Command, CommandStatus
@@ -38,8 +40,7 @@ async def list_commands(call: Call) -> Response:
     if status is not None and status not in {s.value for s in CommandStatus}:
         raise InvalidInput(f"status: {status!r} is not a command status", field="status")
     limit_text = query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
+    limit = whole_number_text(limit_text, "limit", 1, 1000)
     # A platform sees its own commands only: filtered in the query, so its page is full.
     mine = call.user is not None and call.user.roles == PLATFORM
     found = await run_in_threadpool(
@@ -47,7 +48,7 @@ async def list_commands(call: Call) -> Response:
             status=None if status is None else CommandStatus(status),
             order_id=query.get("order_id"),
             platform=call.actor if mine else None,
-            limit=int(limit_text),
+            limit=limit,
         )
     )
     return json_response(CommandListOut([_command_out(c) for c in found]))
@@ -65,7 +66,7 @@ def _command_out(c: Command) -> CommandOut:
         c.created_at,
         c.deadline,
         c.delivered_at,
-        c.last_error,
+        None if c.last_error is None else redact_urls(c.last_error),  # recorded before too
     )
 
 

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from remit._checks import ascii_digits
 from remit.api._auth import allowed, bearer
 from remit.api._metrics import Metrics
 from remit.api._node import Node
@@ -50,7 +51,7 @@ def check_body(content_type: str, declared_length: str, limit: int) -> None:
     """Refuse, unread, a body that is not JSON or that declares more than ``limit`` bytes."""
     if content_type.split(";")[0].strip().lower() != JSON:
         raise HTTPProblem("unsupported-media-type", f"send {JSON}, not {content_type!r}")
-    if declared_length.isdigit() and int(declared_length) > limit:
+    if ascii_digits(declared_length) and int(declared_length) > limit:
         raise HTTPProblem("too-large", f"the body is over {limit} bytes")
 
 

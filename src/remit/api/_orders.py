@@ -10,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from remit import jurisdictions, orders
+from remit._checks import whole_number_text
 from remit.api import _schemas as s
 from remit.api._auth import INTAKE, READ, REVIEWER
 from remit.api._convert import checklist_in, order_in, order_out
+from remit.api._documents import document_response
 from remit.api._endpoint import Call, Endpoint, Handler, Settings, json_response
 from remit.api._node import Node, new_id
 from remit.api._problems import HTTPProblem
@@ -51,9 +53,7 @@ async def list_orders(call: Call) -> Response:
     if jurisdiction is not None:
         jurisdiction = jurisdictions.get(jurisdiction, field="jurisdiction").code
     limit_text = query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInput("limit: must be a whole number from 1 to 1000", field="limit")
-    limit = int(limit_text)
+    limit = whole_number_text(limit_text, "limit", 1, 1000)
     found = await run_in_threadpool(
         lambda: call.node.store.list_orders(
             status=None if status is None else Status(status),
@@ -76,8 +76,7 @@ async def get_document(call: Call) -> Response:
     if order.document is None:
         raise HTTPProblem("not-found", f"order {order.id} has no document")
     content = await run_in_threadpool(call.node.store.get_document, order.id)
-    headers = {"X-Content-SHA256": order.document.sha256}
-    return Response(content, 200, headers=headers, media_type=order.document.media_type)
+    return document_response(order.id, order.document, content)
 
 
 Step = Callable[[orders.Order, datetime], orders.Order]

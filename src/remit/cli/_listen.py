@@ -3,6 +3,12 @@
 remit binds its address itself, first, so that a port another process holds is one line and
 exit 2 before a database is migrated or a thread is started; uvicorn then serves on that socket,
 and "listening" is printed only once uvicorn has started serving on it.
+
+uvicorn's own proxy handling is off: by default it believes ``X-Forwarded-For`` from any client
+at 127.0.0.1 and rewrites the request's peer with it, which would let anyone on the machine pick
+the address the sign-in throttle counts. remit's ``--trusted-proxy`` is the one owner of that
+question (the console's throttle, the logs and the admission path read the real peer), and no
+``Server`` header names what answers.
 """
 
 from __future__ import annotations
@@ -68,5 +74,12 @@ def serve(
     app: Any, sock: socket.socket, *, access_log: bool, on_listening: Callable[[], None]
 ) -> None:
     """Serve ``app`` on ``sock`` until a signal stops it; ``on_listening`` once it serves."""
-    config = uvicorn.Config(app, access_log=access_log, log_level="warning")
+    config = uvicorn.Config(
+        app,
+        access_log=access_log,
+        log_level="warning",
+        proxy_headers=False,  # remit's --trusted-proxy decides what X-Forwarded-For is worth
+        forwarded_allow_ips=[],
+        server_header=False,
+    )
     _Server(config, on_listening).run(sockets=[sock])

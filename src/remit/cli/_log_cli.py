@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 import httpx
 
+from remit._files import write_private
 from remit.errors import Conflict, InvalidConfiguration, VerificationError
 from remit.store import Store, log_store_for
 from remit.transparency import NoteVerifier, TransparencyLog
@@ -198,9 +199,7 @@ def _load_states(path: Path) -> dict[str, Any]:
 
 def _save_states(path: Path, logs: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({"version": 1, "logs": logs}, indent=2) + "\n", "utf-8")
-    temporary.replace(path)
+    write_private(path, json.dumps({"version": 1, "logs": logs}, indent=2) + "\n")
 
 
 @click.group("log")

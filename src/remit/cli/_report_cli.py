@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import click
 
+from remit._files import write_private
 from remit.cli._log_cli import key_path_option
 from remit.cli._options import db_option
 from remit.errors import InvalidConfiguration
@@ -81,7 +81,7 @@ def _write(text: str, out: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(out).write_text(text, "utf-8")
+        write_private(out, text)  # 0600, like every file remit writes
     except OSError as exc:
         raise InvalidConfiguration(f"cannot write {out}: {exc.strerror}", field="out") from exc
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
+from remit._files import write_private
 from remit.api import Node, Settings, create_app, create_user, utcnow
 from remit.cli._listen import bind, url_of
 from remit.cli._listen import serve as serve_on
@@ -20,8 +23,13 @@ from remit.cli._options import (
 from remit.cli._platform import build_enforcement, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes
+from remit.errors import InvalidConfiguration
 from remit.policy import ResourceTypes
 from remit.store import Role, open_store, upgrade
+
+#: Where the first start leaves the admin's token when standard error is not a terminal: beside
+#: the log key, mode 0600.
+ADMIN_TOKEN_FILE = "remit-admin.token"
 
 
 @click.command()
@@ -144,7 +152,9 @@ def serve(
 ) -> None:
     """Run the remit HTTP API and the web console (migrating the database first).
 
-    On a database with no users yet, creates the user 'admin' and prints its token once.
+    On a database with no users yet, creates the user 'admin': its token is shown once on the
+    terminal, or, when standard error is not one (a service's log, journald), written to the file
+    remit-admin.token beside the log key (mode 0600) and only that file's path is printed.
     Several nodes may share one PostgreSQL database; order changes reach every node's decision
     index through notifications, with a periodic resync as a safety net. Once a day each node
     purges personal data older than --retention-days (as remit purge does). Connector plugins'
@@ -159,8 +169,7 @@ def serve(
     store = open_store(db_url)
     if not store.list_users():
         token = create_user(store, "admin", [Role.ADMIN.value], now=utcnow())
-        click.echo("created the first user, 'admin'; its token (shown once):", err=True)
-        click.echo(f"admin token: {token}", err=True)
+        hand_over_admin_token(token, Path(log_key).parent / ADMIN_TOKEN_FILE)
     log = open_log(store, log_key, log_origin)  # creates the key when missing, and says so
     plugins = plugin_manager()  # discovered once: connectors, their operations and their tasks
     node = Node(
@@ -200,6 +209,27 @@ def serve(
         serve_on(app, sock, access_log=access_log, on_listening=listening)
     finally:
         node.stop()  # its tasks, live enforcement and scheduler; then its stores and locator
+
+
+def hand_over_admin_token(token: str, path: Path) -> None:
+    """Give the first admin's token to the operator, never to a log: on the terminal when
+    standard error is one, otherwise in ``path`` (mode 0600), naming the file only."""
+    if sys.stderr.isatty():
+        click.echo(f"created the first user, 'admin'; its token (shown once): {token}", err=True)
+        return
+    try:
+        write_private(path, token + "\n")
+    except OSError as exc:
+        raise InvalidConfiguration(
+            f"cannot write the first admin's token to {path}: {exc.strerror}; "
+            "make a new one with `remit user token admin`",
+            field="log-key",
+        ) from exc
+    click.echo(
+        f"created the first user, 'admin'; its token is in {path} (mode 0600, readable by this "
+        "user only): read it, keep it safe, and delete the file",
+        err=True,
+    )
 
 
 def store_label(url: str) -> str:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from remit._checks import ascii_digits
+from remit._urls import has_credentials, shown_url
 from remit.errors import InvalidConfiguration
 
 
@@ -80,9 +82,15 @@ def checked_settings(
 
 
 def http_url(value: str) -> str:
-    """An absolute http(s) URL, as given."""
+    """An absolute http(s) URL, as given, without credentials in it: a URL is shown (in
+    errors, logs, the console), its secrets would be too. The refusal never repeats them."""
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError(f"{shown_url(value)!r} is not an http(s) URL")
+    if has_credentials(value):
+        raise ValueError(
+            f"{shown_url(value)!r} has a user name or password in it (user:password@), which "
+            "remit refuses: a URL is shown in errors and logs, and its secrets would be too"
+        )
     return value
 
 
@@ -101,7 +109,7 @@ def whole_number(low: int, high: int, *, what: str = "a whole number") -> Callab
     """A check of a whole number from ``low`` to ``high``, stored as its digits."""
 
     def check(value: str) -> str:
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not ascii_digits(value) or not low <= int(value) <= high:
             raise ValueError(f"{what} from {low} to {high}")
         return str(int(value))
 

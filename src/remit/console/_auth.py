@@ -11,6 +11,7 @@ user name and per client address (:mod:`remit.console._throttle`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from remit.api import HTTPProblem, Node, allowed, endpoint_roles, permits
-from remit.console._passwords import verify_password
+from remit.console._passwords import hash_password, needs_rehash, verify_password
 from remit.console._throttle import SigninLimits, Throttle
 from remit.errors import InvalidInput, NotFound
 from remit.store import ConsoleSession, ConsoleStore, User
@@ -94,8 +95,13 @@ class Sessions:
         except NotFound:  # an unknown name: still spend the time a password check takes
             verify_password(password, None)
             return None
-        if user.disabled or not verify_password(password, self.store.password_hash(name)):
+        stored = self.store.password_hash(name)
+        if user.disabled or not verify_password(password, stored):
             return None
+        if stored is not None and needs_rehash(stored):
+            # Made at an older, lower cost: stored again at today's, now that it is known.
+            with contextlib.suppress(InvalidInput):  # a password today's rules refuse: kept
+                self.store.set_password(name, hash_password(password), self.node.clock())
         return user
 
     def start(self, user: User, response: Response, request: Request) -> None:

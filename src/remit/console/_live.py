@@ -13,13 +13,14 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from remit._urls import redact_urls
 from remit.api import Node, enforcer_of
 from remit.console._auth import Viewer, require
 from remit.console._web import SECURITY_HEADERS, Console
@@ -84,6 +85,13 @@ def _status(session: SessionStatus, removal: CommandStatus | None) -> str | None
     }[removal]
 
 
+def _shown(command: Command) -> Command:
+    """The command as the page shows it: no URL in its error with credentials or a query."""
+    if command.last_error is None:
+        return command
+    return replace(command, last_error=redact_urls(command.last_error))
+
+
 def snapshot(node: Node) -> Snapshot:
     """Read the roster and the outbox now."""
     store = enforcer_of(node).store
@@ -120,7 +128,7 @@ def snapshot(node: Node) -> Snapshot:
     counts = Counter(c.status.value for c in commands)
     return Snapshot(
         tuple(meetings),
-        tuple(commands),
+        tuple(_shown(c) for c in commands),
         {status.value: counts[status.value] for status in CommandStatus},
     )
 

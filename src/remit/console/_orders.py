@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +24,7 @@ from remit.api import (
     STEP_BODIES,
     HTTPProblem,
     ImpactOut,
+    document_response,
     endpoint_roles,
     explain,
     impact_of,
@@ -275,12 +275,4 @@ async def document(console: Console, request: Request) -> Response:
     if order.document is None:
         raise NotFound(f"order {order.id} has no document")
     content = await run_in_threadpool(console.node.store.get_document, order.id)
-    name = order.document.filename or f"{order.id}.bin"
-    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
-    headers = {
-        "X-Content-SHA256": order.document.sha256,
-        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    }
-    return Response(content, 200, headers=headers, media_type=order.document.media_type)
+    return document_response(order.id, order.document, content)

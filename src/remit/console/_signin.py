@@ -13,6 +13,7 @@ from starlette.responses import Response
 from remit.console._auth import SIGNIN_COOKIE, check_csrf, client_address, new_signin_token
 from remit.console._i18n import LANG_COOKIE, LANGUAGES, N_
 from remit.console._web import Console, redirect, safe_next
+from remit.errors import NotFound
 from remit.store import AuditEntry
 
 log = logging.getLogger("remit.console")
@@ -57,6 +58,25 @@ async def signin_form(console: Console, request: Request) -> Response:
     return _signin_page(console, request)
 
 
+async def _known(console: Console, name: str) -> str | None:
+    """``name`` when it is a user's, else None. A sign-in that fails is logged and audited under
+    the name only when it is one: what was typed may be a password pasted into the wrong field,
+    and it is never written down as typed."""
+    if not name:
+        return None
+    try:
+        await run_in_threadpool(console.node.store.get_user, name)
+    except NotFound:
+        return None
+    return name
+
+
+def _as(token: str, known: str | None) -> str:
+    if token:
+        return "with a token"
+    return f"as {known!r}" if known is not None else "with a name that is no user's"
+
+
 async def _audit(console: Console, who: str, outcome: str) -> None:
     entry = AuditEntry(who, "console sign-in", "", console.node.clock(), outcome)
     await run_in_threadpool(console.node.store.audit, entry)
@@ -91,22 +111,26 @@ async def signin(console: Console, request: Request) -> Response:
     attempt = await run_in_threadpool(throttle.begin, None if token else name, address)
     if attempt.locked_until is not None:
         await run_in_threadpool(throttle.refused, attempt)
+        known = await _known(console, name)
         log.warning(
             "console: sign-in %s from %s refused unheard until %s: too many failures",
-            "with a token" if token else f"as {name!r}",
+            _as(token, known),
             address,
             attempt.locked_until.isoformat(),
         )
-        await _audit(console, name or "?", "throttled")
+        await _audit(console, known or "?", "throttled")
         return _wait(console, request, name, attempt.locked_until)
     user = await run_in_threadpool(console.sessions.authenticate, name, password, token)
-    await _audit(console, user.name if user else name or "?", "signed in" if user else "refused")
-    if user is None:
+    if user is not None:
+        await _audit(console, user.name, "signed in")
+    else:
+        known = await _known(console, name)
+        await _audit(console, known or "?", "refused")
         until = await run_in_threadpool(throttle.failed, attempt)
         if until is not None:
             log.warning(
                 "console: failed sign-in %s from %s: further sign-ins wait until %s",
-                "with a token" if token else f"as {name!r}",
+                _as(token, known),
                 address,
                 until.isoformat(),
             )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 
+from remit._urls import redact_urls
 from remit.enforcement._activation import (
     REFUSED,
     REMOVE,
@@ -356,10 +357,14 @@ class Enforcer:
                 raise DeliveryError(f"no connector named {platform.connector!r} is installed")
             connector.deliver(platform, command)
         except (DeliveryError, NotFound) as exc:
-            return self._retry_or_fail(command, now, str(exc))
+            return self._retry_or_fail(command, now, redact_urls(str(exc)))
         except Exception as exc:  # a connector's bug must not stop the outbox
-            log.exception("connector failed on %s", command.key)
-            return self._retry_or_fail(command, now, f"connector error: {exc!r}")
+            # Its message may hold a platform's URL: the log and last_error show it redacted,
+            # the traceback (with whatever the connector put in it) only at debug level.
+            error = redact_urls(f"connector error: {exc!r}")
+            log.error("connector failed on %s: %s", command.key, error)
+            log.debug("connector failed on %s", command.key, exc_info=True)
+            return self._retry_or_fail(command, now, error)
         return Attempt(command.key, CommandStatus.DELIVERED, now)
 
     def _retry_or_fail(self, command: Command, now: datetime, error: str) -> Attempt:

@@ -7,10 +7,12 @@ is translated here into ``StoreError`` (or ``Conflict`` for a duplicate) with a 
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,6 +28,7 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
+from remit._files import create_private, loose_mode, open_folder
 from remit.errors import Conflict, InvalidConfiguration, InvalidInput, RemitError, StoreError
 
 #: A file ``remit.sqlite3`` in the working folder.
@@ -43,6 +46,8 @@ _HELP = "use sqlite:///path/to/remit.sqlite3 or postgresql+psycopg://user@host:p
 _SQLITE = {"sqlite", "sqlite+pysqlite"}
 _POSTGRES = {"postgresql", "postgresql+psycopg", "postgres"}
 _DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error, CommandError)
+
+logger = logging.getLogger("remit.store")
 
 
 def masked(url: str) -> str:
@@ -123,6 +128,25 @@ def create(url: URL) -> Engine:
             pool_pre_ping=True,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "remit"},
         )
+
+
+def prepare_sqlite_file(url: URL) -> None:
+    """Before a SQLite database is created: create its file with mode 0600 (SQLite gives its
+    ``-wal`` and ``-shm`` files the database file's mode), and warn about an existing file open
+    to other users or a folder others may write to. The database holds platforms' secrets."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    path = Path(url.database)
+    try:
+        create_private(path)
+    except OSError:
+        return  # a missing folder or no permission: SQLite says why, translated, when it opens
+    for warning in (
+        open_folder(path.resolve().parent),
+        *(loose_mode(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")),
+    ):
+        if warning is not None:
+            logger.warning("%s", warning)
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,7 +16,15 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
 from remit.errors import StoreError
-from remit.store._sql_engine import WRITE, create, is_postgres, masked, parse_url, translated
+from remit.store._sql_engine import (
+    WRITE,
+    create,
+    is_postgres,
+    masked,
+    parse_url,
+    prepare_sqlite_file,
+    translated,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: How every refusal of an unmigrated database begins.
@@ -36,8 +44,11 @@ def config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Create or bring the database at ``url`` to the newest schema. Safe to run again."""
-    engine = create(parse_url(url))
+    """Create or bring the database at ``url`` to the newest schema. Safe to run again.
+    A SQLite file is created readable by its owner only (mode 0600)."""
+    parsed = parse_url(url)
+    prepare_sqlite_file(parsed)
+    engine = create(parsed)
     try:
         with translated("migrate the database"), engine.connect() as connection:
             connection.execution_options(**{WRITE: True})

@@ -256,8 +256,26 @@ CSV_COLUMNS = (
 )
 
 
+#: What makes a spreadsheet read a cell as a formula (or, for tab and CR, a cell starting one).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (OWASP's advice for CSV injection), and a carriage return inside becomes a line feed (which
+    the writer quotes; a bare CR would start a new row there). Numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def to_csv(report: TransparencyReport) -> str:
-    """The report as CSV: a header line, then one line per jurisdiction and requester kind."""
+    """The report as CSV: a header line, then one line per jurisdiction and requester kind.
+    A text cell that starts with ``= + - @``, a tab or a carriage return (a legal basis is the
+    authority's own words) starts with ``'``, so that no spreadsheet runs it as a formula, and
+    no carriage return inside a cell starts a row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -268,7 +286,7 @@ def to_csv(report: TransparencyReport) -> str:
         values["median_hours_to_decision"] = "" if median is None else f"{median:.1f}"
         values["period_start"] = report.period_start.isoformat()
         values["period_end"] = report.period_end.isoformat()
-        writer.writerow([values[column] for column in CSV_COLUMNS])
+        writer.writerow([_inert(values[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 
 

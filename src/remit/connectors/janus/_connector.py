@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from remit._checks import ascii_digits
 from remit.connectors._settings import Setting, checked_settings, http_url
 from remit.connectors.janus import _tickets as tickets
 from remit.connectors.janus._addresses import Addresses
@@ -68,7 +69,7 @@ class Platforms:
 
 def janus_room(room: str) -> int | str:
     """A room id as Janus takes it: a number, unless the VideoRoom uses string ids."""
-    return int(room) if room.isdigit() else room
+    return int(room) if ascii_digits(room) else room
 
 
 class JanusConnector(Connector):

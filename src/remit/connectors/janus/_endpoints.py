@@ -24,6 +24,7 @@ from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from remit._urls import redact_urls
 from remit.api import (
     PLATFORM,
     Call,
@@ -319,7 +320,9 @@ def _restore(api: JanusAPI, platform: Platform, room: str, requests: list[dict[s
             return
         except DeliveryError as exc:
             if attempt == 9:
-                log.warning("janus %s: room %s not restored: %s", platform.name, room, exc)
+                log.warning(
+                    "janus %s: room %s not restored: %s", platform.name, room, redact_urls(str(exc))
+                )
             time.sleep(0.5)
 
 

@@ -18,6 +18,8 @@ import hmac
 import json
 import secrets
 
+from remit._checks import ascii_digits
+
 PREFIX = "rt1."
 #: The participant remit rosters for a publisher it cannot identify (no token of its own, or a
 #: publisher id other than the one remit assigned): removing it kicks that feed.
@@ -82,5 +84,5 @@ def feed_of(secret: str, room: str, participant: str) -> int | None:
     """The publisher id to kick for a rostered participant (None: not a number remit can use)."""
     if participant.startswith(UNKNOWN_FEED):
         number = participant.removeprefix(UNKNOWN_FEED)
-        return int(number) if number.isdigit() else None
+        return int(number) if ascii_digits(number) else None
     return feed_id(secret, room, participant)

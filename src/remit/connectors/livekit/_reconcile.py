@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from livekit import api
 
+from remit._urls import redact_urls
 from remit.api import Node, enforcer_of
 from remit.connectors.livekit._connector import LiveKitConnector
 from remit.connectors.livekit._endpoints import (
@@ -81,7 +82,9 @@ class Reconciler:
             try:
                 rostered, ended = reconcile(node, connector, platform, settings)
             except DeliveryError as exc:
-                log.warning("platform %s: roster not reconciled: %s", platform.name, exc)
+                log.warning(
+                    "platform %s: roster not reconciled: %s", platform.name, redact_urls(str(exc))
+                )
             except Exception:
                 log.exception("platform %s: roster not reconciled with LiveKit", platform.name)
             else:

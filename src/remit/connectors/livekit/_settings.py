@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from remit._urls import has_credentials, shown_url
 from remit.connectors._settings import Setting, checked_settings, whole_number
 
 DEFAULT_TTL = 600
@@ -45,10 +46,19 @@ def _http(url: str) -> str:
     return "http" + url.removeprefix("ws") if url.startswith("ws") else url
 
 
+def _no_credentials(value: str) -> str:
+    if has_credentials(value):
+        raise ValueError(
+            f"{shown_url(value)!r} has a user name or password in it (user:password@), which "
+            "remit refuses: a URL is shown in errors and logs, and its secrets would be too"
+        )
+    return value
+
+
 def _server_url(value: str) -> str:
     if not value.startswith(("http://", "https://", "ws://", "wss://")):
-        raise ValueError(f"{value!r} is not the LiveKit server's http(s) URL")
-    return _http(value)  # RoomService is plain HTTP on the same address
+        raise ValueError(f"{shown_url(value)!r} is not the LiveKit server's http(s) URL")
+    return _http(_no_credentials(value))  # RoomService is plain HTTP on the same address
 
 
 def _api_secret(value: str) -> str:
@@ -59,8 +69,8 @@ def _api_secret(value: str) -> str:
 
 def _client_url(value: str) -> str:
     if not value.startswith(("ws://", "wss://", "http://", "https://")):
-        raise ValueError(f"{value!r} is not a ws(s) or http(s) URL")
-    return value
+        raise ValueError(f"{shown_url(value)!r} is not a ws(s) or http(s) URL")
+    return _no_credentials(value)
 
 
 SETTINGS = (

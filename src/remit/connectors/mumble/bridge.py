@@ -29,6 +29,7 @@ import html
 import importlib
 import json
 import logging
+import os
 import queue
 import sys
 import threading
@@ -119,7 +120,10 @@ def signed(key: bytes, headers: Any, body: bytes, now: float) -> bool:
     wid, stamp, given = (
         headers.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature")
     )
-    if not (wid and stamp and given and stamp.isdigit()) or abs(now - int(stamp)) > TOLERANCE:
+    if (
+        not (wid and stamp and given and stamp.isascii() and stamp.isdigit())
+        or abs(now - int(stamp)) > TOLERANCE
+    ):
         return False
     mac = hmac.new(key, f"{wid}.{stamp}.".encode() + body, hashlib.sha256).digest()
     expected = "v1," + base64.b64encode(mac).decode()
@@ -178,7 +182,11 @@ class Bridge:
         with self.lock:
             text = json.dumps({"users": self.users, "ending": sorted(self.ending)})
         temporary = self.config.state.with_suffix(".tmp")
-        temporary.write_text(text)
+        temporary.unlink(missing_ok=True)
+        # Readable by the bridge's user only (0600): it names who is in which channel.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
         temporary.replace(self.config.state)
 
     def resource(self, server_id: int, channel: int) -> str:

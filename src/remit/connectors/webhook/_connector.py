@@ -30,6 +30,7 @@ import certifi
 import httpx
 from standardwebhooks import Webhook
 
+from remit._urls import has_credentials, shown_url
 from remit.connectors._settings import (
     SECRET_PREFIX,
     Setting,
@@ -46,10 +47,30 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _webhook_url(value: str) -> str:
+    if has_credentials(value):
+        raise ValueError(
+            f"{shown_url(value)!r} has a user name or password in it (user:password@), which "
+            "remit refuses (a URL is shown in errors and logs); give the platform's credentials "
+            "as the setting authorization=VALUE, sent as the Authorization header of every "
+            "delivery (such as 'Basic dTpw' or 'Bearer K')"
+        )
+    return http_url(value)
+
+
+def _header_value(value: str) -> str:
+    if not (value.isascii() and value.isprintable()):
+        raise ValueError("must be one line of printable characters (an HTTP header value)")
+    return value
+
+
 #: The webhook connector's settings (``remit platform add --webhook-url URL`` sets ``url``).
 SETTINGS = (
-    Setting("url", needs="a URL", check=http_url),
+    Setting("url", needs="a URL", check=_webhook_url),
     Setting("secret", check=webhook_secret, make=new_secret, show_made=True),
+    # What the platform's endpoint asks of callers besides the signature: sent as the
+    # Authorization header of every delivery, never shown.
+    Setting("authorization", check=_header_value),
 )
 
 
@@ -188,12 +209,17 @@ class WebhookConnector(Connector):
             "webhook-signature": signature,
             "content-type": "application/json",
         }
+        if platform.settings.get("authorization"):
+            headers["authorization"] = platform.settings["authorization"]
+        shown = shown_url(url)
         try:
             status = self._post(url, body.encode(), headers)
         except (OSError, http.client.HTTPException, httpx.HTTPError, ValueError) as exc:
-            raise DeliveryError(f"platform {platform.name}: {type(exc).__name__} at {url}") from exc
+            raise DeliveryError(
+                f"platform {platform.name}: {type(exc).__name__} at {shown}"
+            ) from exc
         if not 200 <= status < 300:
-            raise DeliveryError(f"platform {platform.name}: {url} answered {status}")
+            raise DeliveryError(f"platform {platform.name}: {shown} answered {status}")
 
 
 def _signing_secrets(settings: dict[str, str], at: datetime) -> list[str]:
