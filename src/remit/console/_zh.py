@@ -232,4 +232,12 @@ ZH: dict[str, str] = {
     "remit's plan": "remit 的计划",
     "required": "必填",
     "the authority's jurisdiction, unless a reviewer narrows it": "机关的管辖区，除非审核人缩小范围",
+    # today's counts, before the day closes (issue 18, item 1)
+    "Today so far ({day}, UTC): not yet public": "今天到目前为止（{day}，UTC）：尚未公开",
+    "Read from the database at {time} UTC; the live view shows them as they happen. Reload for the latest.": "于 UTC {time} 从数据库读取；实时视图会在发生时显示。重新加载可查看最新数据。",
+    "Today by jurisdiction of the demanding authority": "今天按提出要求的机关的管辖区",
+    "Refusals and removals are counted up to {day}, the last closed day (UTC).": "拒绝加入和移除的人数统计到 {day}，即最后一个已结束的日子（UTC）。",
+    "No day of this period has closed yet, so no refusal or removal is counted yet.": "此期间还没有结束的日子，因此尚未统计任何拒绝加入或移除。",
+    "Those of today, {day}, will be published in the public log shortly after the day closes at 00:00 UTC on {next}. They wait because each day's counts enter the log once, whole, as totals by place: a count published as it happens would tell when one person was refused or removed.": "今天（{day}）的数据将在当天结束后不久（{next} 00:00 UTC）发布到公开日志。之所以等待，是因为每天的数据只以按地区汇总的完整总数写入日志一次：实时发布的数字会暴露某个人被拒绝或移除的时间。",
+    "Today (UTC) so far: {refused} joins refused, {removed} participants removed": "今天（UTC）到目前为止：拒绝加入 {refused} 次，移除参与者 {removed} 人",
 }  # fmt: skip

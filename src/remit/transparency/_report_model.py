@@ -71,3 +71,9 @@ class TransparencyReport:
     rows: tuple[ReportRow, ...]
     totals: ReportRow
     demands: tuple[DemandLine, ...] = field(default_factory=tuple)
+    #: The last day whose refusals and removals the report counts: only closed days (UTC) reach
+    #: the log, so this is the day before generation at the latest (None: no day closed yet).
+    counts_until: date | None = None
+    #: The day still open when the report was generated, if inside the period: its refusals and
+    #: removals are published in the log after it closes, at 00:00 UTC the next day.
+    open_day: date | None = None

@@ -21,7 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from remit import jurisdictions
@@ -202,7 +202,18 @@ def build_report(
         every.hours += tally.hours
         every.bases.update(tally.bases)
     totals = _row("", "all", every, country="All jurisdictions")
-    return TransparencyReport(start, end, generated_at, rows, totals, tuple(demands))
+    today = generated_at.astimezone(UTC).date()
+    closed = min(end, today - timedelta(days=1))
+    return TransparencyReport(
+        start,
+        end,
+        generated_at,
+        rows,
+        totals,
+        tuple(demands),
+        counts_until=closed if closed >= start else None,
+        open_day=today if start <= today <= end else None,
+    )
 
 
 def _row(code: str, kind: str, tally: _Tally, *, country: str | None = None) -> ReportRow:
