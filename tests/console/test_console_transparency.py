@@ -79,3 +79,27 @@ def test_the_public_report_says_when_todays_figures_are_published_and_why(site: 
     page = site.signed_in("auditor").get("/transparency").text
     assert (_dd(page, "total-refused"), _dd(page, "total-removed")) == ("1", "1")
     assert (_dd(page, "today-refused"), _dd(page, "today-removed")) == ("0", "0")
+
+
+def test_a_demand_enforced_narrower_than_asked_is_partial_everywhere(site: Site) -> None:
+    order_id = recorded(site)  # delete the accounts, everywhere; approved for CN, no account
+    decide(site, "reviewer", order_id, "approve", justification="CN only.")
+    page = site.signed_in("auditor").get("/transparency").text
+    line = page[page.index('id="demands"') :]
+    line = line[: line.index("</tr>", line.index("<tbody>"))]
+    assert "complied partly" in line
+    assert "delete the account: remit never acts on an account" not in line  # values, not names
+    assert "delete_account: remit never acts on an account" in line
+    assert "everywhere: outside the authority&#39;s jurisdiction CN; enforced in CN only" in line
+    report = site.browser().get("/v1/reports/transparency").json()
+    assert report["totals"]["complied_fully"] == 0
+    assert report["totals"]["complied_partly"] == 1
+    (demand,) = report["demands"]
+    assert demand["outcome"] == "complied_partly"
+    assert [r["reason"] for r in demand["refusals"]] == ["account_actions", "beyond_jurisdiction"]
+    html = site.browser().get("/v1/reports/transparency?format=html").text
+    assert "What remit refused, and why" in html
+    assert "everywhere: outside the authority&#x27;s jurisdiction CN; enforced in CN only" in html
+    zh = site.signed_in("auditor")
+    zh.get("/lang/zh?next=/transparency")
+    assert "超出机关的管辖区 CN；仅在 CN 执行" in zh.get("/transparency").text

@@ -36,7 +36,7 @@ VALUES: dict[str, str] = {
     "filed": "已提交", "upheld": "维持", "reversed": "撤销", "participant": "参与者",
     "person": "仅此人", "order": "整个命令",
     # report
-    "complied_fully": "完全执行", "complied_partly": "部分执行（已缩小范围）",
+    "complied_fully": "完全执行", "complied_partly": "部分执行",
     "participants_removed_in_scope": "在范围内被移除的参与者",
     "participants_refused_in_scope": "在范围内被拒绝加入的参与者",
     "participants_affected_outside_scope": "范围外受影响的参与者",
@@ -240,4 +240,10 @@ ZH: dict[str, str] = {
     "No day of this period has closed yet, so no refusal or removal is counted yet.": "此期间还没有结束的日子，因此尚未统计任何拒绝加入或移除。",
     "Those of today, {day}, will be published in the public log shortly after the day closes at 00:00 UTC on {next}. They wait because each day's counts enter the log once, whole, as totals by place: a count published as it happens would tell when one person was refused or removed.": "今天（{day}）的数据将在当天结束后不久（{next} 00:00 UTC）发布到公开日志。之所以等待，是因为每天的数据只以按地区汇总的完整总数写入日志一次：实时发布的数字会暴露某个人被拒绝或移除的时间。",
     "Today (UTC) so far: {refused} joins refused, {removed} participants removed": "今天（UTC）到目前为止：拒绝加入 {refused} 次，移除参与者 {removed} 人",
+    # compliance as Lumen and Google count it (issue 18, item 2)
+    "What remit refused, and why": "remit 拒绝执行的部分及原因",
+    "{asked}: remit never acts on an account; the account's resources are unavailable inside the scope only": "{asked}：remit 从不对账户采取行动；该账户的资源仅在执行范围内不可用",
+    "{asked}: not carried out as such; the resources are unavailable inside the scope only": "{asked}：未按原样执行；相关资源仅在执行范围内不可用",
+    "{asked}: outside the authority's jurisdiction {jurisdiction}; enforced in {enforced} only": "{asked}：超出机关的管辖区 {jurisdiction}；仅在 {enforced} 执行",
+    "{asked}: narrowed by a reviewer to {enforced}": "{asked}：审核人已将范围缩小到 {enforced}",
 }  # fmt: skip

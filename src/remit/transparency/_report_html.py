@@ -18,7 +18,7 @@ _GAP = 8
 _OUTCOMES = (
     ("rejected", "Rejected", "#6b6b6b"),
     ("complied_fully", "Complied fully", "#1f5fa8"),
-    ("complied_partly", "Complied partly (narrowed)", "#7fb0e0"),
+    ("complied_partly", "Complied partly (less than asked)", "#7fb0e0"),
     ("pending", "Pending", "#e0c060"),
 )
 _PEOPLE = (
@@ -147,6 +147,7 @@ def _demands(report: TransparencyReport) -> str:
     lines = []
     for d in report.demands:
         enforced = ", ".join(d.scope_enforced) if d.scope_enforced else "–"
+        refused = "<br>".join(escape(line) for line in d.refused) or "–"
         lines.append(
             "<tr>"
             f'<td class="text">{escape(d.received_at.date().isoformat())}</td>'
@@ -157,12 +158,13 @@ def _demands(report: TransparencyReport) -> str:
             f'<td class="text">{escape(d.outcome.replace("_", " "))}</td>'
             f'<td class="text">{escape(enforced)}</td>'
             f"<td>{d.resources}</td>"
+            f'<td class="text">{refused}</td>'
             "</tr>"
         )
     return (
         "<table><caption>Each demand: what was asked, what was done</caption><thead><tr>"
         "<th>Received</th><th>Authority</th><th>Case</th><th>Asked</th><th>Outcome</th>"
-        "<th>Scope enforced</th><th>Resources</th></tr></thead>"
+        "<th>Scope enforced</th><th>Resources</th><th>What remit refused, and why</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table>"
     )
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from remit.transparency.compliance import Refusal
+
 
 @dataclass(frozen=True)
 class LegalBasisCount:
@@ -59,6 +61,10 @@ class DemandLine:
     outcome: str  # rejected, complied_fully, complied_partly, pending
     scope_enforced: tuple[str, ...] | None
     resources: int
+    #: What remit refused of the demand, and why: one line per part (empty when complied fully).
+    refused: tuple[str, ...] = field(default_factory=tuple)
+    #: The same, by reason, with what was asked and the scope enforced instead.
+    refusals: tuple[Refusal, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
