@@ -21,4 +21,5 @@ EN: dict[str, str] = {
     "participants_refused_in_scope": "Refused inside the scope",
     "participants_affected_outside_scope": "Affected outside the scope",
     "person": "this person only", "order": "the whole order",
+    "agree": "the sources agree", "static": "the operator's table", "phone": "the dial-in number",
 }  # fmt: skip

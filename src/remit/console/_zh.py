@@ -35,6 +35,8 @@ VALUES: dict[str, str] = {
     # appeals
     "filed": "已提交", "upheld": "维持", "reversed": "撤销", "participant": "参与者",
     "person": "仅此人", "order": "整个命令",
+    # what placed a participant
+    "agree": "各数据源一致", "static": "运营方的地址表", "phone": "拨入号码",
     # report
     "complied_fully": "完全执行", "complied_partly": "部分执行",
     "participants_removed_in_scope": "在范围内被移除的参与者",
@@ -246,4 +248,19 @@ ZH: dict[str, str] = {
     "{asked}: not carried out as such; the resources are unavailable inside the scope only": "{asked}：未按原样执行；相关资源仅在执行范围内不可用",
     "{asked}: outside the authority's jurisdiction {jurisdiction}; enforced in {enforced} only": "{asked}：超出机关的管辖区 {jurisdiction}；仅在 {enforced} 执行",
     "{asked}: narrowed by a reviewer to {enforced}": "{asked}：审核人已将范围缩小到 {enforced}",
+    # appeals a reviewer can decide (issue 18, item 4)
+    "Their reason": "申诉理由",
+    "Where they were removed": "被移除的地点",
+    "Meeting": "会议",
+    "Removed at": "移除时间",
+    "Placed in": "定位于",
+    "Placed by": "定位依据",
+    "What each source said": "各数据源的结果",
+    "no longer kept (retention limit)": "已不再保存（超过保留期限）",
+    "no answer": "无结果",
+    "data of {date}": "{date} 的数据",
+    "remit removed no one of this name under the order.": "remit 未依据此命令移除此人。",
+    "Decided by": "决定人",
+    "Readmitted": "已允许重新加入",
+    "You approved this order, so another reviewer decides this appeal (four eyes).": "此命令由你批准，因此此申诉须由另一位审核人决定（四眼原则）。",
 }  # fmt: skip
