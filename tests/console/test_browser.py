@@ -2,10 +2,11 @@
 Playwright).
 
 The platform puts three participants in meeting june4-a (mainland China, Hong Kong, the US);
-``intake`` records the 2020 demand with its document and is refused when approving it
-themselves (four eyes); ``reviewer`` opens it from the queue, reads the impact preview (as
-asked: everyone and the host account; as planned: the mainland participant only), ticks the
-checklist and approves; the live view, open all along, shows the mainland participant removed
+``intake`` records the 2020 demand with its document, starts the review and is not offered the
+approval (four eyes); ``reviewer`` opens it from the queue, reads the impact preview (as
+asked: everyone and the host account; as planned: the mainland participant only), is refused
+while questions of the review are unanswered, answers them and approves; the live view, open
+all along, shows the mainland participant removed
 without a reload while the others stay, and the failed delivery highlighted; the transparency
 page shows the demand and the log's checkpoint. Every step saves a screenshot under
 ``artifacts/console/``.
@@ -163,16 +164,13 @@ def test_the_2020_story_through_the_console(
     order_url = intake.url.split("?")[0]
     intake.screenshot(path=shots / "03-recorded.png", full_page=True)
 
-    # ... and cannot approve it: a second person must (four eyes).
-    approve = intake.locator("#approve-form")
-    approve.get_by_label("Justification").fill("I recorded it and it looks lawful.")
-    approve.get_by_role("button", name="Approve").click()
-    expect(intake.get_by_role("alert")).to_contain_text("cannot also approve")
-    expect(intake.locator("#order-status")).to_have_text("received")
-    expect(intake.locator("#approve-form").get_by_label("Justification")).to_have_value(
-        "I recorded it and it looks lawful."
-    )
-    intake.screenshot(path=shots / "04-four-eyes-refused.png", full_page=True)
+    # ... starts the review, and is not offered the approval: a second person must (four eyes).
+    expect(intake.locator("#approve-form")).to_have_count(0)  # nothing to decide before review
+    intake.get_by_role("button", name="Start reviewing").click()
+    expect(intake.locator("#order-status")).to_have_text("in review")
+    expect(intake.locator("#approve-form")).to_have_count(0)
+    expect(intake.locator("#four-eyes-note")).to_contain_text("another reviewer approves it")
+    intake.screenshot(path=shots / "04-four-eyes.png", full_page=True)
 
     # The live view is open before the approval, listening for server-sent events.
     watcher = chromium.new_context(viewport=WIDE).new_page()  # type: ignore[attr-defined]
@@ -204,23 +202,35 @@ def test_the_2020_story_through_the_console(
     reviewer.screenshot(path=shots / "06-review-impact.png", full_page=True)
 
     form = reviewer.locator("#approve-form")
-    for label in (
-        "The demand states its legal basis",
-        "The authority is competent for it",
-        "It is in writing and signed",
-        "It is overbroad",
-    ):
-        form.get_by_label(label).check()
+    expect(reviewer.locator("fieldset.checklist")).to_have_count(1)  # once, for both decisions
     form.get_by_label("Justification").fill(
         "Lawful in CN only; enforced in mainland China, no account touched."
     )
+    form.get_by_label("Yes: States its legal basis").check()
+    form.get_by_role("button", name="Approve").click()  # four questions left unanswered
+    expect(reviewer.get_by_role("alert")).to_contain_text("answer every question of the review")
+    expect(reviewer.locator("#order-status")).to_have_text("in review")
+    form = reviewer.locator("#approve-form")
+    expect(form.get_by_label("Justification")).to_have_value(
+        "Lawful in CN only; enforced in mainland China, no account touched."
+    )
+    reviewer.screenshot(path=shots / "07a-review-unanswered.png", full_page=True)
+    for finding in (
+        "Yes: The authority is competent",
+        "Yes: In writing and signed",
+        "No: Targets not inside the jurisdiction",
+        "Yes: Overbroad",
+        "No: No open-ended gag",
+    ):
+        form.get_by_label(finding).check()
     reviewer.screenshot(path=shots / "07-review-checklist.png", full_page=True)
     form.get_by_role("button", name="Approve").click()
     expect(reviewer.locator("#order-status")).to_have_text("active")
     history = reviewer.locator("#history tbody tr")
-    expect(history).to_have_count(2)
-    expect(history.nth(1)).to_contain_text("reviewer")
-    expect(history.nth(1)).to_contain_text("It is overbroad")
+    expect(history).to_have_count(3)  # recorded, review started, approved
+    expect(history.nth(2)).to_contain_text("reviewer")
+    expect(history.nth(2)).to_contain_text("Overbroad")
+    expect(history.nth(2)).to_contain_text("Targets not inside the jurisdiction")
     reviewer.screenshot(path=shots / "08-approved.png", full_page=True)
     assert reviewer.url.startswith(order_url)
 

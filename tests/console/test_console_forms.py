@@ -11,7 +11,7 @@ from console_helpers import PASSWORD, Site, csrf_of
 from starlette.testclient import TestClient
 from test_console_intake import DEMAND, DOCUMENT
 from test_console_live import _approved_with_three_present
-from test_console_review import recorded
+from test_console_review import ANSWERED, decide, recorded
 
 
 def _redirected(browser: TestClient, answer: Any, to: str) -> None:
@@ -84,11 +84,17 @@ def test_every_step_on_the_order_page(site: Site) -> None:
         (reviewer, first, "review", {}),
         (reviewer, first, "clarify", {"question": "Kept question?"}),
         (intake, first, "answer", {"answer": "Kept answer."}),
-        (reviewer, first, "approve", {"justification": "Kept justification.", "scope": "CN"}),
+        (
+            reviewer,
+            first,
+            "approve",
+            {**ANSWERED, "justification": "Kept justification.", "scope": "CN"},
+        ),
         (reviewer, first, "lift", {"reason": "Kept lifting reason."}),
+        (reviewer, second, "review", {}),
         (reviewer, second, "reject", {"reason": "Kept rejection reason."}),
     )
-    for browser, order_id, action, fields in steps:
+    for browser, order_id, action, fields in steps:  # fmt: skip
         stale = _step(browser, order_id, action, True, **fields)
         _refused(stale, 409, "changed since this page was opened", *fields.values())
         done = _step(browser, order_id, action, False, **fields)
@@ -98,7 +104,11 @@ def test_every_step_on_the_order_page(site: Site) -> None:
 def test_four_eyes_keeps_the_approvers_input(site: Site) -> None:
     order_id = recorded(site, "lead")
     lead = site.signed_in("lead")
-    answer = _step(lead, order_id, "approve", False, justification="Kept: my own demand.")
+    _step(lead, order_id, "review", False)
+    page = lead.get(f"/orders/{order_id}").text
+    assert f'action="/orders/{order_id}/approve"' not in page  # not offered to the recorder
+    assert "You recorded this demand, so another reviewer approves it" in page
+    answer = decide(site, "lead", order_id, "approve", justification="Kept: my own demand.")
     _refused(answer, 403, "Kept: my own demand.")
 
 

@@ -106,7 +106,10 @@ def test_an_appeal_is_decided_by_someone_other_than_the_approver(site: Site) -> 
     appeal_id = filed.json()["id"]
     page = site.signed_in("reviewer").get("/appeals").text
     assert "p-cn" in page
-    assert f'action="/appeals/{appeal_id}/decide"' in page
+    assert f'action="/appeals/{appeal_id}/decide"' not in page  # the approver: no form to offer
+    assert (
+        f'action="/appeals/{appeal_id}/decide"' in site.signed_in("reviewer2").get("/appeals").text
+    )
 
     def post(who: str, **fields: str) -> object:
         browser = site.signed_in(who)

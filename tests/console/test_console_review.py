@@ -8,6 +8,7 @@ from typing import Any
 
 from console_helpers import Site, csrf_of
 
+from remit.console._orders import CHECKLIST
 from remit.orders import Status
 
 DEMAND: dict[str, Any] = {
@@ -35,7 +36,15 @@ def join(site: Site, participant: str, ip: str) -> None:
     assert site.api("platform", "POST", "/v1/sessions", json=body).status_code == 201
 
 
+#: Every question of the review answered: approving needs them (the console's default).
+ANSWERED = {f"checklist.{name}": "yes" for name in CHECKLIST}
+
+
 def decide(site: Site, who: str, order_id: str, action: str, **fields: str) -> Any:
+    """``who`` takes ``action`` on the order's page; an approval answers every question of the
+    review (yes) unless ``fields`` answer them."""
+    if action == "approve" and not any(k.startswith("checklist.") for k in fields):
+        fields = {**ANSWERED, **fields}
     browser = site.signed_in(who)
     page = browser.get(f"/orders/{order_id}")
     version = re.search(r'name="version" value="(\d+)"', page.text)
@@ -66,7 +75,7 @@ def test_a_reviewer_approves_with_the_checklist_and_a_narrower_scope(site: Site)
     order_id = recorded(site)
     answer = decide(
         site, "reviewer", order_id, "approve", justification="Lawful in Beijing only.",
-        scope="CN-BJ", **{"checklist.legal_basis_stated": "on", "checklist.overbroad": "on"},
+        scope="CN-BJ", **{**ANSWERED, "checklist.written_and_signed": "no"},
     )  # fmt: skip
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/orders/{order_id}?done=approve"
@@ -83,7 +92,9 @@ def test_a_reviewer_approves_with_the_checklist_and_a_narrower_scope(site: Site)
     assert order_id in site.node.snapshot.orders  # in the decision index at once
     history = site.signed_in("auditor").get(f"/orders/{order_id}").text
     assert "Lawful in Beijing only." in history
-    assert "The demand states its legal basis" in history
+    assert "States its legal basis" in history
+    assert "Not in writing and signed" in history  # each answer is a finding
+    assert "Overbroad" in history
 
 
 def test_the_recorder_cannot_approve_their_own_demand(site: Site) -> None:
@@ -171,3 +182,72 @@ def test_the_queue_shows_a_new_demand_behind_a_thousand_older_ones(site: Site) -
     newest = recorded(site)
     queue = site.signed_in("reviewer").get("/orders").text
     assert newest in queue[: queue.index("Decided")]
+
+
+def _page(site: Site, who: str, order_id: str) -> str:
+    return str(site.signed_in(who).get(f"/orders/{order_id}").text)
+
+
+def test_each_decision_is_offered_only_in_the_states_where_it_applies(site: Site) -> None:
+    order_id = recorded(site)
+    received = _page(site, "reviewer", order_id)
+    offered = set(re.findall(rf'action="/orders/{order_id}/(\w+)"', received))
+    assert offered == {"review"}  # before the review starts: nothing to decide yet
+    assert "Review: answer each question" not in received
+    assert decide(site, "reviewer", order_id, "review").status_code == 303
+    reviewing = _page(site, "reviewer", order_id)
+    assert set(re.findall(rf'action="/orders/{order_id}/(\w+)"', reviewing)) == {
+        "approve", "reject", "clarify",
+    }  # fmt: skip
+    assert reviewing.count('<fieldset class="checklist"') == 1  # once, for approve or reject
+    assert reviewing.count('name="checklist.overbroad"') == 2  # its yes and its no
+
+
+def test_every_box_is_a_finding_answered_yes_or_no(site: Site) -> None:
+    order_id = recorded(site)
+    decide(site, "reviewer", order_id, "review")
+    page = _page(site, "reviewer", order_id)
+    assert "Does it ask for more than its law allows (overbroad)?" in page
+    assert "It is overbroad" not in page
+    assert re.search(r'value="yes"[^>]*><label[^>]*>Yes: Overbroad</label>', page)
+    assert re.search(r'value="no"[^>]*><label[^>]*>No: Not overbroad</label>', page)
+
+
+def test_an_approval_needs_every_question_answered(site: Site) -> None:
+    order_id = recorded(site)
+    decide(site, "reviewer", order_id, "review")
+    half = {**ANSWERED}
+    del half["checklist.overbroad"], half["checklist.authority_competent"]
+    refused = decide(site, "reviewer", order_id, "approve", justification="Fine.", **half)
+    assert refused.status_code == 422
+    assert re.search(
+        r'id="approve-checklist-error"[^>]*>[^<]*answer every question of the review before '
+        r"approving \(authority_competent, overbroad\)",
+        refused.text,
+    )
+    assert 'value="yes" checked' in refused.text  # the answers given are kept
+    assert site.node.store.get_order(order_id).status is Status.IN_REVIEW
+    done = decide(site, "reviewer", order_id, "approve", justification="Fine.", **ANSWERED)
+    assert done.status_code == 303
+
+
+def test_the_answers_required_are_configurable() -> None:
+    import pytest
+
+    from remit.console import console_routes
+    from remit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as raised:
+        console_routes(None, review_requires=["overbroad", "is_lawful"])  # type: ignore[arg-type]
+    assert raised.value.field == "review_requires"
+    assert "is_lawful is not a question of the review" in raised.value.message
+
+
+def test_rejecting_from_the_review_form_keeps_one_text(site: Site) -> None:
+    order_id = recorded(site)
+    decide(site, "reviewer", order_id, "review")
+    answer = decide(site, "reviewer", order_id, "reject", justification="No legal basis stated.")
+    assert answer.status_code == 303
+    order = site.node.store.get_order(order_id)
+    assert order.status is Status.REJECTED
+    assert order.transitions[-1].reason == "No legal basis stated."

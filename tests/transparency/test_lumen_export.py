@@ -8,6 +8,7 @@ import pytest
 from log_builders import SECRET, approved, demand, rejected, story
 
 from remit.errors import InvalidInput
+from remit.orders import Request, RequestedAction
 from remit.policy import Target
 from remit.transparency.entries import target_hash
 from remit.transparency.lumen import Recipient, lumen_notice, lumen_notices
@@ -24,7 +25,7 @@ def test_a_notice_has_lumens_fields() -> None:
     assert notice["case_id_number"] == "2020-0604"
     assert notice["date_received"] == "2020-06-01"
     assert notice["date_sent"] is None
-    assert notice["action_taken"] == "Yes"
+    assert notice["action_taken"] == "Partial"  # asked: accounts, everywhere; done: CN only
     roles = {r["name"]: r["entity_attributes"] for r in notice["entity_notice_roles_attributes"]}
     assert roles["sender"] == {
         "name": "Ministry of Public Security",
@@ -53,11 +54,17 @@ def test_targets_are_redacted_to_the_logs_keyed_hashes() -> None:
 
 @pytest.mark.parametrize(
     ("order_id", "action_taken"),
-    [("ord-0001", "Yes"), ("ord-0002", "Partial"), ("ord-0003", "No"), ("ord-0004", None)],
+    [("ord-0001", "Partial"), ("ord-0002", "Partial"), ("ord-0003", "No"), ("ord-0004", None)],
 )
 def test_action_taken(order_id: str, action_taken: str | None) -> None:
     (order,) = [o for o in story() if o.id == order_id]
     assert lumen_notice(order, SECRET, US_PLATFORM)["notice"]["action_taken"] == action_taken
+
+
+def test_action_taken_is_yes_only_when_remit_did_what_was_asked_where_it_was_asked() -> None:
+    asked = Request("Remove them from the meeting.", RequestedAction.REMOVE_PARTICIPANTS, ("CN",))
+    notice = lumen_notice(approved(demand(request=asked)), SECRET, US_PLATFORM)["notice"]
+    assert notice["action_taken"] == "Yes"
 
 
 def test_every_demand_oldest_first_rejected_ones_too() -> None:

@@ -57,7 +57,8 @@ def test_numbers_per_jurisdiction_and_kind_of_authority() -> None:
     )
     assert (ua.territory_code, ua.requester_kind) == ("UA", "court")
     assert cn.demands_received == 3
-    assert (cn.rejected, cn.complied_fully, cn.complied_partly, cn.pending) == (1, 1, 0, 1)
+    # The approved demand asked for accounts everywhere and was enforced in CN only: partial.
+    assert (cn.rejected, cn.complied_fully, cn.complied_partly, cn.pending) == (1, 0, 1, 1)
     assert cn.clarification_requested == 1
     assert cn.asked_beyond_jurisdiction == 3  # each asked for "*": everywhere
     assert cn.account_actions_asked == 3
@@ -95,8 +96,13 @@ def test_each_demand_shows_what_was_asked_and_what_was_done() -> None:
     assert first.order == "ord-0001"
     assert first.scope_asked == ("*",)
     assert first.action_asked == "delete_account"
-    assert first.outcome == "complied_fully"
+    assert first.outcome == "complied_partly"
     assert first.scope_enforced == ("CN",)
+    assert first.refused == (
+        "delete_account: remit never acts on an account; the account's resources are "
+        "unavailable inside the scope only",
+        "everywhere: outside the authority's jurisdiction CN; enforced in CN only",
+    )
     narrowed = report_2020().demands[1]
     assert (narrowed.outcome, narrowed.scope_enforced) == ("complied_partly", ("UA-30",))
 

@@ -19,6 +19,7 @@ from remit.api._auth import INTAKE, PLATFORM, READ, REVIEWER
 from remit.api._endpoint import Call, Endpoint, json_response
 from remit.api._node import Node
 from remit.api._schemas import Id, Reason
+from remit.enforcement import Command, EnforcementStore
 from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
 
@@ -51,27 +52,142 @@ class DecideIn(_In):
     remedy: Literal["person", "order"] = "person"
 
 
-class AppealOut(msgspec.Struct, frozen=True):
+class EvidenceOut(msgspec.Struct, frozen=True):
+    """What one location source said of the participant's address, and its data's date."""
+
+    source: str
+    country: str | None
+    subdivision: str | None
+    data_date: str | None
+
+
+class RemovalOut(msgspec.Struct, frozen=True):
+    """Where the appellant was removed: the meeting, the place remit acted on, and the location
+    it used with what placed them (null once the retention purge has taken the session)."""
+
+    platform: str
+    resource_type: str
+    resource_id: str
+    host: str | None
+    place: str
+    removed_at: datetime
+    country: str | None
+    subdivision: str | None
+    source: str | None
+    evidence: list[EvidenceOut]
+    dispute: str | None
+    readmitted: bool
+
+
+class AppealOut(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     order_id: str
     appellant_kind: str
     appellant: str
+    #: The appellant's reason, as filed.
+    reason: str
     status: str
     remedy: str | None
     filed_at: datetime
     decided_at: datetime | None
+    #: Who decided, and their reason (null while filed).
+    decided_by: str | None = None
+    decision: str | None = None
+    #: Readmissions of the appellant (or of everyone, when the whole order was lifted).
     readmitted: int = 0
+    #: The order appealed: its case number, authority and who approved it (who may not decide).
+    case_id: str | None = None
+    authority: str = ""
+    authority_kind: str = ""
+    jurisdiction: str = ""
+    approved_by: str | None = None
+    #: Each removal of the appellant under the order.
+    removals: list[RemovalOut] = msgspec.field(default_factory=list)
 
 
 class AppealListOut(msgspec.Struct, frozen=True):
     appeals: list[AppealOut]
 
 
-def _out(order_id: str, a: Appeal, readmitted: int = 0) -> AppealOut:
+def _removals(node: Node, order: Order, a: Appeal) -> tuple[list[RemovalOut], int]:
+    """The appellant's removals under ``order`` with their locations, and how many
+    readmissions the appeal's decision made (all of the order's, for the remedy ``order``)."""
+    enforcer = node.enforcer
+    if enforcer is None:
+        return [], 0
+    store = enforcer.store
+    found: list[RemovalOut] = []
+    readmitted, after = 0, None
+    while True:
+        page = store.removals_of(order.id, after=after, limit=500)
+        for c in page:
+            person = c.data.get("participant")
+            theirs = isinstance(person, dict) and person.get("id") == a.appellant
+            if not theirs and a.remedy != "order":
+                continue
+            try:
+                store.get_command(f"readmit/{order.id}/{c.session_id}")
+                back = True
+            except NotFound:
+                back = False
+            readmitted += back
+            if theirs:
+                found.append(_removal(store, c, back))
+        if len(page) < 500:
+            break
+        after = page[-1].key
+    return found, readmitted
+
+
+def _removal(store: EnforcementStore, c: Command, back: bool) -> RemovalOut:
+    given = c.data.get("resource")
+    resource: dict[str, object] = given if isinstance(given, dict) else {}
+    try:
+        location = store.get_session(str(c.session_id)).location if c.session_id else None
+    except NotFound:  # purged after the retention limit
+        location = None
+    evidence = [
+        EvidenceOut(e.source, e.country, e.subdivision, e.data_date)
+        for e in (location.evidence if location else ())
+    ]
+    return RemovalOut(
+        platform=c.platform,
+        resource_type=str(resource.get("type", "")),
+        resource_id=str(resource.get("id", "")),
+        host=None if resource.get("host") is None else str(resource.get("host")),
+        place=str(c.data.get("place", "")),
+        removed_at=c.created_at,
+        country=location.country if location else None,
+        subdivision=location.subdivision if location else None,
+        source=location.source if location else None,
+        evidence=evidence,
+        dispute=location.dispute if location else None,
+        readmitted=back,
+    )
+
+
+def _out(node: Node, order: Order, a: Appeal) -> AppealOut:
+    removals, readmitted = _removals(node, order, a)
     return AppealOut(
-        a.id, order_id, a.appellant_kind, a.appellant, a.status.value, a.remedy,
-        a.filed_at, a.decided_at, readmitted,
-    )  # fmt: skip
+        id=a.id,
+        order_id=order.id,
+        appellant_kind=a.appellant_kind,
+        appellant=a.appellant,
+        reason=a.reason,
+        status=a.status.value,
+        remedy=a.remedy,
+        filed_at=a.filed_at,
+        decided_at=a.decided_at,
+        decided_by=a.decided_by,
+        decision=a.decision,
+        readmitted=readmitted if a.status is AppealStatus.REVERSED else 0,
+        case_id=order.case_id,
+        authority=order.authority.name,
+        authority_kind=order.authority.kind.value,
+        jurisdiction=order.authority.jurisdiction,
+        approved_by=order.approved_by,
+        removals=removals,
+    )
 
 
 async def file(call: Call) -> Response:
@@ -95,7 +211,8 @@ async def file(call: Call) -> Response:
                 order.id, "filed", order.scope or (), appeal_id=appeal.id
             )
         )
-    return json_response(_out(order.id, appeal), 201, {"Location": f"/v1/appeals/{appeal.id}"})
+    out = await run_in_threadpool(_out, call.node, order, appeal)
+    return json_response(out, 201, {"Location": f"/v1/appeals/{appeal.id}"})
 
 
 def _order_of(appeal_id: str) -> str:
@@ -119,15 +236,14 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
 
     order = node.act(_order_of(appeal_id), step)
     appeal = orders.find_appeal(order, appeal_id)
-    readmitted = 0
     enforcer = node.enforcer
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
-        readmitted = enforcer.readmit(order, people)
+        enforcer.readmit(order, people)
     log = node.log
     if log is not None:
         log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)
-    return _out(order.id, appeal, readmitted)
+    return _out(node, order, appeal)
 
 
 async def decide(call: Call) -> Response:
@@ -142,7 +258,7 @@ def appeals_of(node: Node, status: str | None = None) -> list[AppealOut]:
         raise InvalidInput(f"status: {status!r} is not an appeal status", field="status")
     found = node.store.orders_in(APPEALABLE)
     out = [
-        _out(o.id, a)
+        _out(node, o, a)
         for o in found
         for a in o.appeals
         if status is None or a.status.value == status
@@ -173,4 +289,12 @@ APPEAL_ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )  # fmt: skip
 
-__all__ = ["APPEAL_ENDPOINTS", "AppealOut", "DecideIn", "appeals_of", "decide_appeal"]
+__all__ = [
+    "APPEAL_ENDPOINTS",
+    "AppealOut",
+    "DecideIn",
+    "EvidenceOut",
+    "RemovalOut",
+    "appeals_of",
+    "decide_appeal",
+]

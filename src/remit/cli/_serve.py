@@ -23,6 +23,7 @@ from remit.cli._options import (
 from remit.cli._platform import build_enforcement, enforcement_options
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes
+from remit.console._orders import CHECKLIST
 from remit.errors import InvalidConfiguration
 from remit.policy import ResourceTypes
 from remit.store import Role, open_store, upgrade
@@ -123,6 +124,17 @@ ADMIN_TOKEN_FILE = "remit-admin.token"
     show_default=True,
     help="How long a user name or address waits after too many failed console sign-ins.",
 )
+@click.option(
+    "--console-review-requires",
+    envvar="REMIT_CONSOLE_REVIEW_REQUIRES",
+    show_envvar=True,
+    type=click.Choice([*CHECKLIST, "all", "none"]),
+    multiple=True,
+    default=("all",),
+    show_default=True,
+    help="The review questions a reviewer must answer before approving in the console "
+    "(repeat the option; all, or none).",
+)
 @resource_types_option
 @db_option
 @log_options
@@ -140,6 +152,7 @@ def serve(
     console_signin_address_failures: int,
     console_signin_window_minutes: float,
     console_signin_lockout_minutes: float,
+    console_review_requires: tuple[str, ...],
     resource_types: ResourceTypes,
     db_url: str,
     log_key: str,
@@ -192,6 +205,7 @@ def serve(
             signin_address_failures=console_signin_address_failures,
             signin_window_minutes=console_signin_window_minutes,
             signin_lockout_minutes=console_signin_lockout_minutes,
+            review_requires=_required_answers(console_review_requires),
         )
         if with_console
         else []
@@ -252,3 +266,9 @@ def db_upgrade(db_url: str) -> None:
     """Apply every migration the database lacks (remit serve does this on start)."""
     upgrade(db_url)
     click.echo(f"database {store_label(db_url)} is up to date")
+
+
+def _required_answers(chosen: tuple[str, ...]) -> tuple[str, ...]:
+    if "none" in chosen:
+        return ()
+    return CHECKLIST if "all" in chosen else chosen

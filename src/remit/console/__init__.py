@@ -11,6 +11,7 @@ Every change is made by the same functions the API uses, so the rules are the AP
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
@@ -21,9 +22,11 @@ from starlette.staticfiles import StaticFiles
 from remit.api import Node, Settings
 from remit.console import _appeals, _live, _orders, _signin, _transparency
 from remit.console._auth import Sessions
+from remit.console._orders import CHECKLIST
 from remit.console._passwords import check_new_password, hash_password, verify_password
 from remit.console._throttle import SigninLimits
 from remit.console._web import Console, Handler, environment, page_handler, redirect
+from remit.errors import InvalidInput
 from remit.store import Store, console_store_for
 
 __all__ = [
@@ -51,6 +54,7 @@ def console_routes(
     signin_address_failures: int = 20,
     signin_window_minutes: float = 15.0,
     signin_lockout_minutes: float = 15.0,
+    review_requires: Collection[str] | None = None,
 ) -> list[BaseRoute]:
     """The console's routes, for ``create_app(..., routes=...)``.
 
@@ -58,8 +62,18 @@ def console_routes(
     lasts before the browser reconnects; ``sse_interval``: how often it looks for changes.
     ``signin_failures`` failed sign-ins for one user name, or ``signin_address_failures`` from
     one client address, within ``signin_window_minutes``, and further sign-ins for that name or
-    from that address are refused for ``signin_lockout_minutes``.
+    from that address are refused for ``signin_lockout_minutes``. ``review_requires``: the
+    review's questions (names of :class:`remit.orders.Checklist`'s fields) a reviewer must
+    answer before approving; None: all of them.
     """
+    required = frozenset(CHECKLIST if review_requires is None else review_requires)
+    unknown = sorted(required - set(CHECKLIST))
+    if unknown:
+        raise InvalidInput(
+            f"review_requires: {', '.join(unknown)} is not a question of the review "
+            f"({', '.join(CHECKLIST)})",
+            field="review_requires",
+        )
     limits = SigninLimits(
         per_user=signin_failures,
         per_address=signin_address_failures,
@@ -68,7 +82,7 @@ def console_routes(
     )
     sessions = Sessions(node, console_store_for(node.store), timedelta(hours=session_hours), limits)
     console = Console(
-        node, settings or Settings(), sessions, environment(), sse_seconds, sse_interval
+        node, settings or Settings(), sessions, environment(), sse_seconds, sse_interval, required
     )
 
     def page(path: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> Route:

@@ -16,9 +16,10 @@ EN: dict[str, str] = {
     "removal_failed": "removal not delivered", "participant.remove": "remove participant",
     "participant.refused": "join refused", "host.notice": "notice to host",
     "participant.readmit": "readmit participant", "complied_fully": "complied fully",
-    "complied_partly": "complied partly (narrowed)",
+    "complied_partly": "complied partly",
     "participants_removed_in_scope": "Removed inside the scope",
     "participants_refused_in_scope": "Refused inside the scope",
     "participants_affected_outside_scope": "Affected outside the scope",
     "person": "this person only", "order": "the whole order",
+    "agree": "the sources agree", "static": "the operator's table", "phone": "the dial-in number",
 }  # fmt: skip

@@ -13,8 +13,9 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from remit._urls import redact_urls
 from remit.api import Node, enforcer_of
 from remit.console._auth import Viewer, require
 from remit.console._web import SECURITY_HEADERS, Console
-from remit.enforcement import REMOVE, Command, CommandStatus, SessionStatus
+from remit.enforcement import REFUSED, REMOVE, Command, CommandStatus, SessionStatus
 
 #: Ended sessions stay on the live view this long, so a removal can be seen.
 RECENT = timedelta(hours=24)
@@ -68,6 +69,8 @@ class Snapshot:
     meetings: tuple[Meeting, ...]
     commands: tuple[Command, ...]
     counts: dict[str, int]
+    #: Today's (UTC) joins refused and participants removed, from the store: not yet public.
+    today: dict[str, int] = field(default_factory=dict)
 
 
 def _status(session: SessionStatus, removal: CommandStatus | None) -> str | None:
@@ -126,10 +129,15 @@ def snapshot(node: Node) -> Snapshot:
             Meeting(platform, kind, ident, host, tuple(people), by_country, agreed, disputed)
         )
     counts = Counter(c.status.value for c in commands)
+    since = datetime.combine(node.clock().astimezone(UTC).date(), clock_time.min, tzinfo=UTC)
+    today = Counter(
+        c.type for c in store.commands_between(since, since + timedelta(days=1), [REMOVE, REFUSED])
+    )
     return Snapshot(
         tuple(meetings),
         tuple(_shown(c) for c in commands),
         {status.value: counts[status.value] for status in CommandStatus},
+        {"refused": today[REFUSED], "removed": today[REMOVE]},
     )
 
 

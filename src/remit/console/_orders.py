@@ -9,6 +9,7 @@ rather than applied to an order someone else changed meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -42,14 +43,29 @@ from remit.store import AuditEntry
 
 ORDER = "/v1/orders/{id}"
 CHECKLIST = tuple(f.name for f in fields(Checklist))
+#: Each question of the review, answered yes or no: every answer is a finding.
 CHECKLIST_LABELS = {
-    "legal_basis_stated": N_("The demand states its legal basis"),
-    "authority_competent": N_("The authority is competent for it"),
-    "written_and_signed": N_("It is in writing and signed"),
-    "targets_inside_jurisdiction": N_("Its targets are inside the jurisdiction"),
-    "overbroad": N_("It is overbroad"),
-    "gag_order_without_end_date": N_("It gags us with no end date"),
+    "legal_basis_stated": N_("Does the demand state its legal basis?"),
+    "authority_competent": N_("Is the authority competent for it?"),
+    "written_and_signed": N_("Is it in writing and signed?"),
+    "targets_inside_jurisdiction": N_("Are its targets inside the authority's jurisdiction?"),
+    "overbroad": N_("Does it ask for more than its law allows (overbroad)?"),
+    "gag_order_without_end_date": N_("Does it forbid telling anyone, with no end date?"),
 }
+#: The finding each answer records, as the history shows it: (yes, no).
+FINDINGS = {
+    "legal_basis_stated": (N_("States its legal basis"), N_("States no legal basis")),
+    "authority_competent": (N_("The authority is competent"), N_("The authority is not competent")),
+    "written_and_signed": (N_("In writing and signed"), N_("Not in writing and signed")),
+    "targets_inside_jurisdiction": (
+        N_("Targets inside the jurisdiction"),
+        N_("Targets not inside the jurisdiction"),
+    ),
+    "overbroad": (N_("Overbroad"), N_("Not overbroad")),
+    "gag_order_without_end_date": (N_("Gags us with no end date"), N_("No open-ended gag")),
+}
+#: An answer the form takes as yes ("on": a checkbox ticked, as older forms sent).
+_YES = frozenset({"yes", "on"})
 #: HTTP status of a form re-shown after each kind of problem.
 STATUS = {"four-eyes": 403, "conflict": 409, "not-found": 404, "too-large": 413}
 
@@ -176,7 +192,11 @@ async def order_page(
         "chart": None if impact is None else _impact_chart(impact),
         "narrower": narrower or "",
         "checklist": [(name, CHECKLIST_LABELS[name]) for name in CHECKLIST],
-        "actions": _actions(viewer, order),
+        "findings": FINDINGS,
+        "required": console.review_requires,
+        # A refused form is shown again, with its input and why, wherever it came from.
+        "actions": [*_actions(viewer, order), *(a for a in errors or {} if a in _SHOWN_IN)],
+        "recorder": viewer.name == order.recorded_by,
         "errors": errors or {},
         "values": values or {},
         "done": request.query_params.get("done", ""),
@@ -186,28 +206,33 @@ async def order_page(
     return console.render(request, viewer, "order.html", context, status)
 
 
-_ALLOWED_FROM = {
+#: The states in which the console offers each step: a demand is reviewed before it is
+#: decided, so a received one offers only to start the review (the API still takes any step
+#: the lifecycle allows).
+_SHOWN_IN = {
     "review": {Status.RECEIVED},
-    "approve": {Status.RECEIVED, Status.IN_REVIEW},
-    "reject": set(orders.OPEN),
-    "clarify": {Status.RECEIVED, Status.IN_REVIEW},
+    "approve": {Status.IN_REVIEW},
+    "reject": {Status.IN_REVIEW, Status.CLARIFICATION_REQUESTED},
+    "clarify": {Status.IN_REVIEW},
     "answer": {Status.CLARIFICATION_REQUESTED},
     "lift": {Status.APPROVED, Status.ACTIVE},
 }
 
 
 def _actions(viewer: Viewer, order: Order) -> list[str]:
-    """The forms to show: the steps the viewer's roles allow from the order's status.
-
-    Only a convenience: the step itself decides (the recorder sees the approve form, and is
-    refused by four eyes when they use it, as the API would refuse them).
-    """
+    """The forms to show: the steps the viewer's roles allow in the order's state; never the
+    approval to the person who recorded the demand (four eyes: the step would refuse them)."""
     return [
         action
         for action in ("review", "approve", "reject", "clarify", "answer", "lift")
-        if order.status in _ALLOWED_FROM[action]
+        if order.status in _SHOWN_IN[action]
         and viewer.may("POST", f"/v1/orders/{{id}}/{action}")
+        and not (action == "approve" and viewer.name == order.recorded_by)
     ]
+
+
+def _unanswered(form: dict[str, Any], required: Collection[str]) -> list[str]:
+    return [name for name in CHECKLIST if name in required and not form.get(f"checklist.{name}")]
 
 
 def _step_body(action: str, form: dict[str, Any]) -> Any:
@@ -215,16 +240,19 @@ def _step_body(action: str, form: dict[str, Any]) -> Any:
     for name in ("justification", "reason", "question", "answer"):
         if name in form:
             data[name] = str(form[name])
+    if action == "reject" and "reason" not in data and "justification" in data:
+        data["reason"] = data.pop("justification")  # the review form's one text, for a rejection
     if action in ("approve", "reject"):
-        data["checklist"] = {name: form.get(f"checklist.{name}") == "on" for name in CHECKLIST}
+        data["checklist"] = {name: form.get(f"checklist.{name}") in _YES for name in CHECKLIST}
     if action == "approve":
         codes = [c.strip() for c in str(form.get("scope", "")).split(",") if c.strip()]
         data["scope"] = codes or None
     return msgspec.convert(data, STEP_BODIES[action])
 
 
-def _locked(step: Any, version: str) -> Any:
-    """``step``, refused when the order is no longer the version the reviewer saw."""
+def _locked(step: Any, version: str, unanswered: Collection[str] = ()) -> Any:
+    """``step``, refused when the order is no longer the version the reviewer saw, or when
+    questions of the review that must be answered were not."""
 
     def locked(order: Order, now: datetime) -> Order:
         if str(order.version) != version:
@@ -232,6 +260,12 @@ def _locked(step: Any, version: str) -> Any:
                 f"order {order.id} changed since this page was opened (version {version}, "
                 f"now {order.version}): read it again before deciding",
                 field="version",
+            )
+        if unanswered:
+            raise InvalidInput(
+                "checklist: answer every question of the review before approving "
+                f"({', '.join(unanswered)})",
+                field="checklist",
             )
         result: Order = step(order, now)
         return result
@@ -253,16 +287,23 @@ async def _act(
 ) -> Response:
     order_id = request.path_params["id"]
     try:
+        missing = _unanswered(form, console.review_requires) if action == "approve" else []
         body = _step_body(action, form)
-        step = _locked(step_for(action, body, viewer.name), str(form.get("version", "")))
+        version = str(form.get("version", ""))
+        step = _locked(step_for(action, body, viewer.name), version, missing)
         await run_in_threadpool(console.node.act, order_id, step)
     except (msgspec.ValidationError, InvalidInput, Conflict) as exc:
         kind, detail, field = explain(exc)
         await _audit(console, viewer, action, order_id, kind)
         kept = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
         errors = {action: {(field or "form").split(".")[0]: detail}}
+        values = {action: kept}
+        if action == "reject":  # shown again in the review form, whose one text is this
+            values["approve"] = {**kept, "justification": kept.get("reason", "")} | {
+                k: v for k, v in kept.items() if k == "justification"
+            }
         return await order_page(
-            console, request, errors=errors, values={action: kept}, status=STATUS.get(kind, 422)
+            console, request, errors=errors, values=values, status=STATUS.get(kind, 422)
         )
     await _audit(console, viewer, action, order_id, "200")
     return redirect(f"/orders/{order_id}?done={action}")

@@ -65,6 +65,8 @@ class Console:
     env: Environment
     sse_seconds: float = 25.0
     sse_interval: float = 1.0
+    #: The review's questions that must be answered before an approval.
+    review_requires: frozenset[str] = frozenset()
 
     def render(
         self,

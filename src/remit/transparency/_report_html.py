@@ -6,6 +6,7 @@ so the page reads the same in a text browser, a screen reader or on paper.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from remit.transparency._report_model import ReportRow, TransparencyReport
@@ -17,7 +18,7 @@ _GAP = 8
 _OUTCOMES = (
     ("rejected", "Rejected", "#6b6b6b"),
     ("complied_fully", "Complied fully", "#1f5fa8"),
-    ("complied_partly", "Complied partly (narrowed)", "#7fb0e0"),
+    ("complied_partly", "Complied partly (less than asked)", "#7fb0e0"),
     ("pending", "Pending", "#e0c060"),
 )
 _PEOPLE = (
@@ -146,6 +147,7 @@ def _demands(report: TransparencyReport) -> str:
     lines = []
     for d in report.demands:
         enforced = ", ".join(d.scope_enforced) if d.scope_enforced else "–"
+        refused = "<br>".join(escape(line) for line in d.refused) or "–"
         lines.append(
             "<tr>"
             f'<td class="text">{escape(d.received_at.date().isoformat())}</td>'
@@ -156,14 +158,39 @@ def _demands(report: TransparencyReport) -> str:
             f'<td class="text">{escape(d.outcome.replace("_", " "))}</td>'
             f'<td class="text">{escape(enforced)}</td>'
             f"<td>{d.resources}</td>"
+            f'<td class="text">{refused}</td>'
             "</tr>"
         )
     return (
         "<table><caption>Each demand: what was asked, what was done</caption><thead><tr>"
         "<th>Received</th><th>Authority</th><th>Case</th><th>Asked</th><th>Outcome</th>"
-        "<th>Scope enforced</th><th>Resources</th></tr></thead>"
+        "<th>Scope enforced</th><th>Resources</th><th>What remit refused, and why</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table>"
     )
+
+
+def counting_note(report: TransparencyReport) -> str:
+    """When the refusals and removals of the period are published, and why they wait."""
+    if report.open_day is None:
+        return ""
+    until = report.counts_until
+    counted = (
+        f"Refusals and removals are counted up to {until.isoformat()}, the last closed day (UTC)."
+        if until is not None
+        else "No day of this period has closed yet, so no refusal or removal is counted yet."
+    )
+    tomorrow = (report.open_day + timedelta(days=1)).isoformat()
+    return (
+        f"{counted} Those of today, {report.open_day.isoformat()}, will be published in the "
+        f"public log shortly after the day closes at 00:00 UTC on {tomorrow}. They wait because "
+        "each day's counts enter the log once, whole, as totals by place: a count published as "
+        "it happens would tell when one person was refused or removed."
+    )
+
+
+def _note(report: TransparencyReport) -> str:
+    note = counting_note(report)
+    return f'<p class="note" id="counts-note"><strong>{escape(note)}</strong></p>' if note else ""
 
 
 def page(report: TransparencyReport) -> str:
@@ -184,6 +211,7 @@ def page(report: TransparencyReport) -> str:
         f"<title>Transparency report, {escape(period)}</title><style>{_STYLE}</style></head>"
         f"<body><h1>Transparency report</h1><p>Government demands received from "
         f"{escape(period)} (UTC). Generated {escape(generated)}.</p>{summary}"
+        f"{_note(report)}"
         "<h2>Demands and outcomes</h2>"
         f"{_legend(_OUTCOMES)}{_chart('Demands by outcome', report.rows, _OUTCOMES)}"
         "<h2>Participants refused or removed</h2>"

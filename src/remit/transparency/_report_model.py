@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from remit.transparency.compliance import Refusal
+
 
 @dataclass(frozen=True)
 class LegalBasisCount:
@@ -59,6 +61,10 @@ class DemandLine:
     outcome: str  # rejected, complied_fully, complied_partly, pending
     scope_enforced: tuple[str, ...] | None
     resources: int
+    #: What remit refused of the demand, and why: one line per part (empty when complied fully).
+    refused: tuple[str, ...] = field(default_factory=tuple)
+    #: The same, by reason, with what was asked and the scope enforced instead.
+    refusals: tuple[Refusal, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -71,3 +77,9 @@ class TransparencyReport:
     rows: tuple[ReportRow, ...]
     totals: ReportRow
     demands: tuple[DemandLine, ...] = field(default_factory=tuple)
+    #: The last day whose refusals and removals the report counts: only closed days (UTC) reach
+    #: the log, so this is the day before generation at the latest (None: no day closed yet).
+    counts_until: date | None = None
+    #: The day still open when the report was generated, if inside the period: its refusals and
+    #: removals are published in the log after it closes, at 00:00 UTC the next day.
+    open_day: date | None = None

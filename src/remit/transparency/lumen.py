@@ -2,9 +2,10 @@
 
 :func:`lumen_notice` gives the ``{"notice": {...}}`` object Lumen's API takes (``POST
 /notices``, with the operator's own ``authentication_token`` added by whoever submits it): type,
-title, jurisdiction and regulation lists, case id, dates, ``action_taken`` (``Yes`` when approved
-for the authority's whole jurisdiction, ``Partial`` when narrowed, ``No`` when rejected,
-null while undecided), the sender, principal and recipient with their country codes,
+title, jurisdiction and regulation lists, case id, dates, ``action_taken`` (``Yes`` when remit
+did what was asked where it was asked, ``Partial`` when it did less: see
+:mod:`remit.transparency.compliance`; ``No`` when rejected, null while undecided), the sender,
+principal and recipient with their country codes,
 and the works: each target as its type and the same keyed hash the public log shows, never its id.
 """
 
@@ -17,12 +18,12 @@ from typing import Any
 
 from remit import jurisdictions
 from remit.errors import InvalidInput
-from remit.orders import Order, OrderType, Status
+from remit.orders import Order, OrderType
+from remit.transparency.compliance import compliance_of
 from remit.transparency.entries import target_hash
 
 __all__ = ["Recipient", "lumen_notice", "lumen_notices"]
 
-_COMPLIED = frozenset({Status.APPROVED, Status.ACTIVE, Status.EXPIRED, Status.LIFTED})
 _TITLES = {
     OrderType.GOVERNMENT_REQUEST: "Government request",
     OrderType.COURT_ORDER: "Court order",
@@ -50,12 +51,12 @@ class Recipient:
                 )
 
 
+_ACTION_TAKEN = {"rejected": "No", "complied_fully": "Yes", "complied_partly": "Partial"}
+
+
 def _action_taken(order: Order) -> str | None:
-    if order.status is Status.REJECTED:
-        return "No"
-    if order.status in _COMPLIED and order.scope is not None:
-        return "Yes" if set(order.scope) == {order.authority.jurisdiction} else "Partial"
-    return None  # undecided: Lumen takes only Yes, No or Partial
+    # undecided: None, as Lumen takes only Yes, No or Partial
+    return _ACTION_TAKEN.get(compliance_of(order).outcome)
 
 
 def _entity(role: str, name: str, country: str | None) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 Built from the orders (what was demanded and decided) and the log's enforcement-count and appeal
 entries (what was done), with nothing else: no personal data goes in. Every demand received in the
 period is counted, rejected ones included (invariant 4 of docs/design.md). A demand is *complied
-with fully* when it was approved for the authority's whole jurisdiction and *partly* when a
-reviewer narrowed the scope; remit never suspends an account, so ``accounts_suspended`` is 0 by
+with fully* only when remit did what was asked where it was asked, and *partly* when it did less
+(see :mod:`remit.transparency.compliance`: asked beyond the jurisdiction, asked for account
+actions, narrowed); remit never suspends an account, so ``accounts_suspended`` is 0 by
 construction, and ``participants_affected_outside_scope`` counts any enforcement the log shows
 outside an order's scope (0, when invariant 1 holds).
 
@@ -21,12 +22,12 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from remit import jurisdictions
 from remit.errors import InvalidInput, VerificationError
-from remit.orders import ACCOUNT_ACTIONS, EVERYWHERE, Order, Status
+from remit.orders import ACCOUNT_ACTIONS, EVERYWHERE, Order
 from remit.transparency import entries as log_entries
 from remit.transparency._report_html import page
 from remit.transparency._report_model import (
@@ -35,6 +36,7 @@ from remit.transparency._report_model import (
     ReportRow,
     TransparencyReport,
 )
+from remit.transparency.compliance import compliance_of
 
 __all__ = [
     "CSV_COLUMNS",
@@ -54,7 +56,6 @@ __all__ = [
 
 FORMATS = ("csv", "json", "html")
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
-_COMPLIED = frozenset({Status.APPROVED, Status.ACTIVE, Status.EXPIRED, Status.LIFTED})
 
 
 @dataclass
@@ -62,15 +63,6 @@ class _Tally:
     counts: Counter[str] = field(default_factory=Counter)
     hours: list[float] = field(default_factory=list)
     bases: Counter[str] = field(default_factory=Counter)
-
-
-def _outcome(order: Order) -> str:
-    if order.status is Status.REJECTED:
-        return "rejected"
-    if order.status in _COMPLIED and order.scope is not None:
-        full = set(order.scope) == {order.authority.jurisdiction}
-        return "complied_fully" if full else "complied_partly"
-    return "pending"
 
 
 def _asked_beyond(order: Order) -> bool:
@@ -139,7 +131,8 @@ def build_report(
         if not inside(order.received_at.astimezone(UTC).date()):
             continue
         tally = tallies[(order.authority.jurisdiction, order.authority.kind.value)]
-        outcome = _outcome(order)
+        compliance = compliance_of(order)
+        outcome = compliance.outcome
         c = tally.counts
         c["demands_received"] += 1
         c[outcome] += 1
@@ -169,6 +162,8 @@ def build_report(
                 outcome=outcome,
                 scope_enforced=order.scope,
                 resources=len(order.targets),
+                refused=compliance.refused,
+                refusals=compliance.refusals,
             )
         )
 
@@ -202,7 +197,18 @@ def build_report(
         every.hours += tally.hours
         every.bases.update(tally.bases)
     totals = _row("", "all", every, country="All jurisdictions")
-    return TransparencyReport(start, end, generated_at, rows, totals, tuple(demands))
+    today = generated_at.astimezone(UTC).date()
+    closed = min(end, today - timedelta(days=1))
+    return TransparencyReport(
+        start,
+        end,
+        generated_at,
+        rows,
+        totals,
+        tuple(demands),
+        counts_until=closed if closed >= start else None,
+        open_day=today if start <= today <= end else None,
+    )
 
 
 def _row(code: str, kind: str, tally: _Tally, *, country: str | None = None) -> ReportRow:
