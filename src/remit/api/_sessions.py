@@ -48,7 +48,8 @@ class SessionIn(_In):
 
 
 class SessionMoveIn(_In):
-    """A participant's address or dial-in number changed mid-meeting."""
+    """A participant's address or dial-in number changed mid-meeting: the new one places them
+    again, and is dropped as every address is (only the place is kept)."""
 
     ip: Annotated[str, Meta(max_length=64)] | None = None
     phone: Phone | None = None
@@ -120,8 +121,6 @@ def _decide(
         participant=participant,
         location=location,
         joined_at=node.clock(),
-        ip=ip,
-        phone=phone,
         language=language,
     )
     return session, decision, snapshot
@@ -264,9 +263,7 @@ async def move(call: Call) -> Response:
         raise HTTPProblem("conflict", f"session {session.id} is {session.status.value}, not live")
     enforcer = _enforcer(call)
     location = locate_participant(call.node, body.ip, body.phone)
-    moved = await run_in_threadpool(
-        enforcer.store.move_session, session.id, location, body.ip, body.phone
-    )
+    moved = await run_in_threadpool(enforcer.store.move_session, session.id, location)
     snapshot = call.node.snapshot
     commands = await run_in_threadpool(
         enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__

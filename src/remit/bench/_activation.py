@@ -165,7 +165,6 @@ def make_roster(
                 participant=f"participant-{n}",
                 location=location,
                 joined_at=now - timedelta(seconds=n % 3600),
-                ip=f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
                 language=language,
             )
         )
