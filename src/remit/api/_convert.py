@@ -69,7 +69,8 @@ def order_in(
 
 def _target(n: int, target: s.TargetIn, resource_types: ResourceTypes) -> Target:
     try:
-        found = Target(target.type, target.id)  # an account as a target is refused first
+        # an account as a target is refused first
+        found = Target(target.type, target.id, target.platform)
         resource_types.check_target(found.type)
     except InvalidInput as exc:
         field = f"targets[{n}].{(exc.field or 'type').rsplit('.', 1)[-1]}"
@@ -101,7 +102,7 @@ def order_out(order: Order) -> s.OrderOut:
         request=s.RequestOut(
             order.request.text, order.request.action.value, list(order.request.scope)
         ),
-        targets=[s.TargetOut(t.type, t.id) for t in order.targets],
+        targets=[s.TargetOut(t.type, t.id, t.platform) for t in order.targets],
         recorded_by=order.recorded_by,
         effective_from=order.effective_from,
         effective_until=order.effective_until,

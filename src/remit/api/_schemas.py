@@ -67,9 +67,22 @@ class RequestIn(_In):
     scope: Annotated[list[Code], Meta(min_length=1, max_length=300)]
 
 
+TargetPlatform = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=512,
+        description="The platform the target is on (its registered name), or `*`: the same id "
+        "on every platform. Ids of two platforms are unrelated: name the platform. Left out, "
+        "it is `*` (as orders recorded before targets named a platform read)",
+    ),
+]
+
+
 class TargetIn(_In):
     type: TargetType
     id: Id
+    platform: TargetPlatform = "*"
 
 
 class DocumentIn(_In):
@@ -231,6 +244,8 @@ class RequestOut(msgspec.Struct, frozen=True):
 class TargetOut(msgspec.Struct, frozen=True):
     type: str
     id: str
+    #: The platform it is on, or ``*``: the same id on every platform.
+    platform: str
 
 
 class OrderOut(msgspec.Struct, frozen=True):

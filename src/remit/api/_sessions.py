@@ -113,7 +113,7 @@ def _decide(
     if not location.known and ip is not None:
         symptom_of(node).observe(platform, ip, location, participant)
     snapshot = node.snapshot
-    decision = snapshot.index.decide(location, resource, participant)
+    decision = snapshot.index.decide(location, resource, participant, platform=platform)
     session = Session(
         id=new_id("ses"),
         platform=platform,
@@ -268,7 +268,9 @@ async def move(call: Call) -> Response:
     commands = await run_in_threadpool(
         enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__
     )
-    decision = snapshot.index.decide(location, moved.resource, moved.participant)
+    decision = snapshot.index.decide(
+        location, moved.resource, moved.participant, platform=moved.platform
+    )
     status = "removing" if commands else moved.status.value
     return json_response(SessionOut(moved.id, status, decision_out(decision)))
 

@@ -33,6 +33,7 @@ TEXT_FIELDS = (
     "request.action",
     "request.scope",
     "targets",
+    "targets.platform",
     "effective_from",
     "effective_until",
 )
@@ -53,7 +54,8 @@ def _when(form: dict[str, Any], name: str, offset: str, *, required: bool) -> da
     return value
 
 
-def _targets(text: str) -> list[dict[str, str]]:
+def _targets(text: str, platform: str) -> list[dict[str, str]]:
+    """The targets of the form, one per line, on ``platform`` (``*``: every platform)."""
     found = []
     for n, line in enumerate(text.splitlines()):
         if not line.strip():
@@ -64,7 +66,7 @@ def _targets(text: str) -> list[dict[str, str]]:
                 f"targets: line {n + 1} must read TYPE ID, for example 'meeting june4-a'",
                 field="targets",
             )
-        found.append({"type": kind, "id": ident.strip()})
+        found.append({"type": kind, "id": ident.strip(), "platform": platform})
     return found
 
 
@@ -99,7 +101,9 @@ async def order_from_form(form: dict[str, Any]) -> OrderIn:
             "action": form.get("request.action", ""),
             "scope": scope,
         },
-        "targets": _targets(str(form.get("targets", ""))),
+        "targets": _targets(
+            str(form.get("targets", "")), str(form.get("targets.platform", "")).strip() or "*"
+        ),
     }
     case_id = str(form.get("case_id", "")).strip()
     if case_id:
@@ -119,6 +123,8 @@ def input_field(field: str | None) -> str:
     if not field:
         return ""
     base = field.split("[", 1)[0]
+    if base == "targets" and field.endswith(".platform"):
+        return "targets.platform"
     if base.startswith("document"):
         return "document"
     return base if base in TEXT_FIELDS else field

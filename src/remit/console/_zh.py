@@ -213,6 +213,9 @@ ZH: dict[str, str] = {
     "Too many failed sign-ins. Try again after {time} UTC (in {minutes} min).": "登录失败次数过多。请在 UTC {time} 之后（{minutes} 分钟后）再试。",
     "Transparency": "透明度",
     "Type of demand": "要求类型",
+    "Platform of the targets": "目标所在平台",
+    "The platform they are on, by its registered name; or * for the same ids on every platform.":
+    "目标所在平台的注册名称；或用 * 表示所有平台上的相同标识。",
     "Unavailable": "暂不可用",
     "Updated at": "更新于",
     "Uphold the order": "维持命令",
@@ -229,6 +232,8 @@ ZH: dict[str, str] = {
     "download": "下载",
     "everywhere": "所有地方",
     "none": "无",
+    "on": "位于",
+    "on every platform": "所有平台",
     "remit's plan": "remit 的计划",
     "required": "必填",
     "the authority's jurisdiction, unless a reviewer narrows it": "机关的管辖区，除非审核人缩小范围",

@@ -77,7 +77,7 @@ class Command:
     """One thing a platform must do or be told, delivered at least once.
 
     ``key`` is the idempotency key: one command per key, ever (``remove/ORDER/SESSION``,
-    ``host/ORDER/RESOURCE``, ``readmit/ORDER/SESSION``). The platform sees it as the
+    ``host/ORDER/PLATFORM/TYPE/RESOURCE``, ``readmit/ORDER/SESSION``). The platform sees it as the
     ``webhook-id`` and may use it to ignore a repeat.
     """
 

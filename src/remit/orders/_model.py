@@ -145,7 +145,13 @@ class AppealStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Appeal:
-    """An affected person's appeal against an order, and what was decided on it."""
+    """An affected person's appeal against an order, and what was decided on it.
+
+    ``platform`` is the platform the appellant is a participant or host of, where the removal
+    happened: a reversal releases them there only (readmitted there, exempt there). None for an
+    appeal filed before appeals named their platform, or by staff for no one platform: it
+    releases the id on every platform.
+    """
 
     id: str
     appellant_kind: str  # participant | host
@@ -158,6 +164,7 @@ class Appeal:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision: str | None = None
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +190,11 @@ class Order:
     approved_by: str | None = None
     transitions: tuple[Transition, ...] = field(default=())
     appeals: tuple[Appeal, ...] = field(default=())
-    #: Participants an upheld appeal released from this order.
+    #: Participants a reversed appeal released from this order on every platform (appeals that
+    #: named no platform).
     exempt: tuple[str, ...] = field(default=())
+    #: (platform, participant) pairs a reversed appeal released from this order on one platform.
+    exempt_on: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def in_force(self) -> bool:
