@@ -94,7 +94,7 @@ def test_each_demand_shows_what_was_asked_and_what_was_done() -> None:
     first = report_2020().demands[0]
     assert first.order == "ord-0001"
     assert first.scope_asked == ("*",)
-    assert first.action_asked == "delete_account"
+    assert first.actions_asked == ("delete_account",)
     assert first.outcome == "complied_fully"
     assert first.scope_enforced == ("CN",)
     narrowed = report_2020().demands[1]

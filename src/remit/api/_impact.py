@@ -35,7 +35,8 @@ class ReachOut(msgspec.Struct, frozen=True):
 class ImpactOut(msgspec.Struct, frozen=True):
     order_id: str
     status: str
-    action_asked: str
+    #: Every action the demand asked for, as asked.
+    actions_asked: list[str]
     #: The targets, each on its platform or on every platform (``*``).
     targets: list[TargetOut]
     as_asked: ReachOut
@@ -103,7 +104,7 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
     asked = list(order.request.scope)
     hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
     accounts = 0
-    if order.request.action in orders.ACCOUNT_ACTIONS:
+    if order.request.asks_account_action:
         accounts = len(_accounts(order.targets, seen))
     planned = must_go(active, seen)
     outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
@@ -122,7 +123,7 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
     return ImpactOut(
         order_id=order.id,
         status=order.status.value,
-        action_asked=order.request.action.value,
+        actions_asked=[action.value for action in order.request.actions],
         targets=[TargetOut(t.type, t.id, t.platform) for t in order.targets],
         as_asked=_reach(hit_as_asked, asked, accounts),
         planned=_reach(planned, list(scope), 0),

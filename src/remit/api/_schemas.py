@@ -56,15 +56,20 @@ class AuthorityIn(_In):
     jurisdiction: Code
 
 
+Action = Literal[
+    "remove_participants", "block_access", "end_meeting", "delete_meeting",
+    "delete_content", "suspend_account", "delete_account", "other",
+]  # fmt: skip
+
+
 class RequestIn(_In):
-    """The demand as received."""
+    """The demand as received: ``actions`` lists every action asked, as asked (``action``, one
+    action, is what clients sent before; give one of the two)."""
 
     text: Text
-    action: Literal[
-        "remove_participants", "block_access", "end_meeting", "delete_meeting",
-        "delete_content", "suspend_account", "delete_account", "other",
-    ]  # fmt: skip
     scope: Annotated[list[Code], Meta(min_length=1, max_length=300)]
+    actions: Annotated[list[Action], Meta(min_length=1, max_length=8)] | None = None
+    action: Action | None = None
 
 
 TargetPlatform = Annotated[
@@ -237,7 +242,8 @@ class AuthorityOut(msgspec.Struct, frozen=True):
 
 class RequestOut(msgspec.Struct, frozen=True):
     text: str
-    action: str
+    #: Every action asked, as asked (an order recorded with one action: a one-item list).
+    actions: list[str]
     scope: list[str]
 
 

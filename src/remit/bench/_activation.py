@@ -183,7 +183,7 @@ def make_order(meetings: int, now: datetime) -> Order:
         received_at=now,
         request=Request(
             "Delete the meetings and the accounts hosting them.",
-            RequestedAction.DELETE_ACCOUNT,
+            (RequestedAction.DELETE_MEETING, RequestedAction.DELETE_ACCOUNT),
             ("*",),
         ),
         targets=[Target("host", f"host-{h}") for h in range(hosts)],

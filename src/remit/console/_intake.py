@@ -30,7 +30,7 @@ TEXT_FIELDS = (
     "received_at",
     "utc_offset",
     "request.text",
-    "request.action",
+    "request.actions",
     "request.scope",
     "targets",
     "targets.platform",
@@ -52,6 +52,10 @@ def _when(form: dict[str, Any], name: str, offset: str, *, required: bool) -> da
     if value.utcoffset() is None:
         raise InvalidInput(f"{name}: give a time zone offset", field="utc_offset")
     return value
+
+
+#: The intake form's checkbox of each action asked is named ``request.actions.ACTION``.
+ACTIONS_PREFIX = "request.actions."
 
 
 def _targets(text: str, platform: str) -> list[dict[str, str]]:
@@ -81,6 +85,18 @@ async def _document(form: dict[str, Any]) -> dict[str, Any] | None:
     return {"content": content, "media_type": media_type, "filename": upload.filename[-255:]}
 
 
+def actions_of(form: dict[str, Any]) -> list[str]:
+    """The actions asked, as ticked (``request.actions.ACTION``), in the order they are listed;
+    a form that sends one ``request.action`` (as the intake form did) asks that one."""
+    ticked = [
+        name.removeprefix(ACTIONS_PREFIX)
+        for name, value in form.items()
+        if name.startswith(ACTIONS_PREFIX) and value
+    ]
+    single = str(form.get("request.action", "")).strip()
+    return ticked if ticked or not single else [single]
+
+
 async def order_from_form(form: dict[str, Any]) -> OrderIn:
     """The API's ``OrderIn`` from the intake form, validated the way the API validates it."""
     offset = str(form.get("utc_offset", "")).strip() or "+00:00"
@@ -98,7 +114,7 @@ async def order_from_form(form: dict[str, Any]) -> OrderIn:
         "received_at": _when(form, "received_at", offset, required=True),
         "request": {
             "text": str(form.get("request.text", "")),
-            "action": form.get("request.action", ""),
+            "actions": actions_of(form),
             "scope": scope,
         },
         "targets": _targets(

@@ -48,7 +48,7 @@ ZH: dict[str, str] = {
     "Account actions asked": "要求对账户采取的行动",
     "Accounts": "账户",
     "Accounts suspended": "被暂停的账户",
-    "Action asked": "要求的行动",
+    "Actions asked": "要求的行动",
     "Add --full to download every entry and recompute the tree. The verifier key is published "
     "by the operator (remit keys public).": "加上 --full 可下载全部条目并重新计算默克尔树。"
     "验证公钥由运营方公布（remit keys public）。",

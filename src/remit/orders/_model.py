@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from remit.errors import InvalidInput
 from remit.policy import Target
 
 
@@ -86,16 +87,30 @@ class Authority:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """The demand as received: its text, the action asked for, and the scope asked for.
+    """The demand as received: its text, every action asked for, and the scope asked for.
 
-    ``scope`` is kept as asked, even when it reaches beyond the authority's jurisdiction (for
-    example ``["*"]`` for "everywhere"): that is what the transparency report compares with what
-    remit did.
+    ``actions`` are kept as asked, in the order asked, at least one and none twice (the 2020
+    demand asked for two: ``delete_meeting`` and ``delete_account``); an order recorded when a
+    demand held one action reads as a one-item tuple. ``scope`` is kept as asked, even when it
+    reaches beyond the authority's jurisdiction (for example ``["*"]`` for "everywhere"): that is
+    what the transparency report compares with what remit did.
     """
 
     text: str
-    action: RequestedAction
+    actions: tuple[RequestedAction, ...]
     scope: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.actions or len(set(self.actions)) != len(self.actions):
+            raise InvalidInput(
+                "request.actions: name each action asked once, at least one",
+                field="request.actions",
+            )
+
+    @property
+    def asks_account_action(self) -> bool:
+        """Whether an action asked is one on accounts (which remit never carries out)."""
+        return any(action in ACCOUNT_ACTIONS for action in self.actions)
 
 
 @dataclass(frozen=True, slots=True)

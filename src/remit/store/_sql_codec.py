@@ -54,7 +54,7 @@ def order_data(order: Order) -> dict[str, Any]:
         "case_id": order.case_id,
         "request": {
             "text": order.request.text,
-            "action": order.request.action.value,
+            "actions": [action.value for action in order.request.actions],
             "scope": list(order.request.scope),
         },
         "targets": [{"type": t.type, "id": t.id, "platform": t.platform} for t in order.targets],
@@ -130,7 +130,10 @@ def order(row: OrderRow) -> Order:
         received_at=row.received_at,
         request=Request(
             text=request["text"],
-            action=RequestedAction(request["action"]),
+            # An order recorded when a demand held one action reads as a one-item list.
+            actions=tuple(
+                RequestedAction(a) for a in request.get("actions") or [request["action"]]
+            ),
             scope=tuple(request["scope"]),
         ),
         # Targets recorded before they named a platform cover the id on every platform.

@@ -17,6 +17,14 @@ class LegalBasisCount:
 
 
 @dataclass(frozen=True)
+class ActionCount:
+    """An action asked, and by how many demands (a demand asking two counts for each)."""
+
+    action: str
+    demands: int
+
+
+@dataclass(frozen=True)
 class ReportRow:
     """The numbers for one jurisdiction and one kind of authority (or for all: the totals)."""
 
@@ -41,6 +49,7 @@ class ReportRow:
     appeals_reversed: int = 0
     median_hours_to_decision: float | None = None
     legal_bases: tuple[LegalBasisCount, ...] = field(default_factory=tuple)
+    actions_asked: tuple[ActionCount, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class DemandLine:
     requester_kind: str
     legal_basis: str
     case_id: str | None
-    action_asked: str
+    actions_asked: tuple[str, ...]
     scope_asked: tuple[str, ...]
     outcome: str  # rejected, complied_fully, complied_partly, pending
     scope_enforced: tuple[str, ...] | None

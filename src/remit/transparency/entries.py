@@ -139,7 +139,10 @@ def _received(order: Order, first: Transition, secret: bytes) -> dict[str, Any]:
         "received_at": _time(order.received_at),
         "effective_from": _time(order.effective_from),
         "effective_until": _time(order.effective_until),
-        "request": {"action": order.request.action.value, "scope": list(order.request.scope)},
+        "request": {
+            "actions": [action.value for action in order.request.actions],
+            "scope": list(order.request.scope),
+        },
         "targets": [_target(secret, t) for t in order.targets],
         "document_sha256": None if document is None else document.sha256,
     }
