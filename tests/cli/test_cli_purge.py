@@ -47,8 +47,7 @@ def attended(store: SqlEnforcementStore, sid: str, days_ago: float) -> None:
             participant=f"person-{sid}",
             location=Location("CN", None, "iptocc"),
             joined_at=at - timedelta(hours=1),
-            ip="203.0.113.7",
-            phone="+8613800138000",
+            language="zh-Hans",
         )
     )
     store.end_session(sid, SessionStatus.LEFT, at)
@@ -83,7 +82,7 @@ def test_purge_reports_what_it_removed(db: str, store: SqlEnforcementStore) -> N
     assert lines[0].endswith("(30 days ago)")
     assert lines[1:] == ["sessions purged: 1", "commands purged: 1"]
     assert store.get_session("old").participant == PURGED_PARTICIPANT
-    assert store.get_session("old").ip is None
+    assert store.get_session("old").language is None
     assert store.get_command("remove/ord-1/old").data == {"session_id": "old", "place": "CN"}
     assert store.get_session("recent").participant == "person-recent"
     again = CliRunner().invoke(cli, ["purge", "--db", db])

@@ -126,3 +126,19 @@ def test_a_target_type_nobody_declared_is_refused_beside_the_targets(site: Site)
     assert "meeting, recording, channel" in answer.text
     assert re.search(r'<textarea[^>]*name="targets"[^>]*aria-invalid="true"', answer.text)
     assert site.node.store.list_orders() == []
+
+
+def test_intake_records_the_platform_the_targets_are_on(site: Site) -> None:
+    answer = record(site, **{"targets.platform": "zoomish"})
+    assert answer.status_code == 303
+    order_id = answer.headers["location"].split("/")[2].split("?")[0]
+    order = site.node.store.get_order(order_id)
+    assert {t.platform for t in order.targets} == {"zoomish"}
+    page = site.signed_in("reviewer").get(f"/orders/{order_id}").text
+    assert "<code>zoomish</code>" in page
+
+
+def test_intake_without_a_platform_shows_every_platform(site: Site) -> None:
+    order_id = record(site).headers["location"].split("/")[2].split("?")[0]
+    assert {t.platform for t in site.node.store.get_order(order_id).targets} == {"*"}
+    assert "on every platform" in site.signed_in("reviewer").get(f"/orders/{order_id}").text

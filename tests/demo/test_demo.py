@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -38,8 +39,9 @@ def test_the_story_runs_end_to_end_and_every_invariant_holds() -> None:
     assert "-> 403 /problems/four-eyes" in out
     assert "status active, enforced scope CN, approved by sam (recorded by lin)" in out
     impact = out.split("impact preview", 1)[1]
-    assert "host accounts  3 (delete_account)  0" in impact
-    assert "participants   40                  11" in impact
+    # The demand asked two things, recorded as two.
+    assert re.search(r"host accounts  3 \(delete_meeting and delete_account\)  +0", impact)
+    assert re.search(r"participants   40  +11", impact)
     removals = out.split("Removals, live", 1)[1].split("\n\n", 1)[0]
     assert "11 participant.remove webhooks" in removals
     assert "0 failed verification" in removals
@@ -106,7 +108,7 @@ def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
         (('ip = "127.0.1.11"', 'ip = "127.0.1.999"'), "roster.participants[1].ip: "),
         (('phone = "+86 138 0013 8000"', 'phone = "86"'), "roster.participants[3].phone: "),
         (('jurisdiction = "CN"', 'jurisdiction = "XX"'), "demand: authority.jurisdiction"),
-        (('action = "delete_account"', 'action = "nuke"'), "demand.request.action: "),
+        (('"delete_account"]', '"nuke"]'), "demand.request.actions[1]: "),
         (("[approval]", '[approval]\nscope = ["HK"]'), "approval.scope: "),
         (('host = "host-us-2"', 'host = "host-zz"'), "meetings[1].host: 'host-zz'"),
         (("title = ", "titel = "), ": unknown key"),

@@ -54,7 +54,7 @@ def in_force(
         "received_at": NOW - timedelta(days=3),
         "request": Request(
             "Delete the four meetings and the accounts hosting them.",
-            RequestedAction.DELETE_ACCOUNT,
+            (RequestedAction.DELETE_ACCOUNT,),
             ("*",),
         ),
         "targets": targets or (Target("meeting", "june4-a"),),

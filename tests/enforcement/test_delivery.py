@@ -86,7 +86,7 @@ def test_each_due_command_is_delivered_once(store: MemoryEnforcementStore, clock
     finally:
         enforcer.stop()
     assert sorted(c.key for c in recording.delivered) == [
-        "host/ord-1/meeting/june4-a", "remove/ord-1/bj", "remove/ord-1/sh",
+        "host/ord-1/meet/meeting/june4-a", "remove/ord-1/bj", "remove/ord-1/sh",
     ]  # fmt: skip
     for command in store.list_commands():
         assert (command.status, command.attempts, command.delivered_at) == (

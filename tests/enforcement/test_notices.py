@@ -68,7 +68,7 @@ def make_order(
         legal_basis=legal_basis,
         case_id=case_id,
         received_at=datetime(2020, 6, 1, tzinfo=UTC),
-        request=Request("Delete the meetings and the accounts hosting them.", action, asked),
+        request=Request("Delete the meetings and the accounts hosting them.", (action,), asked),
         targets=(Target("host", "h1"),),
         recorded_by="alice",
         status=Status.ACTIVE,

@@ -44,7 +44,7 @@ def recorded(
         legal_basis="Article 1",
         case_id="case-1",
         received_at=T0,
-        request=Request("Delete the meetings", RequestedAction.DELETE_MEETING, ("*",)),
+        request=Request("Delete the meetings", (RequestedAction.DELETE_MEETING,), ("*",)),
         targets=(Target("meeting", "m-1"),),
         actor=RECORDER,
         now=T0,

@@ -152,3 +152,26 @@ def test_replace_adds_changes_and_removes_orders() -> None:
     lifted = narrowed.replace(remove=["a", "b"])
     assert len(lifted) == 0
     assert lifted.decide(at("CN", "CN-SH"), Resource("meeting", "m")).allowed
+
+
+def test_a_target_on_one_platform_decides_only_that_platforms_resource() -> None:
+    on_zoomish = ActiveOrder("a", "CN", frozenset({"CN"}), (Target("meeting", "m", "zoomish"),))
+    hosted = ActiveOrder("b", "CN", frozenset({"CN"}), (Target("host", "h", "meetly"),))
+    index = PolicyIndex.compile([on_zoomish, hosted])
+    meeting = Resource("meeting", "m", "h")
+    assert index.decide(at("CN"), meeting, platform="zoomish").orders == ("a",)
+    assert index.decide(at("CN"), meeting, platform="meetly").orders == ("b",)
+    assert index.decide(at("CN"), meeting, platform="other").allowed
+    assert index.decide(at("CN"), meeting).allowed  # no platform: only targets on every one
+
+
+def test_a_target_on_every_platform_decides_each_and_an_exemption_stays_on_its_platform() -> None:
+    order = ActiveOrder(
+        "a", "CN", frozenset({"CN"}), (Target("meeting", "m"),),
+        exempt_on=frozenset({("zoomish", "p7")}),
+    )  # fmt: skip
+    index = PolicyIndex.compile([order])
+    meeting = Resource("meeting", "m")
+    assert index.decide(at("CN"), meeting, "p7", platform="zoomish").allowed
+    assert index.decide(at("CN"), meeting, "p7", platform="meetly").orders == ("a",)
+    assert index.decide(at("CN"), meeting, "p8", platform="zoomish").orders == ("a",)

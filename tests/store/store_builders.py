@@ -56,7 +56,7 @@ def new_order(order_id: str = "ord-0001", **changes: Any) -> Order:
         "received_at": T0,
         "request": Request(
             "Delete the four meetings and the accounts hosting them.",
-            RequestedAction.DELETE_ACCOUNT,
+            (RequestedAction.DELETE_ACCOUNT,),
             ("*",),
         ),
         "targets": [Target("meeting", "june4-a"), Target("host", "host-us-1")],

@@ -36,7 +36,7 @@ def demand(order_id: str = "ord-0001", **changes: Any) -> Order:
         "received_at": T0,
         "request": Request(
             "Delete the meetings of Wang Dan and the accounts hosting them.",
-            RequestedAction.DELETE_ACCOUNT,
+            (RequestedAction.DELETE_ACCOUNT,),
             ("*",),
         ),
         "targets": [Target("meeting", "june4-a"), Target("host", "host-us-1")],

@@ -48,7 +48,7 @@ def test_a_demand_as_received_with_its_public_fields_and_hashed_targets() -> Non
         "received_at": "2020-06-01T01:00:00Z",
         "effective_from": None,
         "effective_until": None,
-        "request": {"action": "delete_account", "scope": ["*"]},
+        "request": {"actions": ["delete_account"], "scope": ["*"]},
         "targets": [
             {"type": "meeting", "hmac": entries.target_hash(SECRET, Target("meeting", "june4-a"))},
             {"type": "host", "hmac": entries.target_hash(SECRET, Target("host", "host-us-1"))},
@@ -138,7 +138,9 @@ def test_no_name_reason_or_raw_target_id_ever_reaches_the_log(
     order = demand(
         actor=intake,
         targets=[Target("meeting", meeting), Target("host", host)],
-        request=orders.Request(f"Remove {reason}", orders.RequestedAction.DELETE_ACCOUNT, ("*",)),
+        request=orders.Request(
+            f"Remove {reason}", (orders.RequestedAction.DELETE_ACCOUNT,), ("*",)
+        ),
     )
     reviewer = f"{reviewer}R"  # never the recorder: four eyes
     order = orders.clarify(order, actor=reviewer, now=T0, question=f"Who is {reason}?")

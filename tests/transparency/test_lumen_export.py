@@ -62,7 +62,9 @@ def test_action_taken(order_id: str, action_taken: str | None) -> None:
 
 
 def test_action_taken_is_yes_only_when_remit_did_what_was_asked_where_it_was_asked() -> None:
-    asked = Request("Remove them from the meeting.", RequestedAction.REMOVE_PARTICIPANTS, ("CN",))
+    asked = Request(
+        "Remove them from the meeting.", (RequestedAction.REMOVE_PARTICIPANTS,), ("CN",)
+    )
     notice = lumen_notice(approved(demand(request=asked)), SECRET, US_PLATFORM)["notice"]
     assert notice["action_taken"] == "Yes"
 

@@ -95,7 +95,7 @@ def test_each_demand_shows_what_was_asked_and_what_was_done() -> None:
     first = report_2020().demands[0]
     assert first.order == "ord-0001"
     assert first.scope_asked == ("*",)
-    assert first.action_asked == "delete_account"
+    assert first.actions_asked == ("delete_account",)
     assert first.outcome == "complied_partly"
     assert first.scope_enforced == ("CN",)
     assert first.refused == (

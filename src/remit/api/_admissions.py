@@ -39,20 +39,24 @@ def locate_participant(node: Node, ip: str | None, phone: str | None) -> Locatio
         raise type(exc)(f"participant.{exc.message}", field=field) from exc
 
 
-def admit(node: Node, settings: Settings, metrics: Metrics, body: s.AdmissionIn) -> bytes:
-    """Decide one join from memory and count it: the JSON answer of ``/v1/admissions``."""
+def admit(
+    node: Node, settings: Settings, metrics: Metrics, body: s.AdmissionIn, platform: str
+) -> bytes:
+    """Decide one join to ``platform`` (the caller's platform account) from memory and count
+    it: the JSON answer of ``/v1/admissions``."""
     started = time.perf_counter()
     participant = body.participant
     resource = resource_in(body.resource, settings.resource_types)
     location = locate_participant(node, participant.ip, participant.phone)
-    decision = node.snapshot.index.decide(location, resource, participant.id)
+    decision = node.snapshot.index.decide(location, resource, participant.id, platform=platform)
     metrics.decided(decision.allowed, time.perf_counter() - started)
     return _encoded(decision)
 
 
 async def admissions(call: Call) -> Response:
     body = await call.body(s.AdmissionIn)
-    return Response(admit(call.node, call.settings, call.metrics, body), media_type=JSON)
+    answer = admit(call.node, call.settings, call.metrics, body, call.actor)
+    return Response(answer, media_type=JSON)
 
 
 _ENCODED: dict[int, tuple[Decision, bytes]] = {}
@@ -107,9 +111,8 @@ class RemitApp:
             return
         try:
             headers = dict(scope["headers"])
-            allowed(
-                bearer(self._node, headers.get(b"authorization", b"").decode("latin-1")), PLATFORM
-            )
+            user = bearer(self._node, headers.get(b"authorization", b"").decode("latin-1"))
+            allowed(user, PLATFORM)
             # A join is a few hundred bytes: the hot path never buffers an order-sized body.
             check_body(
                 headers.get(b"content-type", b"").decode("latin-1"),
@@ -118,7 +121,7 @@ class RemitApp:
             )
             body = await read_body(receive, MAX_ADMISSION_BYTES)
             join = msgspec.json.decode(body, type=s.AdmissionIn)
-            answer = admit(self._node, self._settings, self._metrics, join)
+            answer = admit(self._node, self._settings, self._metrics, join, user.name)
         except Exception as exc:  # the same problem documents as the routed handler
             await from_error(exc, f"POST {PATH}")(scope, receive, send)
             return

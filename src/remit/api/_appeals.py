@@ -3,6 +3,12 @@
 A reversal releases one person from the order (or lifts it for everyone), and each platform that
 removed them gets a ``participant.readmit`` command: they may rejoin. Outcomes go to the public log
 without naming anyone.
+
+An appeal is bound to a platform: ids of two platforms are unrelated, so a platform files appeals
+only for its own people (a participant it removed or refused for the order, a host it told of a
+removal; anyone else is ``404``), and a reversal releases and readmits the appellant on that
+platform only. Staff (intake) may name the platform, or none: then the id is released on every
+platform.
 """
 
 from __future__ import annotations
@@ -19,12 +25,16 @@ from remit.api._auth import INTAKE, PLATFORM, READ, REVIEWER
 from remit.api._endpoint import Call, Endpoint, json_response
 from remit.api._node import Node
 from remit.api._schemas import Id, Reason
-from remit.enforcement import Command, EnforcementStore
+from remit.enforcement import HOST_NOTICE, REFUSED, REMOVE, Command, EnforcementStore
 from remit.errors import InvalidInput, NotFound
 from remit.orders import Appeal, AppealStatus, Order, Status
+from remit.policy import ANY_PLATFORM, HOST
+from remit.store import Role
 
 SEPARATOR = "-appeal-"
 APPEALABLE = [Status.APPROVED, Status.ACTIVE, Status.LIFTED, Status.EXPIRED]
+#: The most commands of one order on one platform read to find a refusal or a host notice.
+AFFECTED_READ = 100_000
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -37,11 +47,14 @@ class AppellantIn(_In):
 
 
 class AppealIn(_In):
-    """An affected person appeals an order."""
+    """An affected person appeals an order. ``platform`` is the platform they are on: a
+    platform's own account files for its own people and may leave it out (it is the caller);
+    staff name it, or leave it out to release the id on every platform."""
 
     order_id: Id
     appellant: AppellantIn
     reason: Reason
+    platform: Id | None = None
 
 
 class DecideIn(_In):
@@ -103,6 +116,8 @@ class AppealOut(msgspec.Struct, frozen=True, kw_only=True):
     approved_by: str | None = None
     #: Each removal of the appellant under the order.
     removals: list[RemovalOut] = msgspec.field(default_factory=list)
+    #: The platform the appellant is on; None: every platform.
+    platform: str | None = None
 
 
 class AppealListOut(msgspec.Struct, frozen=True):
@@ -122,7 +137,11 @@ def _removals(node: Node, order: Order, a: Appeal) -> tuple[list[RemovalOut], in
         page = store.removals_of(order.id, after=after, limit=500)
         for c in page:
             person = c.data.get("participant")
-            theirs = isinstance(person, dict) and person.get("id") == a.appellant
+            theirs = (
+                isinstance(person, dict)
+                and person.get("id") == a.appellant
+                and a.platform in (None, c.platform)
+            )
             if not theirs and a.remedy != "order":
                 continue
             try:
@@ -187,11 +206,59 @@ def _out(node: Node, order: Order, a: Appeal) -> AppealOut:
         jurisdiction=order.authority.jurisdiction,
         approved_by=order.approved_by,
         removals=removals,
+        platform=a.platform,
     )
+
+
+def _names(command: Command, kind: str, who: str) -> bool:
+    data = command.data
+    if kind == "host":
+        return command.type == HOST_NOTICE and data.get("host", {}).get("id") == who
+    return command.type in (REMOVE, REFUSED) and data.get("participant", {}).get("id") == who
+
+
+def affected_on(node: Node, order_id: str, platform: str, kind: str, who: str) -> bool:
+    """Whether the order reaches ``who`` (a participant or host) on ``platform``: it targets
+    them as a host there (or on every platform), or a removal or a refusal of them, or a host
+    notice to them, is in the outbox (as long as it names them: the retention limit)."""
+    order = node.store.get_order(order_id)
+    if kind == "host" and any(
+        t.type == HOST and t.id == who and t.platform in (ANY_PLATFORM, platform)
+        for t in order.targets
+    ):
+        return True
+    enforcer = node.enforcer
+    if enforcer is None:
+        return False
+    store, after = enforcer.store, None
+    while kind == "participant":
+        page = store.removals_of(order_id, after=after, limit=1000)
+        if any(c.platform == platform and _names(c, kind, who) for c in page):
+            return True
+        if len(page) < 1000:
+            break
+        after = page[-1].key
+    others = store.list_commands(order_id=order_id, platform=platform, limit=AFFECTED_READ)
+    return any(_names(c, kind, who) for c in others)
+
+
+def _platform_of(call: Call, body: AppealIn) -> str | None:
+    """The platform an appeal is for: the caller's own, when a platform files it (which must
+    have affected the appellant, else 404); the one staff named, or None."""
+    user = call.user
+    if user is None or not user.roles.isdisjoint({Role.INTAKE, Role.ADMIN}):
+        return body.platform
+    if body.platform is not None and body.platform != call.actor:
+        raise NotFound(f"platform {call.actor} may appeal only for its own participants")
+    kind, who = body.appellant.kind, body.appellant.id
+    if not affected_on(call.node, body.order_id, call.actor, kind, who):
+        raise NotFound(f"order {body.order_id} affected no {kind} {who} of platform {call.actor}")
+    return call.actor
 
 
 async def file(call: Call) -> Response:
     body = await call.body(AppealIn)
+    platform = await run_in_threadpool(_platform_of, call, body)
     holder: dict[str, str] = {}
 
     def step(order: Order, now: datetime) -> Order:
@@ -200,6 +267,7 @@ async def file(call: Call) -> Response:
         return orders.file_appeal(
             order, appeal_id=appeal_id, appellant_kind=body.appellant.kind,
             appellant=body.appellant.id, reason=body.reason, actor=call.actor, now=now,
+            platform=platform,
         )  # fmt: skip
 
     order = await run_in_threadpool(call.node.act, body.order_id, step)
@@ -239,7 +307,7 @@ def decide_appeal(node: Node, appeal_id: str, body: DecideIn, actor: str) -> App
     enforcer = node.enforcer
     if outcome is AppealStatus.REVERSED and enforcer is not None:
         people = None if body.remedy == "order" else {appeal.appellant}
-        enforcer.readmit(order, people)
+        enforcer.readmit(order, people, appeal.platform)
     log = node.log
     if log is not None:
         log.append_appeal_outcome(order.id, outcome.value, order.scope or (), appeal_id=appeal.id)

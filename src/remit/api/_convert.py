@@ -55,7 +55,7 @@ def order_in(
         "received_at": body.received_at,
         "request": orders.Request(
             body.request.text,
-            orders.RequestedAction(body.request.action),
+            _actions(body.request),
             tuple(body.request.scope),
         ),
         "targets": [_target(n, t, resource_types) for n, t in enumerate(body.targets)],
@@ -67,9 +67,23 @@ def order_in(
     return kwargs, content
 
 
+def _actions(request: s.RequestIn) -> tuple[orders.RequestedAction, ...]:
+    """The actions asked: ``actions``, or the one ``action`` older clients send (not both)."""
+    if (request.action is None) == (request.actions is None):
+        raise InvalidInput(
+            "request.actions: give the actions asked as a list (or one as request.action)",
+            field="request.actions",
+        )
+    asked = [request.action] if request.action is not None else request.actions or []
+    if len(set(asked)) != len(asked):
+        raise InvalidInput("request.actions: an action is named twice", field="request.actions")
+    return tuple(orders.RequestedAction(a) for a in asked)
+
+
 def _target(n: int, target: s.TargetIn, resource_types: ResourceTypes) -> Target:
     try:
-        found = Target(target.type, target.id)  # an account as a target is refused first
+        # an account as a target is refused first
+        found = Target(target.type, target.id, target.platform)
         resource_types.check_target(found.type)
     except InvalidInput as exc:
         field = f"targets[{n}].{(exc.field or 'type').rsplit('.', 1)[-1]}"
@@ -99,9 +113,11 @@ def order_out(order: Order) -> s.OrderOut:
         case_id=order.case_id,
         received_at=order.received_at,
         request=s.RequestOut(
-            order.request.text, order.request.action.value, list(order.request.scope)
+            order.request.text,
+            [action.value for action in order.request.actions],
+            list(order.request.scope),
         ),
-        targets=[s.TargetOut(t.type, t.id) for t in order.targets],
+        targets=[s.TargetOut(t.type, t.id, t.platform) for t in order.targets],
         recorded_by=order.recorded_by,
         effective_from=order.effective_from,
         effective_until=order.effective_until,

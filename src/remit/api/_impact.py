@@ -16,9 +16,10 @@ from remit import jurisdictions, orders
 from remit.api._auth import READ
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.api._node import Node
-from remit.enforcement import PURGED_PARTICIPANT, Session, must_go, targets_of
+from remit.api._schemas import TargetOut
+from remit.enforcement import PURGED_PARTICIPANT, Session, must_go, targeted, targets_of
 from remit.orders import EVERYWHERE
-from remit.policy import ActiveOrder, PolicyIndex
+from remit.policy import ANY_PLATFORM, HOST, ActiveOrder, PolicyIndex, Target
 
 ATTENDANCE = timedelta(days=30)
 
@@ -34,7 +35,10 @@ class ReachOut(msgspec.Struct, frozen=True):
 class ImpactOut(msgspec.Struct, frozen=True):
     order_id: str
     status: str
-    action_asked: str
+    #: Every action the demand asked for, as asked.
+    actions_asked: list[str]
+    #: The targets, each on its platform or on every platform (``*``).
+    targets: list[TargetOut]
     as_asked: ReachOut
     planned: ReachOut
     outside_scope: int
@@ -72,6 +76,18 @@ def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut
     )
 
 
+def _accounts(targets: tuple[Target, ...], seen: list[Session]) -> set[tuple[str, str]]:
+    """The accounts a demand to act on accounts would hit, each on its platform: the hosts of
+    the meetings attended, and the hosts it names (one on every platform counts once where it
+    was not seen)."""
+    found = {(s.platform, s.resource.host) for s in seen if s.resource.host is not None}
+    hosts_seen = {host for _, host in found}
+    for t in targets:
+        if t.type == HOST and (t.platform != ANY_PLATFORM or t.id not in hosts_seen):
+            found.add((t.platform, t.id))
+    return found
+
+
 def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactOut:
     """What the demand as asked would hit, beside what remit's plan hits (recent attendance).
 
@@ -84,12 +100,12 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
     resources, hosts = targets_of(active)
     since = node.clock() - ATTENDANCE
     seen = enforcer_of(node).store.sessions_of(resources, hosts, since)
-    seen = [s for s in seen if s.resource.id in resources or s.resource.host in hosts]
+    seen = [s for s in seen if targeted(active, s)]
     asked = list(order.request.scope)
     hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
     accounts = 0
-    if order.request.action in orders.ACCOUNT_ACTIONS:
-        accounts = len(set(hosts) | {s.resource.host for s in seen if s.resource.host})
+    if order.request.asks_account_action:
+        accounts = len(_accounts(order.targets, seen))
     planned = must_go(active, seen)
     outside = [s for s in planned if not _inside([order.authority.jurisdiction], s)]
     index = PolicyIndex.compile([active])
@@ -99,13 +115,16 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
         if s.location.dispute is not None
         and any(
             k.order == active.id and k.reason == s.location.dispute
-            for k in index.decide(s.location, s.resource, s.participant).skipped
+            for k in index.decide(
+                s.location, s.resource, s.participant, platform=s.platform
+            ).skipped
         )
     ]
     return ImpactOut(
         order_id=order.id,
         status=order.status.value,
-        action_asked=order.request.action.value,
+        actions_asked=[action.value for action in order.request.actions],
+        targets=[TargetOut(t.type, t.id, t.platform) for t in order.targets],
         as_asked=_reach(hit_as_asked, asked, accounts),
         planned=_reach(planned, list(scope), 0),
         outside_scope=len(outside),

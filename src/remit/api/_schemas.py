@@ -56,20 +56,38 @@ class AuthorityIn(_In):
     jurisdiction: Code
 
 
+Action = Literal[
+    "remove_participants", "block_access", "end_meeting", "delete_meeting",
+    "delete_content", "suspend_account", "delete_account", "other",
+]  # fmt: skip
+
+
 class RequestIn(_In):
-    """The demand as received."""
+    """The demand as received: ``actions`` lists every action asked, as asked (``action``, one
+    action, is what clients sent before; give one of the two)."""
 
     text: Text
-    action: Literal[
-        "remove_participants", "block_access", "end_meeting", "delete_meeting",
-        "delete_content", "suspend_account", "delete_account", "other",
-    ]  # fmt: skip
     scope: Annotated[list[Code], Meta(min_length=1, max_length=300)]
+    actions: Annotated[list[Action], Meta(min_length=1, max_length=8)] | None = None
+    action: Action | None = None
+
+
+TargetPlatform = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=512,
+        description="The platform the target is on (its registered name), or `*`: the same id "
+        "on every platform. Ids of two platforms are unrelated: name the platform. Left out, "
+        "it is `*` (as orders recorded before targets named a platform read)",
+    ),
+]
 
 
 class TargetIn(_In):
     type: TargetType
     id: Id
+    platform: TargetPlatform = "*"
 
 
 class DocumentIn(_In):
@@ -224,13 +242,16 @@ class AuthorityOut(msgspec.Struct, frozen=True):
 
 class RequestOut(msgspec.Struct, frozen=True):
     text: str
-    action: str
+    #: Every action asked, as asked (an order recorded with one action: a one-item list).
+    actions: list[str]
     scope: list[str]
 
 
 class TargetOut(msgspec.Struct, frozen=True):
     type: str
     id: str
+    #: The platform it is on, or ``*``: the same id on every platform.
+    platform: str
 
 
 class OrderOut(msgspec.Struct, frozen=True):

@@ -48,7 +48,8 @@ class SessionIn(_In):
 
 
 class SessionMoveIn(_In):
-    """A participant's address or dial-in number changed mid-meeting."""
+    """A participant's address or dial-in number changed mid-meeting: the new one places them
+    again, and is dropped as every address is (only the place is kept)."""
 
     ip: Annotated[str, Meta(max_length=64)] | None = None
     phone: Phone | None = None
@@ -112,7 +113,7 @@ def _decide(
     if not location.known and ip is not None:
         symptom_of(node).observe(platform, ip, location, participant)
     snapshot = node.snapshot
-    decision = snapshot.index.decide(location, resource, participant)
+    decision = snapshot.index.decide(location, resource, participant, platform=platform)
     session = Session(
         id=new_id("ses"),
         platform=platform,
@@ -120,8 +121,6 @@ def _decide(
         participant=participant,
         location=location,
         joined_at=node.clock(),
-        ip=ip,
-        phone=phone,
         language=language,
     )
     return session, decision, snapshot
@@ -264,14 +263,14 @@ async def move(call: Call) -> Response:
         raise HTTPProblem("conflict", f"session {session.id} is {session.status.value}, not live")
     enforcer = _enforcer(call)
     location = locate_participant(call.node, body.ip, body.phone)
-    moved = await run_in_threadpool(
-        enforcer.store.move_session, session.id, location, body.ip, body.phone
-    )
+    moved = await run_in_threadpool(enforcer.store.move_session, session.id, location)
     snapshot = call.node.snapshot
     commands = await run_in_threadpool(
         enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__
     )
-    decision = snapshot.index.decide(location, moved.resource, moved.participant)
+    decision = snapshot.index.decide(
+        location, moved.resource, moved.participant, platform=moved.platform
+    )
     status = "removing" if commands else moved.status.value
     return json_response(SessionOut(moved.id, status, decision_out(decision)))
 

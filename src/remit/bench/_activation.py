@@ -165,7 +165,6 @@ def make_roster(
                 participant=f"participant-{n}",
                 location=location,
                 joined_at=now - timedelta(seconds=n % 3600),
-                ip=f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
                 language=language,
             )
         )
@@ -184,7 +183,7 @@ def make_order(meetings: int, now: datetime) -> Order:
         received_at=now,
         request=Request(
             "Delete the meetings and the accounts hosting them.",
-            RequestedAction.DELETE_ACCOUNT,
+            (RequestedAction.DELETE_MEETING, RequestedAction.DELETE_ACCOUNT),
             ("*",),
         ),
         targets=[Target("host", f"host-{h}") for h in range(hosts)],

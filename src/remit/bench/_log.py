@@ -80,7 +80,7 @@ def _orders(count: int) -> list[Order]:
         legal_basis="Cybersecurity Law art. 12",
         case_id="2020-0604",
         received_at=t0,
-        request=Request("Delete the meetings.", RequestedAction.DELETE_MEETING, ("*",)),
+        request=Request("Delete the meetings.", (RequestedAction.DELETE_MEETING,), ("*",)),
         targets=[Target("meeting", "june4-a"), Target("host", "host-us-1")],
         actor="intake",
         now=t0,

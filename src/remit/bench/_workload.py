@@ -122,7 +122,9 @@ def make_domain_orders(count: int, rng: random.Random) -> list[Order]:
             legal_basis="benchmark",
             case_id=None,
             received_at=now,
-            request=lifecycle.Request("benchmark", lifecycle.RequestedAction.BLOCK_ACCESS, ("*",)),
+            request=lifecycle.Request(
+                "benchmark", (lifecycle.RequestedAction.BLOCK_ACCESS,), ("*",)
+            ),
             targets=active.targets,
             actor="bench-intake",
             now=now,

@@ -25,7 +25,7 @@ from remit.transparency.keyfile import (
     DEFAULT_ORIGIN,
     create_key_file,
     read_key_file,
-    target_secret,
+    target_secret_file,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,7 +77,7 @@ def open_log(store: Store, log_key: str, log_origin: str) -> TransparencyLog:
             err=True,
         )
     log = TransparencyLog(
-        log_store_for(store), signer, origin=log_origin, secret=target_secret(signer)
+        log_store_for(store), signer, origin=log_origin, secret=target_secret_file(log_key, signer)
     ).open()
     # Catch up in batches on whatever an earlier crash (or an import) left unlogged, so that the
     # node's first resync, which tells the log of every order one by one, finds nothing to do.

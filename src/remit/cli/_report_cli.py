@@ -14,7 +14,7 @@ from remit.errors import InvalidConfiguration
 from remit.store import open_log_store, open_store
 from remit.transparency import entries as log_entries
 from remit.transparency import report as reports
-from remit.transparency.keyfile import read_key_file, target_secret
+from remit.transparency.keyfile import read_key_file, target_secret_file
 from remit.transparency.lumen import Recipient, lumen_notices
 
 __all__ = ["bench_log", "export", "report"]
@@ -118,7 +118,7 @@ def export_lumen(
     needed). Nothing is sent anywhere: see docs/transparency.md to submit the notices to Lumen
     with your own token.
     """
-    secret = target_secret(read_key_file(log_key))
+    secret = target_secret_file(log_key, read_key_file(log_key))
     who = Recipient(recipient, recipient_country.upper() if recipient_country else None)
     store = open_store(db_url)
     try:

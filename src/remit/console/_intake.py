@@ -30,9 +30,10 @@ TEXT_FIELDS = (
     "received_at",
     "utc_offset",
     "request.text",
-    "request.action",
+    "request.actions",
     "request.scope",
     "targets",
+    "targets.platform",
     "effective_from",
     "effective_until",
 )
@@ -53,7 +54,12 @@ def _when(form: dict[str, Any], name: str, offset: str, *, required: bool) -> da
     return value
 
 
-def _targets(text: str) -> list[dict[str, str]]:
+#: The intake form's checkbox of each action asked is named ``request.actions.ACTION``.
+ACTIONS_PREFIX = "request.actions."
+
+
+def _targets(text: str, platform: str) -> list[dict[str, str]]:
+    """The targets of the form, one per line, on ``platform`` (``*``: every platform)."""
     found = []
     for n, line in enumerate(text.splitlines()):
         if not line.strip():
@@ -64,7 +70,7 @@ def _targets(text: str) -> list[dict[str, str]]:
                 f"targets: line {n + 1} must read TYPE ID, for example 'meeting june4-a'",
                 field="targets",
             )
-        found.append({"type": kind, "id": ident.strip()})
+        found.append({"type": kind, "id": ident.strip(), "platform": platform})
     return found
 
 
@@ -77,6 +83,18 @@ async def _document(form: dict[str, Any]) -> dict[str, Any] | None:
         raise InvalidInput("document: the file is empty", field="document")
     media_type = (upload.content_type or "application/octet-stream").split(";")[0].strip()
     return {"content": content, "media_type": media_type, "filename": upload.filename[-255:]}
+
+
+def actions_of(form: dict[str, Any]) -> list[str]:
+    """The actions asked, as ticked (``request.actions.ACTION``), in the order they are listed;
+    a form that sends one ``request.action`` (as the intake form did) asks that one."""
+    ticked = [
+        name.removeprefix(ACTIONS_PREFIX)
+        for name, value in form.items()
+        if name.startswith(ACTIONS_PREFIX) and value
+    ]
+    single = str(form.get("request.action", "")).strip()
+    return ticked if ticked or not single else [single]
 
 
 async def order_from_form(form: dict[str, Any]) -> OrderIn:
@@ -96,10 +114,12 @@ async def order_from_form(form: dict[str, Any]) -> OrderIn:
         "received_at": _when(form, "received_at", offset, required=True),
         "request": {
             "text": str(form.get("request.text", "")),
-            "action": form.get("request.action", ""),
+            "actions": actions_of(form),
             "scope": scope,
         },
-        "targets": _targets(str(form.get("targets", ""))),
+        "targets": _targets(
+            str(form.get("targets", "")), str(form.get("targets.platform", "")).strip() or "*"
+        ),
     }
     case_id = str(form.get("case_id", "")).strip()
     if case_id:
@@ -119,6 +139,8 @@ def input_field(field: str | None) -> str:
     if not field:
         return ""
     base = field.split("[", 1)[0]
+    if base == "targets" and field.endswith(".platform"):
+        return "targets.platform"
     if base.startswith("document"):
         return "document"
     return base if base in TEXT_FIELDS else field

@@ -35,7 +35,7 @@ from remit.api import (
 from remit.console._auth import Viewer, require
 from remit.console._charts import grouped
 from remit.console._i18n import N_
-from remit.console._intake import TEXT_FIELDS, input_field, order_from_form
+from remit.console._intake import ACTIONS_PREFIX, TEXT_FIELDS, input_field, order_from_form
 from remit.console._web import Console, redirect
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.orders import Checklist, Order, Status
@@ -96,7 +96,6 @@ async def queue(console: Console, request: Request) -> Response:
 INTAKE_DEFAULTS = {
     "type": "GovernmentRequest",
     "authority.kind": "ministry",
-    "request.action": "other",
     "request.scope": "*",
     "utc_offset": "+00:00",
 }
@@ -125,6 +124,7 @@ async def _record(
     console: Console, request: Request, viewer: Viewer, form: dict[str, Any]
 ) -> Response:
     values = {name: str(form.get(name, "")) for name in TEXT_FIELDS}
+    values |= {name: "on" for name in form if name.startswith(ACTIONS_PREFIX)}
     try:
         body = await order_from_form(form)
         order = await run_in_threadpool(

@@ -50,7 +50,7 @@ ZH: dict[str, str] = {
     "Account actions asked": "要求对账户采取的行动",
     "Accounts": "账户",
     "Accounts suspended": "被暂停的账户",
-    "Action asked": "要求的行动",
+    "Actions asked": "要求的行动",
     "Add --full to download every entry and recompute the tree. The verifier key is published "
     "by the operator (remit keys public).": "加上 --full 可下载全部条目并重新计算默克尔树。"
     "验证公钥由运营方公布（remit keys public）。",
@@ -215,6 +215,9 @@ ZH: dict[str, str] = {
     "Too many failed sign-ins. Try again after {time} UTC (in {minutes} min).": "登录失败次数过多。请在 UTC {time} 之后（{minutes} 分钟后）再试。",
     "Transparency": "透明度",
     "Type of demand": "要求类型",
+    "Platform of the targets": "目标所在平台",
+    "The platform they are on, by its registered name; or * for the same ids on every platform.":
+    "目标所在平台的注册名称；或用 * 表示所有平台上的相同标识。",
     "Unavailable": "暂不可用",
     "Updated at": "更新于",
     "Uphold the order": "维持命令",
@@ -231,6 +234,8 @@ ZH: dict[str, str] = {
     "download": "下载",
     "everywhere": "所有地方",
     "none": "无",
+    "on": "位于",
+    "on every platform": "所有平台",
     "remit's plan": "remit 的计划",
     "required": "必填",
     "the authority's jurisdiction, unless a reviewer narrows it": "机关的管辖区，除非审核人缩小范围",

@@ -22,6 +22,12 @@ from remit.enforcement import Platform
 from remit.store import open_enforcement_store, open_store
 
 
+def _actions(request: dict[str, Any]) -> list[str]:
+    """The actions a demand's request asks: ``actions``, or the one ``action`` of older files."""
+    asked: list[str] = request.get("actions") or [request["action"]]
+    return asked
+
+
 class Demand(Harness):
     """The steps before enforcement."""
 
@@ -130,7 +136,7 @@ class Demand(Harness):
             ("legal basis", d.get("legal_basis", "")),
             ("case", d.get("case_id") or "-"),
             ("received", d.get("received_at", "")),
-            ("asks", f"{d['request']['action']} in {', '.join(asked)}"
+            ("asks", f"{' and '.join(_actions(d['request']))} in {', '.join(asked)}"
                      + (" (everywhere)" if "*" in asked else "")),
             ("targets", targets),
         ]  # fmt: skip
@@ -172,7 +178,7 @@ class Demand(Harness):
         ]
         rows += [
             ("meetings", str(asked["meetings"]), str(planned["meetings"])),
-            ("host accounts", f"{asked['accounts']} ({impact['action_asked']})",
+            ("host accounts", f"{asked['accounts']} ({' and '.join(impact['actions_asked'])})",
              str(planned["accounts"])),
         ]  # fmt: skip
         self.lines(table(["", "as asked", "remit's plan"], rows))

@@ -23,6 +23,7 @@ from remit.enforcement._activation import (
     refusal,
     removal,
     resource_json,
+    targeted,
     targets_of,
 )
 from remit.enforcement._commands import (
@@ -128,5 +129,6 @@ __all__ = [
     "removal",
     "resource_json",
     "retention",
+    "targeted",
     "targets_of",
 ]

@@ -36,7 +36,7 @@ from remit.enforcement._model import Command, CommandStatus, CommandType, Sessio
 from remit.enforcement.notices import Notice, host_notice, participant_notice
 from remit.location import Location
 from remit.orders import Order
-from remit.policy import HOST, ActiveOrder, PolicyIndex, Resource
+from remit.policy import ANY_PLATFORM, HOST, ActiveOrder, PolicyIndex, Resource
 
 REMOVE = CommandType.REMOVE
 REFUSED = CommandType.REFUSED
@@ -76,13 +76,25 @@ def targets_of(order: ActiveOrder) -> tuple[list[str], list[str]]:
     return resources, hosts
 
 
+def targeted(active: ActiveOrder, session: Session) -> bool:
+    """Whether one of the order's targets names the session's resource (or its host) on the
+    session's platform (or on every platform)."""
+    r = session.resource
+    return any(
+        t.platform in (ANY_PLATFORM, session.platform)
+        and ((t.type == HOST and t.id == r.host) or (t.type == r.type and t.id == r.id))
+        for t in active.targets
+    )
+
+
 def must_go(active: ActiveOrder, sessions: Iterable[Session]) -> list[Session]:
     """The sessions the order reaches: decided as a join would be, on this order alone."""
     index = PolicyIndex.compile([active])
     return [
         s
         for s in sessions
-        if active.id in index.decide(s.location, s.resource, s.participant).orders
+        if active.id
+        in index.decide(s.location, s.resource, s.participant, platform=s.platform).orders
     ]
 
 
@@ -205,7 +217,7 @@ def host_notices(order: Order, removed: Iterable[Session], delivery: Delivery) -
             dict(sorted(counts.items())),
             _notice(notice),
         )
-        notice_key = f"host/{order.id}/{resource.type}/{resource.id}"
+        notice_key = f"host/{order.id}/{platform}/{resource.type}/{resource.id}"
         commands.append(_pending(notice_key, platform, HOST_NOTICE, data, order.id, None, delivery))
     return commands
 

@@ -148,15 +148,19 @@ class Enforcer:
             self._wake.set()
         return new
 
-    def readmit(self, order: Order, people: Collection[str] | None = None) -> int:
-        """Let back in everyone the order removed, or only ``people``: one readmission per
-        removed session, read from the outbox a page at a time however many there are. Returns
-        how many readmissions were new (idempotent: one per removal, ever)."""
+    def readmit(
+        self, order: Order, people: Collection[str] | None = None, platform: str | None = None
+    ) -> int:
+        """Let back in everyone the order removed, or only ``people`` (on ``platform`` alone,
+        when given): one readmission per removed session, read from the outbox a page at a time
+        however many there are. Returns how many readmissions were new (idempotent: one per
+        removal, ever)."""
         delivery = self._delivery()
         new, after = 0, None
         while True:
             page = self.store.removals_of(order.id, after=after, limit=READMIT_PAGE)
-            new += self.store.enqueue(readmissions(page, people, delivery))
+            on = page if platform is None else [c for c in page if c.platform == platform]
+            new += self.store.enqueue(readmissions(on, people, delivery))
             if len(page) < READMIT_PAGE:
                 break
             after = page[-1].key
@@ -169,7 +173,9 @@ class Enforcer:
         self, session: Session, index: PolicyIndex, orders: Callable[[str], Order]
     ) -> list[Command]:
         """A session that joined or moved while an order took effect: remove it if it must go."""
-        decision = index.decide(session.location, session.resource, session.participant)
+        decision = index.decide(
+            session.location, session.resource, session.participant, platform=session.platform
+        )
         commands = [
             removal(orders(order_id), session, self._delivery()) for order_id in decision.orders
         ]

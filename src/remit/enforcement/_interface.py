@@ -52,10 +52,8 @@ class EnforcementStore(Protocol):
     def end_session(self, session_id: str, status: SessionStatus, at: datetime) -> Session:
         """Mark a session left or removed; returns it. ``NotFound`` when absent."""
 
-    def move_session(
-        self, session_id: str, location: Location, ip: str | None, phone: str | None
-    ) -> Session:
-        """Record a live session's new address and location; returns it."""
+    def move_session(self, session_id: str, location: Location) -> Session:
+        """Record a live session's new location (the new address placed it); returns it."""
 
     def live_sessions(
         self,

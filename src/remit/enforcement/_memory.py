@@ -153,16 +153,14 @@ class MemoryEnforcementStore:
             self._sessions[session_id] = changed
         return changed
 
-    def move_session(
-        self, session_id: str, location: Location, ip: str | None, phone: str | None
-    ) -> Session:
+    def move_session(self, session_id: str, location: Location) -> Session:
         with self._lock:
             found = self._sessions.get(session_id)
             if found is None:
                 raise NotFound(f"no session {session_id}")
             if found.status is not SessionStatus.LIVE:
                 raise Conflict(f"session {session_id} has ended ({found.status.value})")
-            changed = replace(found, location=location, ip=ip, phone=phone)
+            changed = replace(found, location=location)
             self._sessions[session_id] = changed
         return changed
 
@@ -346,7 +344,7 @@ class MemoryEnforcementStore:
             if not dry_run:
                 for session in sessions:
                     self._sessions[session.id] = replace(
-                        session, participant=PURGED_PARTICIPANT, ip=None, phone=None, language=None
+                        session, participant=PURGED_PARTICIPANT, language=None
                     )
                 for stored in commands:
                     del self._commands[stored.command.key]

@@ -37,8 +37,10 @@ class SessionStatus(StrEnum):
 class Session:
     """One participant in one live resource, as the platform reported it.
 
-    ``participant`` is the platform's id for the person; ``ip``, ``phone`` and ``language`` are
-    personal data and stay in the private store (never in the public log).
+    ``participant`` is the platform's id for the person; it and ``language`` are personal data
+    and stay in the private store (never in the public log). The address or number a participant
+    joined from is not here: it placed them (``location``, with every source's answer) and was
+    dropped (docs/privacy.md).
     """
 
     id: str
@@ -48,8 +50,6 @@ class Session:
     location: Location
     joined_at: datetime
     status: SessionStatus = SessionStatus.LIVE
-    ip: str | None = None
-    phone: str | None = None
     language: str | None = None
     ended_at: datetime | None = None
 
@@ -77,7 +77,7 @@ class Command:
     """One thing a platform must do or be told, delivered at least once.
 
     ``key`` is the idempotency key: one command per key, ever (``remove/ORDER/SESSION``,
-    ``host/ORDER/RESOURCE``, ``readmit/ORDER/SESSION``). The platform sees it as the
+    ``host/ORDER/PLATFORM/TYPE/RESOURCE``, ``readmit/ORDER/SESSION``). The platform sees it as the
     ``webhook-id`` and may use it to ignore a repeat.
     """
 

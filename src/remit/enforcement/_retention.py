@@ -1,7 +1,7 @@
 """The retention limit of personal data on the roster and in the outbox (invariant 6 of
 docs/design.md).
 
-What is personal: a session's participant id, IP address, dial-in number and language; in a
+What is personal: a session's participant id and language; in a
 command's data, the participant it names, the notice written to them or to a host, the host it
 was addressed to; a refusal's idempotency key (it names the participant); a delivery's last error
 (a conferencing server's answer may echo the participant). A purge removes those from what
@@ -11,7 +11,8 @@ counts, delivery reports and the audit need:
 - an ended (left or removed) session keeps its platform, resource (type, id, host), location
   (country, subdivision, source), status and times; its participant id becomes
   :data:`PURGED_PARTICIPANT` (``""``, which no platform can send: ids are at least one character),
-  and ``ip``, ``phone`` and ``language`` become ``None``. Live sessions are never touched;
+  and its ``language`` becomes ``None`` (no address or number is ever kept: see
+  docs/privacy.md). Live sessions are never touched;
 - a delivered or failed command keeps its type, platform, order, session id, status, attempts and
   times, and of its data only :data:`KEPT_DATA` (the order, the session id, the resource, the place
   the daily counts are made of, a host notice's counts by country); its last error becomes
@@ -87,12 +88,7 @@ def session_is_purgeable(session: Session, before: datetime, since: datetime | N
         and session.ended_at is not None
         and session.ended_at < before
         and (since is None or session.ended_at >= since)
-        and (
-            session.participant != PURGED_PARTICIPANT
-            or session.ip is not None
-            or session.phone is not None
-            or session.language is not None
-        )
+        and (session.participant != PURGED_PARTICIPANT or session.language is not None)
     )
 
 

@@ -174,7 +174,13 @@ def _demand_sentences(w: Writer, order: Order) -> list[str]:
     ]
     if order.case_id:
         out.append(w._("Case reference: {case_id}.", case_id=order.case_id))
-    action = w.t.gettext(ACTIONS.get(order.request.action, ACTIONS[RequestedAction.OTHER]))
+    action = joined(
+        tuple(
+            w.t.gettext(ACTIONS.get(each, ACTIONS[RequestedAction.OTHER]))
+            for each in order.request.actions
+        ),
+        w.locale,
+    )
     asked = order.request.scope
     if not asked or EVERYWHERE in asked:
         out.append(w._("What was asked: {action}, everywhere.", action=action))

@@ -25,14 +25,16 @@ def file_appeal(
     reason: str,
     actor: str,
     now: datetime,
+    platform: str | None = None,
 ) -> Order:
-    """Record an appeal against an approved or active order."""
+    """Record an appeal against an approved or active order, for a participant or host of
+    ``platform`` (None: of no one platform)."""
     _require(order, {Status.APPROVED, Status.ACTIVE}, "appeal")
     if appellant_kind not in APPELLANT_KINDS:
         raise InvalidInput("appellant.kind: must be participant or host", field="appellant.kind")
     _text(appellant, "appellant.id")
     _text(reason, "reason", limit=100_000)
-    appeal = Appeal(appeal_id, appellant_kind, appellant, reason, actor, now)
+    appeal = Appeal(appeal_id, appellant_kind, appellant, reason, actor, now, platform=platform)
     changed = _step(order, "appeal", order.status, actor, now, f"appeal {appeal_id} filed")
     return replace(changed, appeals=(*order.appeals, appeal))
 
@@ -57,7 +59,8 @@ def decide_appeal(
 ) -> Order:
     """Uphold or reverse an appeal. The order's approver may not decide on it (four eyes).
 
-    Reversed with remedy ``person``: the appellant is exempt from the order from now on.
+    Reversed with remedy ``person``: the appellant is exempt from the order from now on, on the
+    appeal's platform (on every platform when the appeal names none).
     Reversed with remedy ``order``: the order is lifted for everyone.
     """
     appeal = find_appeal(order, appeal_id)
@@ -90,5 +93,10 @@ def decide_appeal(
         changed = _step(order, "appeal_reversed", Status.LIFTED, actor, now, reason)
         return replace(changed, appeals=appeals)
     changed = _step(order, "appeal_reversed", order.status, actor, now, reason)
+    if appeal.platform is not None:
+        pair = (appeal.platform, appeal.appellant)
+        return replace(
+            changed, appeals=appeals, exempt_on=tuple(dict.fromkeys((*order.exempt_on, pair)))
+        )
     exempt = tuple(dict.fromkeys((*order.exempt, appeal.appellant)))
     return replace(changed, appeals=appeals, exempt=exempt)

@@ -267,4 +267,5 @@ def to_active(order: Order) -> ActiveOrder:
         frozenset(order.scope),
         order.targets,
         exempt=frozenset(order.exempt),
+        exempt_on=frozenset(order.exempt_on),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from remit.errors import InvalidInput
 from remit.policy import Target
 
 
@@ -86,16 +87,30 @@ class Authority:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """The demand as received: its text, the action asked for, and the scope asked for.
+    """The demand as received: its text, every action asked for, and the scope asked for.
 
-    ``scope`` is kept as asked, even when it reaches beyond the authority's jurisdiction (for
-    example ``["*"]`` for "everywhere"): that is what the transparency report compares with what
-    remit did.
+    ``actions`` are kept as asked, in the order asked, at least one and none twice (the 2020
+    demand asked for two: ``delete_meeting`` and ``delete_account``); an order recorded when a
+    demand held one action reads as a one-item tuple. ``scope`` is kept as asked, even when it
+    reaches beyond the authority's jurisdiction (for example ``["*"]`` for "everywhere"): that is
+    what the transparency report compares with what remit did.
     """
 
     text: str
-    action: RequestedAction
+    actions: tuple[RequestedAction, ...]
     scope: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.actions or len(set(self.actions)) != len(self.actions):
+            raise InvalidInput(
+                "request.actions: name each action asked once, at least one",
+                field="request.actions",
+            )
+
+    @property
+    def asks_account_action(self) -> bool:
+        """Whether an action asked is one on accounts (which remit never carries out)."""
+        return any(action in ACCOUNT_ACTIONS for action in self.actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +160,13 @@ class AppealStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Appeal:
-    """An affected person's appeal against an order, and what was decided on it."""
+    """An affected person's appeal against an order, and what was decided on it.
+
+    ``platform`` is the platform the appellant is a participant or host of, where the removal
+    happened: a reversal releases them there only (readmitted there, exempt there). None for an
+    appeal filed before appeals named their platform, or by staff for no one platform: it
+    releases the id on every platform.
+    """
 
     id: str
     appellant_kind: str  # participant | host
@@ -158,6 +179,7 @@ class Appeal:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision: str | None = None
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +205,11 @@ class Order:
     approved_by: str | None = None
     transitions: tuple[Transition, ...] = field(default=())
     appeals: tuple[Appeal, ...] = field(default=())
-    #: Participants an upheld appeal released from this order.
+    #: Participants a reversed appeal released from this order on every platform (appeals that
+    #: named no platform).
     exempt: tuple[str, ...] = field(default=())
+    #: (platform, participant) pairs a reversed appeal released from this order on one platform.
+    exempt_on: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def in_force(self) -> bool:

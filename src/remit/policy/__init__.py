@@ -9,6 +9,7 @@ can name an account.
 from remit.policy._index import EXEMPT, SOURCES_DISAGREE, UNKNOWN_LOCATION, PolicyIndex
 from remit.policy._model import (
     ACCOUNT_TYPES,
+    ANY_PLATFORM,
     HOST,
     ActiveOrder,
     Decision,
@@ -21,6 +22,7 @@ from remit.policy._resource_types import DEFAULT_RESOURCE_TYPES, ResourceTypes
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "ANY_PLATFORM",
     "DEFAULT_RESOURCE_TYPES",
     "EXEMPT",
     "HOST",

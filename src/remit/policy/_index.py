@@ -1,8 +1,9 @@
-"""The compiled decision index: active orders by target, then by place. Pure: no I/O.
+"""The compiled decision index: active orders by platform and target, then by place. Pure.
 
-``decide`` is the hot path of every join. It looks up at most two targets (the resource itself and
-its host) and, only when one is targeted, the participant's country and subdivision. A resource no
-order targets is answered from a cache of shared allow decisions.
+``decide`` is the hot path of every join. It looks up at most four targets (the resource itself
+and its host, each on the participant's platform and on every platform) and, only when one is
+targeted, the participant's country and subdivision. A resource no order targets is answered
+from a cache of shared allow decisions.
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from types import MappingProxyType
 
 from remit.errors import InvalidInput
 from remit.location import UNKNOWN, Location
-from remit.policy._model import HOST, ActiveOrder, Decision, Outcome, Resource, Skipped
+from remit.policy._model import (
+    ANY_PLATFORM,
+    HOST,
+    ActiveOrder,
+    Decision,
+    Outcome,
+    Resource,
+    Skipped,
+)
 
-_Key = tuple[str, str]
+_Key = tuple[str, str, str]  # platform (or ANY_PLATFORM), target type, target id
 
 UNKNOWN_LOCATION = "location unknown"
 EXEMPT = "participant exempted on appeal"
@@ -36,11 +45,11 @@ class _Rule:
                 by_place.setdefault(place, []).append(order)
         self.by_place = {place: tuple(found) for place, found in by_place.items()}
         # The answer for a participant no source could place: let in, these orders skipped.
-        self.unknown = _unknown(UNKNOWN, self, None)
+        self.unknown = _unknown(UNKNOWN, [self])
 
 
 def _keys(order: ActiveOrder) -> set[_Key]:
-    return {(t.type, t.id) for t in order.targets}
+    return {(t.platform, t.type, t.id) for t in order.targets}
 
 
 class PolicyIndex:
@@ -55,14 +64,15 @@ class PolicyIndex:
     def __init__(self, orders: Mapping[str, ActiveOrder], rules: dict[_Key, _Rule]) -> None:
         self._orders = orders
         self._rules = rules
-        # The same rules by resource type then id, and by host: the hot path allocates no key.
-        self._targets: dict[str, dict[str, _Rule]] = {}
-        self._hosts: dict[str, _Rule] = {}
-        for (kind, target_id), rule in rules.items():
+        # The same rules by platform, then resource type then id, and by platform then host: the
+        # hot path allocates no key.
+        self._targets: dict[str, dict[str, dict[str, _Rule]]] = {}
+        self._hosts: dict[str, dict[str, _Rule]] = {}
+        for (platform, kind, target_id), rule in rules.items():
             if kind == HOST:
-                self._hosts[target_id] = rule
+                self._hosts.setdefault(platform, {})[target_id] = rule
             else:
-                self._targets.setdefault(kind, {})[target_id] = rule
+                self._targets.setdefault(platform, {}).setdefault(kind, {})[target_id] = rule
         # Shared allow decisions without skips, by the identity of the location they carry.
         self._allow: dict[int, Decision] = {}
 
@@ -119,28 +129,53 @@ class PolicyIndex:
     def __len__(self) -> int:
         return len(self._orders)
 
-    def decide(
-        self, location: Location, resource: Resource, participant: str | None = None
-    ) -> Decision:
-        """Allow or deny ``participant`` at ``location`` entering ``resource``, and why.
+    def _rules_of(self, resource: Resource, platform: str | None) -> list[_Rule]:
+        """The rules on ``resource`` and on its host, on every platform and on ``platform``."""
+        found = []
+        platforms = (
+            (ANY_PLATFORM,) if platform in (None, ANY_PLATFORM) else (ANY_PLATFORM, platform)
+        )
+        for name in platforms:
+            by_type = self._targets.get(name)
+            if by_type is not None:
+                by_id = by_type.get(resource.type)
+                rule = by_id.get(resource.id) if by_id is not None else None
+                if rule is not None:
+                    found.append(rule)
+            if resource.host is not None:
+                hosts = self._hosts.get(name)
+                rule = hosts.get(resource.host) if hosts is not None else None
+                if rule is not None:
+                    found.append(rule)
+        return found
 
-        A deny needs an order that targets the resource (or its host) *and* whose scope holds the
-        participant's country or subdivision. An unknown location is never denied: the orders it
-        would have met are reported as skipped. A location the sources disputed is never denied
-        on a contested place: each order whose scope holds a place some source gave is reported
-        as skipped, with the location's :attr:`~remit.location.Location.dispute` as the reason.
+    def decide(
+        self,
+        location: Location,
+        resource: Resource,
+        participant: str | None = None,
+        *,
+        platform: str | None = None,
+    ) -> Decision:
+        """Allow or deny ``participant`` of ``platform`` at ``location`` entering ``resource``.
+
+        A deny needs an order that targets the resource (or its host), on ``platform`` or on every
+        platform, *and* whose scope holds the participant's country or subdivision. Without a
+        ``platform`` only targets on every platform apply: a target on one platform never reaches
+        a resource another platform serves, whatever its id. An unknown location is never denied:
+        the orders it would have met are reported as skipped. A location the sources disputed is
+        never denied on a contested place: each order whose scope holds a place some source gave
+        is reported as skipped, with the location's :attr:`~remit.location.Location.dispute` as
+        the reason. An exemption counts for ``participant`` on every platform, or on ``platform``.
         """
-        by_id = self._targets.get(resource.type)
-        own = by_id.get(resource.id) if by_id is not None else None
-        hosted = self._hosts.get(resource.host) if resource.host is not None else None
-        if own is None and hosted is None:
+        rules = self._rules_of(resource, platform)
+        if not rules:
             return self._allowed(location)
         country = location.country
-        if own is None or hosted is None:  # one rule: the common case, kept short
-            rule = own or hosted
-            assert rule is not None
+        if len(rules) == 1:  # one rule: the common case, kept short
+            rule = rules[0]
             if country is None:
-                return rule.unknown if location is UNKNOWN else _unplaced(location, rule, None)
+                return rule.unknown if location is UNKNOWN else _unplaced(location, rules)
             by_place = rule.by_place
             subdivision = location.subdivision
             hits = by_place.get(country)
@@ -148,18 +183,18 @@ class PolicyIndex:
                 hits = (hits or ()) + by_place[subdivision]
         else:
             if country is None:
-                return _unplaced(location, own, hosted)
+                return _unplaced(location, rules)
             subdivision = location.subdivision
             hits = ()
-            for rule in (own, hosted):
+            for rule in rules:
                 hits += rule.by_place.get(country, ())
                 if subdivision is not None:
                     hits += rule.by_place.get(subdivision, ())
         if location.contested:  # the country agreed, the subdivision disputed
-            return _contested(location, hits or (), own, hosted, participant)
+            return _contested(location, hits or (), rules, participant, platform)
         if not hits:
             return self._allowed(location)
-        return _deny(location, hits, participant)
+        return _deny(location, hits, participant, platform)
 
     def _allowed(self, location: Location) -> Decision:
         """The shared allow decision for ``location`` (locations from a Locator are shared)."""
@@ -172,44 +207,40 @@ class PolicyIndex:
         return decision
 
 
-def _unknown(location: Location, own: _Rule | None, hosted: _Rule | None) -> Decision:
-    orders = {o.id for rule in (own, hosted) if rule is not None for o in rule.orders}
+def _unknown(location: Location, rules: list[_Rule]) -> Decision:
+    orders = {o.id for rule in rules for o in rule.orders}
     return Decision(
         "allow", (), location, tuple(Skipped(o, UNKNOWN_LOCATION) for o in sorted(orders))
     )
 
 
-def _unplaced(location: Location, own: _Rule | None, hosted: _Rule | None) -> Decision:
+def _unplaced(location: Location, rules: list[_Rule]) -> Decision:
     """A location without a country: unknown, or disputed between sources."""
     if location.dispute is None:
-        return _unknown(location, own, hosted)
-    return _contested(location, (), own, hosted, None)
+        return _unknown(location, rules)
+    return _contested(location, (), rules, None, None)
 
 
-def _disputed_orders(location: Location, own: _Rule | None, hosted: _Rule | None) -> set[str]:
+def _disputed_orders(location: Location, rules: list[_Rule]) -> set[str]:
     return {
-        o.id
-        for rule in (own, hosted)
-        if rule is not None
-        for place in location.contested
-        for o in rule.by_place.get(place, ())
+        o.id for rule in rules for place in location.contested for o in rule.by_place.get(place, ())
     }
 
 
 def _contested(
     location: Location,
     hits: tuple[ActiveOrder, ...],
-    own: _Rule | None,
-    hosted: _Rule | None,
+    rules: list[_Rule],
     participant: str | None,
+    platform: str | None,
 ) -> Decision:
     """The orders of ``hits`` decide; those a contested place would have added are skipped."""
     reason = location.dispute or SOURCES_DISAGREE
-    disputed = _disputed_orders(location, own, hosted) - {o.id for o in hits}
+    disputed = _disputed_orders(location, rules) - {o.id for o in hits}
     skipped = tuple(Skipped(o, reason) for o in sorted(disputed))
     if not hits:
         return Decision("allow", (), location, skipped)
-    decision = _deny(location, hits, participant)
+    decision = _deny(location, hits, participant, platform)
     return Decision(
         decision.outcome,
         decision.orders,
@@ -218,8 +249,21 @@ def _contested(
     )
 
 
-def _deny(location: Location, hits: tuple[ActiveOrder, ...], participant: str | None) -> Decision:
-    deciding = {o.id for o in hits if participant is None or participant not in o.exempt}
+def _exempted(order: ActiveOrder, participant: str | None, platform: str | None) -> bool:
+    if participant is None:
+        return False
+    return participant in order.exempt or (
+        platform is not None and (platform, participant) in order.exempt_on
+    )
+
+
+def _deny(
+    location: Location,
+    hits: tuple[ActiveOrder, ...],
+    participant: str | None,
+    platform: str | None,
+) -> Decision:
+    deciding = {o.id for o in hits if not _exempted(o, participant, platform)}
     exempted = tuple(Skipped(o, EXEMPT) for o in sorted({o.id for o in hits} - deciding))
     outcome: Outcome = "deny" if deciding else "allow"
     return Decision(outcome, tuple(sorted(deciding)), location, exempted)

@@ -12,6 +12,10 @@ from remit.location import Location
 #: The target type meaning "every resource hosted by this account" (never the account itself).
 HOST = "host"
 
+#: A target's platform meaning "the same id on every platform" (what orders recorded before
+#: targets named their platform read as).
+ANY_PLATFORM = "*"
+
 #: Target types that would act on an account, not on resources: refused by invariant 2
 #: (docs/design.md).
 ACCOUNT_TYPES = frozenset({"account", "user"})
@@ -61,15 +65,20 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What an order is about: a resource by (type, id), or ``host``: every resource of an account.
+    """What an order is about: a resource by (type, id), or ``host``: every resource of an account,
+    on one platform (``platform``, the name it is registered under), or on every platform
+    (:data:`ANY_PLATFORM`, ``"*"``: the same id wherever it appears). Two platforms' ids are
+    unrelated, so a target on one never reaches the other's resources.
 
     A target never names the account itself.
     """
 
     type: str
     id: str
+    platform: str = ANY_PLATFORM
 
     def __post_init__(self) -> None:
+        _check_id(self.platform, "target.platform")
         _check_type(self.type, "target.type")
         if self.type in ACCOUNT_TYPES:
             raise InvalidOrder(
@@ -88,7 +97,8 @@ class ActiveOrder:
     ``scope`` is the set of jurisdiction codes where it is enforced; it must lie inside
     ``jurisdiction`` (the authority's), and is refused otherwise: construction is the check that
     keeps the writ inside the border (invariant 1 of docs/design.md). ``exempt`` holds participant
-    ids an appeal released from this order.
+    ids an appeal released from this order on every platform, ``exempt_on`` (platform,
+    participant) pairs an appeal released on one platform.
     """
 
     id: str
@@ -96,6 +106,7 @@ class ActiveOrder:
     scope: frozenset[str]
     targets: tuple[Target, ...]
     exempt: frozenset[str] = frozenset()
+    exempt_on: frozenset[tuple[str, str]] = frozenset()
     #: The places (countries and subdivisions) the scope covers, groups expanded.
     places: frozenset[str] = field(init=False, repr=False, compare=False)
 

@@ -49,8 +49,6 @@ SESSION_COLUMNS = (
     SessionRow.location_evidence,
     SessionRow.joined_at,
     SessionRow.status,
-    SessionRow.ip,
-    SessionRow.phone,
     SessionRow.language,
     SessionRow.ended_at,
 )
@@ -62,7 +60,7 @@ COMMAND_COLUMNS = (
 )
 ROSTER_COLUMNS = (
     "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
-    "location_source, location_evidence, ip, phone, language, joined_at, status, ended_at"
+    "location_source, location_evidence, language, joined_at, status, ended_at"
 )
 
 
@@ -77,7 +75,7 @@ class SessionReader:
 
     def __call__(self, row: Sequence[Any]) -> Session:
         (sid, platform, rtype, rid, host, who, country, subdivision, source, evidence, joined,
-         status, ip, phone, language, ended) = row  # fmt: skip
+         status, language, ended) = row  # fmt: skip
         resource = self._resources.get((rtype, rid, host))
         if resource is None:
             resource = self._resources[rtype, rid, host] = Resource(rtype, rid, host)
@@ -93,8 +91,6 @@ class SessionReader:
             location=location,
             joined_at=joined,
             status=_SESSION_STATUS[status],
-            ip=ip,
-            phone=phone,
             language=language,
             ended_at=ended,
         )
@@ -118,8 +114,6 @@ def session_row(session: Session) -> dict[str, Any]:
         "subdivision": session.location.subdivision,
         "location_source": session.location.source,
         "location_evidence": evidence_of(session.location),
-        "ip": session.ip,
-        "phone": session.phone,
         "language": session.language,
         "joined_at": session.joined_at,
         "status": session.status.value,
@@ -228,7 +222,7 @@ def session_values(sessions: Sequence[Session], *, postgres: bool) -> list[tuple
         rows.append(
             (
                 s.id, s.platform, r.type, r.id, r.host, s.participant, loc.country,
-                loc.subdivision, loc.source, evidence(loc), s.ip, s.phone, s.language,
+                loc.subdivision, loc.source, evidence(loc), s.language,
                 when(s.joined_at, "joined_at"), session_status(s.status).value,
                 None if s.ended_at is None else when(s.ended_at, "ended_at"),
             )

@@ -18,16 +18,13 @@ from remit.store._sql_models import CODE, NAME, Base, UTCDateTime
 
 ID = 512  # a platform's ids: sessions, resources, hosts, participants (as remit.policy allows)
 KEY = 1024  # idempotency keys: "remove/<order>/<session>" and the like
-ADDRESS = 64  # an IP address, a phone number, a language tag
+LANGUAGE = 64  # a language tag
 
 #: A session that still holds personal data, which a purge takes away: written out the same in
 #: the purge's queries, so that SQLite and PostgreSQL both see that they read only rows of the
 #: partial index ``ix_sessions_status_ended_at_unpurged`` (a literal: PostgreSQL's generic plans
 #: cannot tell that ``participant <> $1`` implies ``participant <> ''``).
-SESSION_HOLDS_DATA = (
-    f"participant <> '{PURGED_PARTICIPANT}' "
-    "OR ip IS NOT NULL OR phone IS NOT NULL OR language IS NOT NULL"
-)
+SESSION_HOLDS_DATA = f"participant <> '{PURGED_PARTICIPANT}' OR language IS NOT NULL"
 #: The ended sessions that still hold personal data: the partial index's rows.
 _ENDED_HOLDING_DATA = text(f"ended_at IS NOT NULL AND ({SESSION_HOLDS_DATA})")
 
@@ -49,7 +46,7 @@ class SessionRow(Base):
         # live_sessions by resource (of a type) and by host
         Index("ix_sessions_status_resource", "status", "resource_type", "resource_id"),
         Index("ix_sessions_status_host", "status", "resource_host"),
-        # purge: ended (left or removed) before the cut-off, not purged yet (migration 0006)
+        # purge: ended (left or removed) before the cut-off, not purged yet (migrations 0006, 0010)
         Index(
             "ix_sessions_status_ended_at_unpurged",
             "status",
@@ -70,9 +67,7 @@ class SessionRow(Base):
     location_source: Mapped[str] = mapped_column(String(CODE))
     #: The rest of the location as JSON (every source's answer, a dispute): see migration 0009.
     location_evidence: Mapped[str | None] = mapped_column(Text)
-    ip: Mapped[str | None] = mapped_column(String(ADDRESS))
-    phone: Mapped[str | None] = mapped_column(String(ADDRESS))
-    language: Mapped[str | None] = mapped_column(String(ADDRESS))
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(CODE))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -38,10 +38,7 @@ _SESSIONS_TO_PURGE = (
 #: The batch's ids are looked up on the primary key: on PostgreSQL as an array, because an
 #: ``IN (SELECT …)`` may be planned as a join that reads the whole table.
 _SESSIONS_BATCH = "SELECT id FROM sessions WHERE {where} LIMIT :batch{lock}"
-_PURGE_SESSIONS = (
-    "UPDATE sessions SET participant = :purged, ip = NULL, phone = NULL, language = NULL "
-    "WHERE {ids}"
-)
+_PURGE_SESSIONS = "UPDATE sessions SET participant = :purged, language = NULL WHERE {ids}"
 _IN_BATCH = {"sqlite": "id IN ({batch})", "postgresql": "id = ANY(ARRAY({batch}))"}
 
 #: Commands still holding personal data (a data key that is not kept, or a last error) that

@@ -192,9 +192,7 @@ class SqlEnforcementStore:
                     raise NotFound(f"no session {session_id}")
             return codec.session(row)
 
-    def move_session(
-        self, session_id: str, location: Location, ip: str | None, phone: str | None
-    ) -> Session:
+    def move_session(self, session_id: str, location: Location) -> Session:
         with self._transaction(f"move session {session_id}", write=True) as db:
             row = db.execute(
                 update(SessionRow)
@@ -204,8 +202,6 @@ class SqlEnforcementStore:
                     subdivision=location.subdivision,
                     location_source=location.source,
                     location_evidence=codec.evidence_of(location),
-                    ip=ip,
-                    phone=phone,
                 )
                 .returning(*codec.SESSION_COLUMNS)
             ).first()

@@ -20,7 +20,7 @@ from remit.orders import (
     Status,
     Transition,
 )
-from remit.policy import Target
+from remit.policy import ANY_PLATFORM, Target
 from remit.store._interface import AuditEntry, Role, User
 from remit.store._sql_models import AuditRow, OrderRow, TransitionRow, UserRow
 
@@ -54,10 +54,10 @@ def order_data(order: Order) -> dict[str, Any]:
         "case_id": order.case_id,
         "request": {
             "text": order.request.text,
-            "action": order.request.action.value,
+            "actions": [action.value for action in order.request.actions],
             "scope": list(order.request.scope),
         },
-        "targets": [{"type": t.type, "id": t.id} for t in order.targets],
+        "targets": [{"type": t.type, "id": t.id, "platform": t.platform} for t in order.targets],
         "recorded_by": order.recorded_by,
         "effective_from": _when(order.effective_from),
         "effective_until": _when(order.effective_until),
@@ -69,6 +69,7 @@ def order_data(order: Order) -> dict[str, Any]:
             for a in order.appeals
         ],
         "exempt": list(order.exempt),
+        "exempt_on": [list(pair) for pair in order.exempt_on],
     }
 
 
@@ -129,10 +130,16 @@ def order(row: OrderRow) -> Order:
         received_at=row.received_at,
         request=Request(
             text=request["text"],
-            action=RequestedAction(request["action"]),
+            # An order recorded when a demand held one action reads as a one-item list.
+            actions=tuple(
+                RequestedAction(a) for a in request.get("actions") or [request["action"]]
+            ),
             scope=tuple(request["scope"]),
         ),
-        targets=tuple(Target(t["type"], t["id"]) for t in data["targets"]),
+        # Targets recorded before they named a platform cover the id on every platform.
+        targets=tuple(
+            Target(t["type"], t["id"], t.get("platform", ANY_PLATFORM)) for t in data["targets"]
+        ),
         recorded_by=data["recorded_by"],
         status=Status(row.status),
         version=row.version,
@@ -144,6 +151,7 @@ def order(row: OrderRow) -> Order:
         transitions=tuple(transition(t) for t in row.transitions),
         appeals=tuple(_appeal(a) for a in data.get("appeals", ())),
         exempt=tuple(data.get("exempt", ())),
+        exempt_on=tuple((p, who) for p, who in data.get("exempt_on", ())),
     )
 
 

@@ -154,7 +154,8 @@ def _demands(report: TransparencyReport) -> str:
             f'<td class="text">{escape(d.authority)} ({escape(d.territory_code)}, '
             f"{escape(d.requester_kind)})</td>"
             f'<td class="text">{escape(d.case_id or "–")}</td>'
-            f'<td class="text">{escape(d.action_asked)} in {escape(", ".join(d.scope_asked))}</td>'
+            f'<td class="text">{escape(", ".join(d.actions_asked))} in '
+            f"{escape(', '.join(d.scope_asked))}</td>"
             f'<td class="text">{escape(d.outcome.replace("_", " "))}</td>'
             f'<td class="text">{escape(enforced)}</td>'
             f"<td>{d.resources}</td>"

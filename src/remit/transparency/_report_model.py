@@ -19,6 +19,14 @@ class LegalBasisCount:
 
 
 @dataclass(frozen=True)
+class ActionCount:
+    """An action asked, and by how many demands (a demand asking two counts for each)."""
+
+    action: str
+    demands: int
+
+
+@dataclass(frozen=True)
 class ReportRow:
     """The numbers for one jurisdiction and one kind of authority (or for all: the totals)."""
 
@@ -43,6 +51,7 @@ class ReportRow:
     appeals_reversed: int = 0
     median_hours_to_decision: float | None = None
     legal_bases: tuple[LegalBasisCount, ...] = field(default_factory=tuple)
+    actions_asked: tuple[ActionCount, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class DemandLine:
     requester_kind: str
     legal_basis: str
     case_id: str | None
-    action_asked: str
+    actions_asked: tuple[str, ...]
     scope_asked: tuple[str, ...]
     outcome: str  # rejected, complied_fully, complied_partly, pending
     scope_enforced: tuple[str, ...] | None

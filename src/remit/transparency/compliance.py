@@ -126,7 +126,7 @@ def compliance_of(order: Order) -> Compliance:
     return classify(
         order.status,
         order.authority.jurisdiction,
-        (order.request.action,),
+        order.request.actions,
         order.request.scope,
         order.scope,
     )

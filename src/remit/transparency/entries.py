@@ -34,7 +34,7 @@ from typing import Any
 from remit import jurisdictions
 from remit.errors import InvalidInput, VerificationError
 from remit.orders import SYSTEM, Order, Transition
-from remit.policy import Target
+from remit.policy import ANY_PLATFORM, Target
 from remit.transparency._logstore import LogRecord
 
 __all__ = [
@@ -139,10 +139,22 @@ def _received(order: Order, first: Transition, secret: bytes) -> dict[str, Any]:
         "received_at": _time(order.received_at),
         "effective_from": _time(order.effective_from),
         "effective_until": _time(order.effective_until),
-        "request": {"action": order.request.action.value, "scope": list(order.request.scope)},
-        "targets": [{"type": t.type, "hmac": target_hash(secret, t)} for t in order.targets],
+        "request": {
+            "actions": [action.value for action in order.request.actions],
+            "scope": list(order.request.scope),
+        },
+        "targets": [_target(secret, t) for t in order.targets],
         "document_sha256": None if document is None else document.sha256,
     }
+
+
+def _target(secret: bytes, target: Target) -> dict[str, str]:
+    """A target as the log holds it: its type and keyed hash, and the platform it is on when it
+    names one (a target on every platform, as every target was before, has no ``platform``)."""
+    entry = {"type": target.type, "hmac": target_hash(secret, target)}
+    if target.platform != ANY_PLATFORM:
+        entry["platform"] = target.platform
+    return entry
 
 
 def _transition(order: Order, step: Transition) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The log's key file: one Ed25519 signer key string (C2SP signed-note form), mode 0600.
 
-The file holds ``PRIVATE+KEY+name+keyid+base64`` and a newline. The same key also gives the log's
-secret for keyed hashes of targets (:func:`target_secret`), so one file is all a node needs; every
-node of one deployment must use the same file. Errors never repeat the private key.
+The file holds ``PRIVATE+KEY+name+keyid+base64`` and a newline. The secret of keyed hashes of
+targets is a key of its own in a file beside it (:func:`target_secret_file`), kept when the signing
+key changes; a deployment made before that file existed gets it written once, derived from the
+signing key as before (:func:`target_secret`), so its hashes stay. Every node of one deployment
+must use the same files. Errors never repeat a private key.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ __all__ = [
     "DEFAULT_ORIGIN",
     "create_key_file",
     "read_key_file",
+    "target_key_path",
     "target_secret",
+    "target_secret_file",
 ]
 
 #: A file in the working folder, like the SQLite database.
@@ -80,6 +84,54 @@ def read_key_file(path: str | Path) -> Signer:
         raise InvalidConfiguration(
             f"{target} is not a log key (PRIVATE+KEY+name+keyid+base64)", field="path"
         ) from exc
+
+
+def target_key_path(log_key: str | Path) -> Path:
+    """Where the target-hash key of the log key ``log_key`` lives: beside it, ``…key.targets``."""
+    path = Path(log_key)
+    return path.with_name(f"{path.name}.targets")
+
+
+def target_secret_file(log_key: str | Path, signer: Signer) -> bytes:
+    """The secret of the keyed hashes of targets: a key of its own, in the file beside the
+    signing key (:func:`target_key_path`, 64 hex digits, mode 0600), which stays when the signing
+    key is rotated, so that every target keeps its hash. When the file is missing it is written
+    once: from the signing key the way it was derived before (:func:`target_secret`), so that a
+    deployment's hashes stay as they were (a new deployment's too: its first signing key is as
+    secret). From then on the file, not the signing key, is the secret. Nodes starting together
+    write it once."""
+    path = target_key_path(log_key)
+    try:
+        text = path.read_text("ascii").strip()
+    except FileNotFoundError:
+        secret = target_secret(signer)
+        aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, (secret.hex() + "\n").encode("ascii"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(aside, path)
+        except FileExistsError:
+            return target_secret_file(log_key, signer)  # another node wrote it first
+        except OSError as exc:
+            raise InvalidConfiguration(
+                f"cannot create the target-hash key {path}: {exc.strerror}", field="path"
+            ) from exc
+        finally:
+            aside.unlink(missing_ok=True)
+        return secret
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidConfiguration(f"cannot read the target-hash key {path}", field="path") from exc
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) != 32:
+        raise InvalidConfiguration(f"{path} is not a target-hash key (64 hex digits)", field="path")
+    return secret
 
 
 def target_secret(signer: Signer) -> bytes:

@@ -82,11 +82,14 @@ def lumen_notice(order: Order, secret: bytes, recipient: Recipient) -> dict[str,
         for target in order.targets
     ]
     received = order.received_at.astimezone(UTC)
+    asked = [action.value for action in order.request.actions]
     return {
         "notice": {
             "type": order.type.value,
             "title": f"{_TITLES[order.type]} from {authority.name} ({authority.jurisdiction})",
-            "subject": f"asked: {order.request.action.value} in {', '.join(order.request.scope)}",
+            "subject": f"asked: {', '.join(asked)} in {', '.join(order.request.scope)}",
+            # Each action asked, as Lumen's tags: a demand asking two is tagged with both.
+            "tag_list": ", ".join(asked),
             "source": "remit",
             "language": "en",
             "jurisdiction_list": authority.jurisdiction,

@@ -27,10 +27,11 @@ from typing import Any
 
 from remit import jurisdictions
 from remit.errors import InvalidInput, VerificationError
-from remit.orders import ACCOUNT_ACTIONS, EVERYWHERE, Order
+from remit.orders import EVERYWHERE, Order
 from remit.transparency import entries as log_entries
 from remit.transparency._report_html import page
 from remit.transparency._report_model import (
+    ActionCount,
     DemandLine,
     LegalBasisCount,
     ReportRow,
@@ -63,6 +64,7 @@ class _Tally:
     counts: Counter[str] = field(default_factory=Counter)
     hours: list[float] = field(default_factory=list)
     bases: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
 
 
 def _asked_beyond(order: Order) -> bool:
@@ -140,8 +142,9 @@ def build_report(
             c["clarification_requested"] += 1
         if _asked_beyond(order):
             c["asked_beyond_jurisdiction"] += 1
-        if order.request.action in ACCOUNT_ACTIONS:
+        if order.request.asks_account_action:
             c["account_actions_asked"] += 1
+        tally.actions.update(action.value for action in order.request.actions)
         if outcome.startswith("complied"):
             c["resources_restricted"] += len(order.targets)
         hours = _decision_hours(order)
@@ -157,7 +160,7 @@ def build_report(
                 requester_kind=order.authority.kind.value,
                 legal_basis=order.legal_basis,
                 case_id=order.case_id,
-                action_asked=order.request.action.value,
+                actions_asked=tuple(action.value for action in order.request.actions),
                 scope_asked=order.request.scope,
                 outcome=outcome,
                 scope_enforced=order.scope,
@@ -196,6 +199,7 @@ def build_report(
         every.counts.update(tally.counts)
         every.hours += tally.hours
         every.bases.update(tally.bases)
+        every.actions.update(tally.actions)
     totals = _row("", "all", every, country="All jurisdictions")
     today = generated_at.astimezone(UTC).date()
     closed = min(end, today - timedelta(days=1))
@@ -218,12 +222,17 @@ def _row(code: str, kind: str, tally: _Tally, *, country: str | None = None) -> 
         LegalBasisCount(basis, n)
         for basis, n in sorted(tally.bases.items(), key=lambda item: (-item[1], item[0]))
     )
+    actions = tuple(
+        ActionCount(action, n)
+        for action, n in sorted(tally.actions.items(), key=lambda item: (-item[1], item[0]))
+    )
     return ReportRow(
         territory_code=code,
         country=country if country is not None else jurisdictions.get(code).name,
         requester_kind=kind,
         median_hours_to_decision=median,
         legal_bases=bases,
+        actions_asked=actions,
         **{name: tally.counts[name] for name in counted},
     )
 
@@ -259,6 +268,7 @@ CSV_COLUMNS = (
     *(f.name for f in fields(ReportRow) if f.type == "int"),
     "median_hours_to_decision",
     "legal_bases",
+    "actions_asked",
 )
 
 
@@ -288,6 +298,7 @@ def to_csv(report: TransparencyReport) -> str:
     for row in report.rows:
         values = asdict(row)
         values["legal_bases"] = "; ".join(f"{b.legal_basis} ({b.demands})" for b in row.legal_bases)
+        values["actions_asked"] = "; ".join(f"{a.action} ({a.demands})" for a in row.actions_asked)
         median = row.median_hours_to_decision
         values["median_hours_to_decision"] = "" if median is None else f"{median:.1f}"
         values["period_start"] = report.period_start.isoformat()

@@ -306,7 +306,7 @@ def _may_stay(call: Call, session: Session) -> bool:
     if session.participant.startswith(tickets.UNKNOWN_FEED):
         return False
     return call.node.snapshot.index.decide(
-        session.location, session.resource, session.participant
+        session.location, session.resource, session.participant, platform=session.platform
     ).allowed
 
 

@@ -224,7 +224,7 @@ def roster_join(
     Blocks on the store: call it from a worker thread."""
     sealed = sealed_of(settings, room, person)
     for live in live_sessions(node, platform, room, person.identity):
-        if same_connection(live, sealed or Sealed()):
+        if same_connection(node, live, sealed or Sealed()):
             return live, False
         end_session(node, live, SessionStatus.LEFT)
     if sealed is None:
@@ -246,9 +246,18 @@ def roster_join(
     return session, True
 
 
-def same_connection(session: Session, sealed: Sealed) -> bool:
-    """Whether ``session`` is the join ``sealed`` describes (same address and number)."""
-    return (session.ip, session.phone) == (sealed.ip, sealed.phone)
+def same_connection(node: Node, session: Session, sealed: Sealed) -> bool:
+    """Whether ``session`` is the join ``sealed`` describes: its address or number places it in
+    the same place, by the same source, and its language is the same. The roster keeps no
+    address to compare (docs/privacy.md): the seal's is used to place it again, and dropped."""
+    located = node.locator.locate(ip=sealed.ip, phone=sealed.phone)
+    where = session.location
+    return (where.country, where.subdivision, where.source, session.language) == (
+        located.country,
+        located.subdivision,
+        located.source,
+        sealed.language,
+    )
 
 
 def sealed_of(settings: LiveKitSettings, room: str, person: api.ParticipantInfo) -> Sealed | None:

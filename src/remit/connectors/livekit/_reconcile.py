@@ -121,7 +121,7 @@ def reconcile(
                 continue
             present.add((room, person.identity))
             sealed = sealed_of(settings, room, person) or Sealed()
-            if any(same_connection(s, sealed) for s in known[room, person.identity]):
+            if any(same_connection(node, s, sealed) for s in known[room, person.identity]):
                 continue  # on the roster already
             _, new = roster_join(node, platform.name, settings, room, person)
             rostered += new
