@@ -287,4 +287,16 @@ ZH: dict[str, str] = {
     "No": "否",
     "Approve or reject": "批准或驳回",
     "You recorded this demand, so another reviewer approves it (four eyes).": "此要求由你记录，因此须由另一位审核人批准（四眼原则）。",
+    # names, totals, kept documents and what happens next (issue 18, item 7)
+    "In all": "合计",
+    "Kept from your last try: {name} ({size} B). Choose another file only to replace it.": "已保留上次提交的文件：{name}（{size} 字节）。仅在需要替换时才选择其他文件。",
+    "Recorded. A reviewer other than you reviews it next: it waits in the queue.": "已记录。接下来由你以外的审核人审核：它在队列中等待。",
+    "Review started. Answer the questions below, then approve, reject or ask the authority to clarify.": "审核已开始。请回答下面的问题，然后批准、驳回或要求机关澄清。",
+    "Approved. It takes effect on {date} UTC; until then no one is removed.": "已批准。将于 UTC {date} 生效；在此之前不会移除任何人。",
+    "Approved. {removed} participants will be removed and {hosts} hosts notified; anyone joining inside the scope is refused.": "已批准。将移除 {removed} 名参与者并通知 {hosts} 位主持人；在执行范围内加入的人会被拒绝。",
+    "Rejected. Nothing is enforced; the demand stays in the transparency report.": "已驳回。不执行任何措施；该要求仍列入透明度报告。",
+    "Clarification asked. The order waits for the authority's answer: record it here when it comes.": "已要求澄清。命令等待机关答复：收到后请在此记录。",
+    "Answer recorded. The order is back in review.": "答复已记录。命令重新进入审核。",
+    "Lifted. No one is removed or refused under this order any more.": "已解除。此后不再依据此命令移除或拒绝任何人。",
+    "The appeal was decided. Its decision is shown below with how many were readmitted; a readmitted person may rejoin, and the outcome goes to the public log.": "申诉已决定。决定及允许重新加入的人数显示如下；被允许的人可以重新加入，结果会写入公开日志。",
 }  # fmt: skip
