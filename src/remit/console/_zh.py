@@ -83,8 +83,8 @@ ZH: dict[str, str] = {
     "Checklist": "核对清单",
     "Codes inside {j}, separated by commas; empty: all of {j}.": "{j} 内的代码，用逗号分隔；"
     "留空表示整个 {j}。",
-    "Command": "指令",
-    "Commands to the platforms, newest first": "发给平台的指令，最新的在前",
+    "Command": "平台操作",
+    "Commands to the platforms, newest first": "发给平台的平台操作，最新的在前",
     "Connecting…": "正在连接……",
     "Connection lost; reconnecting…": "连接中断，正在重新连接……",
     "Country": "国家/地区",
@@ -127,13 +127,13 @@ ZH: dict[str, str] = {
     "Main": "主导航",
     "Meetings": "会议",
     "Meetings with their participants by country, and the commands sent to the platforms. "
-    "This page updates itself.": "按国家/地区列出的会议参与者，以及发给平台的指令。此页面会自动更新。",
+    "This page updates itself.": "按国家/地区列出的会议参与者，以及发给平台的平台操作。此页面会自动更新。",
     "Name": "用户名",
     "Narrow the scope (optional)": "缩小执行范围（可选）",
     "New demand": "新要求",
     "No account is touched.": "不触及任何账户。",
     "No appeals.": "没有申诉。",
-    "No commands yet.": "尚无指令。",
+    "No commands yet.": "尚无平台操作。",
     "No live meetings.": "没有进行中的会议。",
     "No preview: {why}": "无法预览：{why}",
     "None.": "无。",
@@ -299,4 +299,6 @@ ZH: dict[str, str] = {
     "Answer recorded. The order is back in review.": "答复已记录。命令重新进入审核。",
     "Lifted. No one is removed or refused under this order any more.": "已解除。此后不再依据此命令移除或拒绝任何人。",
     "The appeal was decided. Its decision is shown below with how many were readmitted; a readmitted person may rejoin, and the outcome goes to the public log.": "申诉已决定。决定及允许重新加入的人数显示如下；被允许的人可以重新加入，结果会写入公开日志。",
+    # terms (issue 18, item 8): a demand still undecided, not a command awaiting delivery
+    "undecided": "尚未决定",
 }  # fmt: skip
