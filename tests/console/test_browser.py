@@ -194,8 +194,13 @@ def test_the_2020_story_through_the_console(
         row.locator("th").inner_text(): row.locator("td").all_inner_texts()
         for row in table.locator("tbody tr").all()
     }
-    assert rows == {"CN": ["1", "1"], "HK": ["1", "0"], "US": ["1", "0"]}
-    accounts = table.locator("tfoot tr", has_text="Accounts").locator("td").all_inner_texts()
+    assert rows == {
+        "China (mainland) (CN)": ["1", "1"],
+        "Hong Kong (HK)": ["1", "0"],
+        "United States (US)": ["1", "0"],
+    }
+    totals = reviewer.locator("#impact-totals")
+    accounts = totals.locator("tbody tr", has_text="Accounts").locator("td").all_inner_texts()
     assert accounts == ["1", "0"]  # as asked: the host account; as planned: no account
     expect(reviewer.locator("#plan-scope")).to_have_text("CN")
     expect(reviewer.locator("figure.chart svg")).to_be_visible()
@@ -248,7 +253,11 @@ def test_the_2020_story_through_the_console(
         row.locator("th").inner_text(): row.locator("td").all_inner_texts()
         for row in live.locator("table.by-country tbody tr").all()
     }
-    assert by_country == {"CN": ["0", "1"], "HK": ["1", "0"], "US": ["1", "0"]}
+    assert by_country == {
+        "China (mainland) (CN)": ["0", "1"],
+        "Hong Kong (HK)": ["1", "0"],
+        "United States (US)": ["1", "0"],
+    }
     watcher.screenshot(path=shots / "09-live-removed.png", full_page=True)
     # The platform's receiver is down: the removal fails after its 3 s, highlighted.
     expect(removal).to_have_attribute("data-status", "failed", timeout=20_000)
@@ -267,6 +276,9 @@ def test_the_2020_story_through_the_console(
     expect(reviewer.locator("#checkpoint")).to_contain_text("remit.example/log")
     expect(reviewer.get_by_text("remit log verify --url")).to_be_visible()
     reviewer.screenshot(path=shots / "11-transparency.png", full_page=True)
+    reviewer.goto(f"{base}/v1/reports/transparency?format=html")
+    assert reviewer.evaluate("document.body.scrollWidth") <= 1000  # was 1674 px wide
+    reviewer.screenshot(path=shots / "11b-public-report.png", full_page=True)
 
     # At phone width the live view fits: nothing wider than the screen but scrolling tables.
     phone = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()  # type: ignore[attr-defined]

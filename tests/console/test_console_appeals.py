@@ -36,11 +36,11 @@ def test_the_appeal_shows_what_a_reviewer_needs_to_decide(site: Site) -> None:
     card = _card(site.signed_in("reviewer2").get("/appeals").text, appeal_id)
     assert REASON in card
     assert re.search(r'<a href="/orders/[^"]+" class="case">2020-0604</a>', card)
-    assert "Ministry of Public Security (ministry, CN)" in card
+    assert "Ministry of Public Security (ministry, China (mainland) (CN))" in card
     removal = card[card.index('<table class="removals">') :]
     assert "<code>june4-a</code>" in removal
     assert "host host-us-1" in removal
-    assert "<td>CN</td>" in removal  # placed in
+    assert "<td>China (mainland) (CN)</td>" in removal  # placed in
     assert "the operator&#39;s table" in removal  # placed by: the static table
     assert f'action="/appeals/{appeal_id}/decide"' in card
 

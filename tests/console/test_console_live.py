@@ -37,7 +37,11 @@ def test_the_live_view_shows_the_removal_inside_the_scope_only(site: Site) -> No
     order_id = _approved_with_three_present(site, joined=True)
     after = browser.get("/live/panel").text
     assert _people(after) == {"p-cn": "removing", "p-hk": "live", "p-us": "live"}
-    assert re.search(r'<th scope="row">CN</th><td>0</td><td class="removed">1</td>', after)
+    assert re.search(
+        r'<th scope="row" data-code="CN">China \(mainland\) \(CN\)</th><td>0</td>'
+        r'<td class="removed">1</td>',
+        after,
+    )
     commands = re.findall(r'<tr class="command (\w+)" data-status="\w+">\s*<td>([^<]+)</td>', after)
     assert sorted(commands) == [("pending", "notice to host"), ("pending", "remove participant")]
     assert f'href="/orders/{order_id}"' in after
@@ -137,7 +141,7 @@ def test_the_transparency_page_shows_the_demand_and_the_signed_checkpoint(site: 
     assert published.splitlines()[0] == "remit.test/log"
     assert published.splitlines()[1] in page  # the size: the same log
     demands = page[page.index('id="demands"') :]
-    assert "Ministry of Public Security (CN)" in demands
+    assert "Ministry of Public Security (China (mainland) (CN))" in demands
     assert "rejected" in demands
     assert re.search(
         r"remit log verify --url http://testserver --key (&#39;|')remit\.test/log\+", page

@@ -58,15 +58,23 @@ def test_the_order_page_shows_the_demand_beside_the_plan_and_the_impact(site: Si
     order_id = recorded(site)
     page = site.signed_in("reviewer").get(f"/orders/{order_id}").text
     table = page[
-        page.index('id="impact-table"') : page.index("</table>", page.index('id="impact-table"'))
+        page.index('id="impact-table"') : page.index("</table>", page.index('id="impact-totals"'))
     ]
     assert "Ministry of Public Security" in page
     assert '<strong id="plan-scope">CN</strong>' in page
     assert "remit never suspends or deletes an account" in page
-    assert re.findall(r'<th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td>', table) == [
-        ("CN", "1", "1"), ("HK", "1", "0"), ("US", "1", "0"),
+    by_country = r'<th scope="row" data-code="(\w+)">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>'
+    assert re.findall(by_country, table) == [
+        ("CN", "China (mainland) (CN)", "1", "1"), ("HK", "Hong Kong (HK)", "1", "0"),
+        ("US", "United States (US)", "1", "0"),
+    ]  # fmt: skip
+    totals = table[table.index('id="impact-totals"') :]  # the totals: a table of their own
+    assert re.findall(r'<th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td>', totals) == [
         ("Participants", "3", "1"), ("Meetings", "1", "1"), ("Accounts", "1", "0"),
     ]  # fmt: skip
+    chart = page[page.index('id="impact-chart-title"') : page.index("</svg>")]
+    assert ">China (mainland) (CN)</text>" in chart
+    assert 'class="value">0</text>' not in chart  # no label on a bar of nothing
     assert "<svg viewBox" in page
     assert "Participants by country, as asked and as planned" in page
 

@@ -70,3 +70,16 @@ def test_every_input_has_a_label(site: Site) -> None:
         assert ids, path
         for ident in ids:
             assert f'for="{ident}"' in html, f"{path}: #{ident} has no label"
+
+
+def test_an_undecided_demand_is_not_awaiting_delivery_in_chinese(site: Site) -> None:
+    from test_console_review import recorded
+
+    recorded(site)
+    browser = site.signed_in("auditor")
+    browser.get("/lang/zh?next=/transparency")
+    page = browser.get("/transparency").text
+    demands = page[page.index('id="demands"') :]
+    assert "尚未决定" in demands
+    assert "待送达" not in demands  # that is a command's delivery, not a demand's outcome
+    assert all("指令" not in text for text in ZH.values())  # orders: 命令; commands: 平台操作

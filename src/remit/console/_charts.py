@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-WIDTH = 420  # the SVG's width in user units; it scales with the page
-LABEL = 110  # room for the labels on the left
+WIDTH = 520  # the SVG's width in user units; it scales with the page
+LABEL = 210  # room for the labels on the left: a place's name and code
 BAR = 16  # height of one series' bar
 GAP = 12
 

@@ -7,6 +7,8 @@ then recorded by :func:`remit.api.record_order`, exactly as ``POST /v1/orders`` 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import datetime
 from typing import Any
@@ -74,15 +76,33 @@ def _targets(text: str, platform: str) -> list[dict[str, str]]:
     return found
 
 
-async def _document(form: dict[str, Any]) -> dict[str, Any] | None:
+#: The hidden inputs that carry a document through a refused form, so it is not chosen again.
+KEPT = ("document.kept", "document.kept_type", "document.kept_name")
+
+
+async def document_of(form: dict[str, Any]) -> dict[str, Any] | None:
+    """The document uploaded with the form, else the one a refused form kept; None if neither.
+    ``InvalidInput`` for an empty file."""
     upload = form.get("document")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = await upload.read()
+        if not content:
+            raise InvalidInput("document: the file is empty", field="document")
+        media_type = (upload.content_type or "application/octet-stream").split(";")[0].strip()
+        return {"content": content, "media_type": media_type, "filename": upload.filename[-255:]}
+    kept = str(form.get("document.kept", ""))
+    if not kept:
         return None
-    content = await upload.read()
-    if not content:
-        raise InvalidInput("document: the file is empty", field="document")
-    media_type = (upload.content_type or "application/octet-stream").split(";")[0].strip()
-    return {"content": content, "media_type": media_type, "filename": upload.filename[-255:]}
+    try:
+        content = base64.b64decode(kept, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("document: the kept document is damaged; choose it again",
+                           field="document") from exc  # fmt: skip
+    return {
+        "content": content,
+        "media_type": str(form.get("document.kept_type", "")) or "application/octet-stream",
+        "filename": str(form.get("document.kept_name", ""))[-255:] or None,
+    }
 
 
 def actions_of(form: dict[str, Any]) -> list[str]:
@@ -97,8 +117,21 @@ def actions_of(form: dict[str, Any]) -> list[str]:
     return ticked if ticked or not single else [single]
 
 
-async def order_from_form(form: dict[str, Any]) -> OrderIn:
-    """The API's ``OrderIn`` from the intake form, validated the way the API validates it."""
+def kept_inputs(document: dict[str, Any] | None) -> dict[str, str]:
+    """The hidden inputs that keep ``document`` in a form shown again."""
+    if document is None:
+        return {}
+    return {
+        "document.kept": base64.b64encode(document["content"]).decode("ascii"),
+        "document.kept_type": str(document["media_type"]),
+        "document.kept_name": str(document.get("filename") or ""),
+        "size": str(len(document["content"])),
+    }
+
+
+async def order_from_form(form: dict[str, Any], document: dict[str, Any] | None) -> OrderIn:
+    """The API's ``OrderIn`` from the intake form and its ``document`` (:func:`document_of`),
+    validated the way the API validates it."""
     offset = str(form.get("utc_offset", "")).strip() or "+00:00"
     if not _OFFSET.match(offset):
         raise InvalidInput("utc_offset: write it as +08:00 or -05:00", field="utc_offset")
@@ -128,7 +161,6 @@ async def order_from_form(form: dict[str, Any]) -> OrderIn:
         when = _when(form, name, offset, required=False)
         if when is not None:
             data[name] = when
-    document = await _document(form)
     if document is not None:
         data["document"] = document
     return msgspec.convert(data, OrderIn)

@@ -9,6 +9,7 @@ rather than applied to an order someone else changed meanwhile.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import fields
 from datetime import datetime
@@ -35,8 +36,16 @@ from remit.api import (
 from remit.console._auth import Viewer, require
 from remit.console._charts import grouped
 from remit.console._i18n import N_
-from remit.console._intake import ACTIONS_PREFIX, TEXT_FIELDS, input_field, order_from_form
+from remit.console._intake import (
+    ACTIONS_PREFIX,
+    TEXT_FIELDS,
+    document_of,
+    input_field,
+    kept_inputs,
+    order_from_form,
+)
 from remit.console._web import Console, redirect
+from remit.enforcement import HOST_NOTICE, REMOVE
 from remit.errors import Conflict, InvalidInput, NotFound
 from remit.orders import Checklist, Order, Status
 from remit.store import AuditEntry
@@ -125,15 +134,20 @@ async def _record(
 ) -> Response:
     values = {name: str(form.get(name, "")) for name in TEXT_FIELDS}
     values |= {name: "on" for name in form if name.startswith(ACTIONS_PREFIX)}
+    document = None
     try:
-        body = await order_from_form(form)
+        document = await document_of(form)
+        body = await order_from_form(form, document)
         order = await run_in_threadpool(
             record_order, console.node, console.settings, body, viewer.name
         )
     except (msgspec.ValidationError, InvalidInput, HTTPProblem) as exc:
         kind, detail, field = explain(exc)
         errors = {input_field(field) or "form": detail}
-        context = {"values": values, "options": _options(console), "errors": errors}
+        kept = kept_inputs(document) if input_field(field) != "document" else {}
+        context = {
+            "values": values, "options": _options(console), "errors": errors, "kept": kept,
+        }  # fmt: skip
         return console.render(request, viewer, "intake.html", context, STATUS.get(kind, 422))
     await _audit(console, viewer, "record", order.id, "201")
     return redirect(f"/orders/{order.id}?done=record")
@@ -200,6 +214,7 @@ async def order_page(
         "errors": errors or {},
         "values": values or {},
         "done": request.query_params.get("done", ""),
+        "done_counts": await run_in_threadpool(_enforced, console, order),
         "account_actions": {action.value for action in orders.ACCOUNT_ACTIONS},
         "impact_roles": endpoint_roles("GET", "/v1/orders/{id}/impact"),
     }
@@ -209,6 +224,16 @@ async def order_page(
 #: The states in which the console offers each step: a demand is reviewed before it is
 #: decided, so a received one offers only to start the review (the API still takes any step
 #: the lifecycle allows).
+def _enforced(console: Console, order: Order) -> dict[str, int]:
+    """How many removals and host notices the order has made so far."""
+    enforcer = console.node.enforcer
+    if enforcer is None or not order.in_force:
+        return {"removed": 0, "hosts": 0}
+    commands = enforcer.store.list_commands(order_id=order.id, limit=10_000)
+    kinds = Counter(c.type for c in commands)
+    return {"removed": kinds[REMOVE], "hosts": kinds[HOST_NOTICE]}
+
+
 _SHOWN_IN = {
     "review": {Status.RECEIVED},
     "approve": {Status.IN_REVIEW},

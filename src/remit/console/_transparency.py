@@ -15,6 +15,8 @@ from starlette.responses import Response
 from remit.api import HTTPProblem, Node, log_of, report_of
 from remit.console._auth import SignInRequired
 from remit.console._charts import grouped
+from remit.console._i18n import pick, translator
+from remit.console._places import labelled
 from remit.console._web import Console
 from remit.enforcement import REFUSED, REMOVE, daily_counts
 from remit.transparency import entries as log_entries
@@ -63,7 +65,11 @@ async def transparency_page(console: Console, request: Request) -> Response:
         shown: dict[str, object] = {"report": None, "unavailable": exc.detail}
         return console.render(request, viewer, "transparency.html", shown, 503)
     rows = [r for r in report.rows if r.territory_code]
-    labels = [r.territory_code + " " + r.requester_kind for r in rows]
+    language = pick(request)
+    translate = translator(language)
+    labels = [
+        f"{labelled(r.territory_code, language)}, {translate(r.requester_kind)}" for r in rows
+    ]
     people = {
         key_: {lbl: int(getattr(r, key_)) for lbl, r in zip(labels, rows, strict=True)}
         for key_ in PEOPLE

@@ -30,6 +30,7 @@ from remit.console._auth import (
     check_csrf,
 )
 from remit.console._i18n import LANGUAGES, N_, pick, translator
+from remit.console._places import labelled
 from remit.errors import NotFound, StoreError
 
 log = logging.getLogger("remit.console")
@@ -80,6 +81,7 @@ class Console:
         language = pick(request)
         values: dict[str, Any] = {
             "_": translator(language),
+            "place": lambda code: labelled(str(code), language),
             "lang": language,
             "html_lang": LANGUAGES[language][0],
             "languages": LANGUAGES,
@@ -106,7 +108,8 @@ class Console:
     async def form(self, request: Request, viewer: Viewer) -> AsyncIterator[dict[str, Any]]:
         """The POSTed form (files included, up to the API's document limit), CSRF-checked;
         its uploaded files are closed when the block ends."""
-        limit = self.settings.max_document_bytes + 1
+        # A document kept through a refused form comes back as base64 text: a third larger.
+        limit = (self.settings.max_document_bytes + 2) * 4 // 3 + 4
         async with request.form(max_part_size=limit) as form:
             check_csrf(viewer.session.csrf, form.get(CSRF_FIELD))
             yield dict(form.multi_items())

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
+from remit import jurisdictions
+from remit.errors import InvalidInput
 from remit.transparency._report_model import ReportRow, TransparencyReport
 
 _WIDTH = 720
@@ -28,6 +30,8 @@ _PEOPLE = (
 )
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+.scroll{max-width:100%;overflow-x:auto}
+svg{max-width:100%;height:auto}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}
 th:first-child,td:first-child,td.text{text-align:left}
@@ -42,6 +46,13 @@ def _label(row: ReportRow) -> str:
     if not row.territory_code:
         return "All"
     return f"{row.country} ({row.territory_code}), {row.requester_kind}"
+
+
+def _place(code: str) -> str:
+    try:
+        return f"{jurisdictions.get(code).name} ({code})"
+    except InvalidInput:
+        return code
 
 
 def _legend(series: tuple[tuple[str, str, str], ...]) -> str:
@@ -88,7 +99,8 @@ def _chart(
                     f'text-anchor="middle" fill="#fff">{value}</text>'
                 )
             x += width
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + _BAR * 0.7:.1f}">{total}</text>')
+        if total:
+            parts.append(f'<text x="{x + 6:.1f}" y="{y + _BAR * 0.7:.1f}">{total}</text>')
     parts.append("</svg>")
     return f"<figure>{''.join(parts)}<figcaption>{escape(title)}</figcaption></figure>"
 
@@ -116,18 +128,23 @@ _COLUMNS = (
 
 def _numbers(report: TransparencyReport) -> str:
     head = "".join(f"<th>{escape(name)}</th>" for _, name in _COLUMNS)
-    lines = []
-    for row in (*report.rows, report.totals):
+
+    def line(row: ReportRow) -> str:
         cells = []
         for key, _ in _COLUMNS:
             value = getattr(row, key)
             cells.append(f"<td>{'–' if value is None else escape(str(value))}</td>")
-        tag = "th" if row is report.totals else "td"
-        lines.append(f"<tr><{tag}>{escape(_label(row))}</{tag}>{''.join(cells)}</tr>")
+        return f"<tr><th>{escape(_label(row))}</th>{''.join(cells)}</tr>"
+
+    by_place = "".join(line(row) for row in report.rows)
     return (
-        "<table><caption>Numbers by jurisdiction and kind of authority</caption>"
+        '<div class="scroll"><table id="by-jurisdiction">'
+        "<caption>Numbers by jurisdiction and kind of authority</caption>"
         f"<thead><tr><th>Jurisdiction, authority</th>{head}</tr></thead>"
-        f"<tbody>{''.join(lines)}</tbody></table>"
+        f"<tbody>{by_place}</tbody></table></div>"
+        '<div class="scroll"><table id="totals"><caption>All jurisdictions</caption>'
+        f"<thead><tr><th></th>{head}</tr></thead>"
+        f"<tbody>{line(report.totals)}</tbody></table></div>"
     )
 
 
@@ -151,7 +168,7 @@ def _demands(report: TransparencyReport) -> str:
         lines.append(
             "<tr>"
             f'<td class="text">{escape(d.received_at.date().isoformat())}</td>'
-            f'<td class="text">{escape(d.authority)} ({escape(d.territory_code)}, '
+            f'<td class="text">{escape(d.authority)} ({escape(_place(d.territory_code))}, '
             f"{escape(d.requester_kind)})</td>"
             f'<td class="text">{escape(d.case_id or "–")}</td>'
             f'<td class="text">{escape(", ".join(d.actions_asked))} in '
@@ -163,10 +180,11 @@ def _demands(report: TransparencyReport) -> str:
             "</tr>"
         )
     return (
-        "<table><caption>Each demand: what was asked, what was done</caption><thead><tr>"
+        '<div class="scroll"><table id="demands">'
+        "<caption>Each demand: what was asked, what was done</caption><thead><tr>"
         "<th>Received</th><th>Authority</th><th>Case</th><th>Asked</th><th>Outcome</th>"
         "<th>Scope enforced</th><th>Resources</th><th>What remit refused, and why</th></tr></thead>"
-        f"<tbody>{''.join(lines)}</tbody></table>"
+        f"<tbody>{''.join(lines)}</tbody></table></div>"
     )
 
 

@@ -12,7 +12,9 @@
   source.addEventListener("roster", function (event) {
     panel.innerHTML = event.data;
     panel.dataset.updates = String(Number(panel.dataset.updates || "0") + 1);
-    status.textContent = status.dataset.updated + " " + new Date().toLocaleTimeString();
+    // UTC, with the zone shown, as every other time in the console.
+    status.textContent = status.dataset.updated + " " +
+      new Date().toISOString().slice(11, 19) + " UTC";
   });
   source.addEventListener("signedout", function () {
     source.close();
