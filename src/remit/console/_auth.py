@@ -2,8 +2,9 @@
 
 The cookie holds a random session id; the database holds only its SHA-256, who it belongs to,
 when it ends and the session's CSRF token. Every form carries that token and every POST is
-refused without it (the sign-in form, which has no session yet, uses a double-submit cookie).
-Cookies are HttpOnly and SameSite=Strict, and Secure when the console is reached over HTTPS.
+refused without it (the sign-in form, which has no session yet, uses a signed double-submit
+cookie). Cookies are HttpOnly and SameSite=Strict, and over https Secure and named with the
+``__Host-`` prefix (see :mod:`remit.console._cookies`).
 Roles are the API's: a page asks :func:`remit.api.endpoint_roles` what the API operation doing
 the same thing needs, and checks it with the same function. Sign-in attempts are throttled per
 user name and per client address (:mod:`remit.console._throttle`).
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from remit.api import HTTPProblem, Node, allowed, endpoint_roles, permits
+from remit.console._cookies import SigninTokens, cookie_name, is_https
 from remit.console._passwords import hash_password, needs_rehash, verify_password
 from remit.console._throttle import SigninLimits, Throttle
 from remit.errors import InvalidInput, NotFound
@@ -66,10 +68,6 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 class Sessions:
     """Starts, finds and ends console sessions for one node."""
 
@@ -84,6 +82,13 @@ class Sessions:
         self.store = store
         self.ttl = ttl
         self.throttle = Throttle(store, limits or SigninLimits(), node.clock)
+        #: The sign-in form's tokens, keyed from the log key: alike on every node.
+        self.tokens = SigninTokens(None if node.log is None else node.log.signer)
+
+    def cookie(self, base: str, request: Request) -> tuple[str, bool]:
+        """The name of cookie ``base`` for this request, and whether it is over https."""
+        https = is_https(self.node, request)
+        return cookie_name(base, https), https
 
     def authenticate(self, name: str, password: str, token: str) -> User | None:
         """The user a password (with their name) or an API token signs in, else None."""
@@ -113,20 +118,21 @@ class Sessions:
             _digest(cookie), user.name, secrets.token_urlsafe(32), now, now + self.ttl
         )
         self.store.add_session(session)
+        name, https = self.cookie(SESSION_COOKIE, request)
         response.set_cookie(
-            SESSION_COOKIE,
+            name,
             cookie,
             max_age=int(self.ttl.total_seconds()),
             httponly=True,
             samesite="strict",
-            secure=_secure(request),
+            secure=https,
             path="/",
         )
-        response.delete_cookie(SIGNIN_COOKIE, path="/")
+        response.delete_cookie(self.cookie(SIGNIN_COOKIE, request)[0], path="/", secure=https)
 
     async def viewer(self, request: Request) -> Viewer | None:
         """The signed-in viewer of ``request``, or None (no cookie, unknown, expired, disabled)."""
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = request.cookies.get(self.cookie(SESSION_COOKIE, request)[0])
         if not cookie:
             return None
         session = await run_in_threadpool(self.store.get_session, _digest(cookie))
@@ -140,10 +146,11 @@ class Sessions:
 
     async def end(self, request: Request, response: Response) -> None:
         """Sign out: forget the session and clear its cookie."""
-        cookie = request.cookies.get(SESSION_COOKIE)
+        name, https = self.cookie(SESSION_COOKIE, request)
+        cookie = request.cookies.get(name)
         if cookie:
             await run_in_threadpool(self.store.end_session, _digest(cookie))
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(name, path="/", secure=https)
 
 
 def client_address(node: Node, request: Request) -> str:
@@ -179,8 +186,3 @@ def require(viewer: Viewer | None, method: str, path: str) -> Viewer:
         except HTTPProblem as exc:
             raise Forbidden(exc.detail) from exc
     return viewer
-
-
-def new_signin_token() -> str:
-    """A fresh token for the sign-in form's double-submit cookie."""
-    return secrets.token_urlsafe(32)

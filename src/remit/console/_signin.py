@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from remit.console._auth import SIGNIN_COOKIE, check_csrf, client_address, new_signin_token
+from remit.console._auth import SIGNIN_COOKIE, CsrfRefused, check_csrf, client_address
+from remit.console._cookies import SIGNIN_TTL_S, from_this_origin
 from remit.console._i18n import LANG_COOKIE, LANGUAGES, N_
 from remit.console._web import Console, redirect, safe_next
 from remit.errors import NotFound
@@ -31,7 +32,7 @@ def _signin_page(
     name: str = "",
     status: int = 200,
 ) -> Response:
-    token = new_signin_token()
+    token = console.sessions.tokens.issue()
     context = {
         "signin_token": token,
         "error": error,
@@ -40,14 +41,15 @@ def _signin_page(
         "next": safe_next(request.query_params.get("next")),
     }
     response = console.render(request, None, "signin.html", context, status)
+    cookie, https = console.sessions.cookie(SIGNIN_COOKIE, request)
     response.set_cookie(
-        SIGNIN_COOKIE,
+        cookie,
         token,
         httponly=True,
         samesite="strict",
         path="/",
-        secure=request.url.scheme == "https",
-        max_age=3600,
+        secure=https,
+        max_age=SIGNIN_TTL_S,
     )
     return response
 
@@ -97,8 +99,13 @@ def _wait(console: Console, request: Request, name: str, until: datetime) -> Res
 
 
 async def signin(console: Console, request: Request) -> Response:
+    if not from_this_origin(request):  # a page of another origin (another port, say) posting
+        raise CsrfRefused("a sign-in from another site's page is refused: sign in from this one")
     form = await request.form()
-    check_csrf(request.cookies.get(SIGNIN_COOKIE, ""), form.get("csrf"))
+    cookie = request.cookies.get(console.sessions.cookie(SIGNIN_COOKIE, request)[0], "")
+    if not console.sessions.tokens.valid(cookie):  # one remit did not issue, or too old
+        raise CsrfRefused("the form's security token is missing or stale: reload the page")
+    check_csrf(cookie, form.get("csrf"))
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
     token = str(form.get("token", "")).strip()
