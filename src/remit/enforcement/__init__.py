@@ -63,6 +63,14 @@ from remit.enforcement._retention import (
     Purged,
     retention,
 )
+from remit.enforcement._roster import (
+    End,
+    Join,
+    Move,
+    RosterStats,
+    RosterWrite,
+    RosterWriter,
+)
 from remit.enforcement.notices import (
     LANGUAGES,
     Notice,
@@ -91,10 +99,13 @@ __all__ = [
     "CommandType",
     "Connector",
     "Delivery",
+    "End",
     "EnforcementStore",
     "Enforcer",
     "HostNoticeData",
+    "Join",
     "MemoryEnforcementStore",
+    "Move",
     "Notice",
     "NoticeData",
     "Payload",
@@ -107,6 +118,9 @@ __all__ = [
     "RefusedData",
     "RemoveData",
     "ResourceRef",
+    "RosterStats",
+    "RosterWrite",
+    "RosterWriter",
     "Session",
     "SessionStatus",
     "Webhook",
