@@ -1,14 +1,15 @@
 """The roster's group commit on SQLite and PostgreSQL: many joins, leaves and moves, one
 transaction, past the ORM.
 
-Each write is one statement on the driver's connection: an ``INSERT … ON CONFLICT (id) DO
-NOTHING`` for a join (no row inserted: the id is taken), an ``UPDATE … WHERE status = 'live'
-RETURNING`` for a leave or a move. On PostgreSQL the statements go in one pipeline, so a batch
-costs about one round trip and one commit. A leave or move that changed no row is explained by a
-read afterwards (no such session, another platform's, or one that has ended). The transaction
-commits once for the whole batch; a write refused alone is answered alone, and anything that
-fails the transaction fails the batch (the caller, :class:`~remit.enforcement.RosterWriter`,
-then writes each again on its own).
+On SQLite each write is one statement on the driver's connection: an ``INSERT … ON CONFLICT
+(id) DO NOTHING`` for a join (no row inserted: the id is taken), an ``UPDATE … WHERE status =
+'live' RETURNING`` for a leave or a move. On PostgreSQL, where each statement is a round trip,
+each kind of write is one statement for the whole batch, over arrays (``unnest``), so a batch
+costs three round trips at most and one commit. A leave or move that changed no row is
+explained by a read afterwards (no such session, another platform's, or one that has ended).
+The transaction commits once for the whole batch; a write refused alone is answered alone,
+and anything that fails the transaction fails the batch (the caller,
+:class:`~remit.enforcement.RosterWriter`, then writes each again on its own).
 """
 
 from __future__ import annotations
@@ -135,7 +136,9 @@ def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outc
         refused("write the roster"),
     ):
         raw: Any = db.connection().connection.driver_connection
-        results = _run_postgres(raw, statements) if postgres else _run_sqlite(raw, statements)
+        results = (
+            _run_postgres(raw, writes, statements) if postgres else _run_sqlite(raw, statements)
+        )
         for (n, _, _), (count, found) in zip(statements, results, strict=True):
             write = writes[n]
             if isinstance(write, Join):
@@ -172,20 +175,76 @@ def _run_sqlite(
         cursor.close()
 
 
+_TYPES = (
+    "text, text, text, text, text, text, text, text, text, text, text, text, text, "
+    "timestamptz, text, timestamptz"
+)
+_PG_JOIN = (
+    f"INSERT INTO sessions ({ROSTER_COLUMNS}) SELECT * FROM unnest("
+    + ", ".join(f"%s::{t.strip()}[]" for t in _TYPES.split(","))
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_S_READ = ", ".join(f"s.{c.strip()}" for c in _READ.split(","))
+_PG_END = (
+    "UPDATE sessions AS s SET status = v.status, ended_at = v.at "
+    "FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) "
+    "AS v(id, status, at, platform) "
+    f"WHERE s.id = v.id AND s.status = {_LIVE} AND (v.platform IS NULL OR s.platform = v.platform) "
+    f"RETURNING {_S_READ}"
+)
+_PG_MOVE = (
+    "UPDATE sessions AS s SET country = v.country, subdivision = v.subdivision, "
+    "location_source = v.source, location_evidence = v.evidence, ip = v.ip, phone = v.phone "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[], %s::text[]) AS v(id, country, subdivision, source, evidence, ip, phone, platform) "
+    f"WHERE s.id = v.id AND s.status = {_LIVE} AND (v.platform IS NULL OR s.platform = v.platform) "
+    f"RETURNING {_S_READ}"
+)
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one array per column, for ``unnest``."""
+    return [[row[k] for row in rows] for k in range(width)]
+
+
 def _run_postgres(
-    raw: Any, statements: list[tuple[int, str, tuple[Any, ...]]]
+    raw: Any, writes: Sequence[RosterWrite], statements: list[tuple[int, str, tuple[Any, ...]]]
 ) -> list[tuple[int, Any]]:
-    cursors = []
-    with raw.pipeline():  # every statement sent before the first answer is awaited
-        for _, query, params in statements:
-            cursor = raw.cursor()
-            cursor.execute(query, params, prepare=True)
-            cursors.append((query, cursor))
-    results = []
-    for query, cursor in cursors:
-        found = cursor.fetchone() if query is not _POSTGRES.join else None
-        results.append((cursor.rowcount, found))
-        cursor.close()
+    """One statement per kind of write for the whole batch (``unnest`` of arrays): joins,
+    then leaves, then moves; each write's result picked out of what came back by its id."""
+    joins, ends, moves = [], [], []
+    for n, _, params in statements:
+        write = writes[n]
+        if isinstance(write, Join):
+            joins.append(params)
+        elif isinstance(write, End):
+            ends.append((write.session_id, params[0], params[1], write.platform))
+        else:
+            assert isinstance(write, Move)
+            moves.append((write.session_id, *params[:6], write.platform))
+    inserted: set[str] = set()
+    changed: dict[str, Any] = {}
+    moved: dict[str, Any] = {}
+    with raw.cursor() as cursor:
+        if joins:
+            cursor.execute(_PG_JOIN, _columns(joins, 16))
+            inserted = {row[0] for row in cursor.fetchall()}
+        if ends:
+            cursor.execute(_PG_END, _columns(ends, 4))
+            changed.update((row[0], row) for row in cursor.fetchall())
+        if moves:
+            cursor.execute(_PG_MOVE, _columns(moves, 8))
+            moved.update((row[0], row) for row in cursor.fetchall())
+    results: list[tuple[int, Any]] = []
+    for n, _, _ in statements:
+        write = writes[n]
+        if isinstance(write, Join):
+            sid = write.session.id
+            results.append((1 if sid in inserted else 0, None))
+            inserted.discard(sid)  # a second join with the same id: taken
+        else:
+            found = (changed if isinstance(write, End) else moved).pop(write.session_id, None)
+            results.append((0 if found is None else 1, found))
     return results
 
 
