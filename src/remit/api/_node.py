@@ -177,6 +177,12 @@ class Node:
         self._revocations = -1
         self._token_generation = 0
         self._stop = threading.Event()
+        #: Set once the decision index holds every order in force.
+        self.loaded = threading.Event()
+        #: What went wrong the last time the node reached for its database, or None: while it
+        #: is set the node is ``degraded`` (admissions go on from memory).
+        self.database_problem: str | None = None
+        self._boot: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._task_threads: list[threading.Thread] = []
         self._unlisten: Callable[[], None] = lambda: None
@@ -192,10 +198,55 @@ class Node:
         )
 
     # Life ------------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         """Build the index from the store and follow changes; then start live enforcement (its
-        first sweep catches up on every order in force) and the tasks."""
+        first sweep catches up on every order in force) and the tasks.
+
+        With ``wait=False`` (``remit serve``) it returns at once and does all that on a thread
+        of its own, trying again every second while the database cannot be read: the node
+        answers ``/healthz`` (``starting``) meanwhile, and decides nothing until
+        :attr:`loaded`."""
+        if wait:
+            self._start()
+            return
+        self._boot = threading.Thread(target=self._start_when_possible, name="remit-start")
+        self._boot.daemon = True
+        self._boot.start()
+
+    def _start_when_possible(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._start()
+                return
+            except RemitError as exc:
+                self.database_problem = str(exc)
+                logger.warning("could not load the decision index (trying again): %s", exc)
+                self._stop.wait(1.0)
+
+    @property
+    def stopping(self) -> bool:
+        """:meth:`stop` was called."""
+        return self._stop.is_set()
+
+    @property
+    def starting(self) -> bool:
+        """Started without waiting and not loaded yet: the node decides nothing meanwhile (a
+        decision on an index still empty would let everyone in)."""
+        return self._boot is not None and not self.loaded.is_set()
+
+    def health(self) -> tuple[str, list[str]]:
+        """``starting``, ``degraded`` or ``ok``, and what is wrong."""
+        problems = [] if self.database_problem is None else [self.database_problem]
+        if self.starting:
+            return "starting", ["the decision index is loading", *problems]
+        return ("degraded" if problems else "ok"), problems
+
+    def _start(self) -> None:
+        if self._stop.is_set():
+            return
         self.resync()
+        self.database_problem = None
+        self.loaded.set()
         self._unlisten = self.store.listen(self._on_notify)
         thread = threading.Thread(target=self._run, name="remit-scheduler", daemon=True)
         thread.start()
@@ -213,6 +264,8 @@ class Node:
         first, waited for up to ``timeout`` s each), live enforcement (pending commands stay in
         the outbox), following changes; then release the stores and the locator."""
         self._stop.set()
+        if self._boot is not None:
+            self._boot.join(timeout)  # a start under way finishes first, then stops here
         for thread in self._task_threads:  # before the enforcer: tasks use its store
             thread.join(timeout)
             if thread.is_alive():
@@ -251,7 +304,9 @@ class Node:
                 if time.monotonic() - last_resync >= self.resync_seconds:
                     self.resync()
                     last_resync = time.monotonic()
+                self.database_problem = None
             except RemitError as exc:  # the database may be away for a while: keep trying
+                self.database_problem = str(exc)
                 logger.warning("scheduler: %s", exc)
 
     def _on_notify(self, order_id: str) -> None:
