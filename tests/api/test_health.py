@@ -135,3 +135,35 @@ def test_metrics_count_roster_writes_and_their_batches(api: Api) -> None:
     assert 'remit_roster_batch_writes_bucket{le="1"}' in text
     assert "remit_roster_batch_writes_sum 2.0" in text
     assert "remit_roster_batches_retried_total 0.0" in text
+
+
+def test_the_node_decides_once_its_index_is_built_before_the_catch_up_ends() -> None:
+    """What follows every order at start (the log's entries, the enforcer's removals) runs
+    after the index serves: however long it takes, the node is not starting meanwhile."""
+    import random
+
+    from remit.bench._workload import make_domain_orders
+
+    store = FlakyStore()
+    store.add_orders(make_domain_orders(50, random.Random(1)))
+    release, seen = threading.Event(), []
+
+    class SlowListener:
+        def order_changed(self, order: Any) -> None:
+            seen.append(order.id)
+            release.wait(30)
+
+    token = create_user(store, "meet", ["platform"], now=datetime.now(UTC))
+    node = Node(store, Locator(ip_sources=[StaticSource(PLACES)]), listeners=[SlowListener()])
+    client = TestClient(create_app(node))
+    node.start(wait=False)
+    try:
+        _until(lambda: client.get("/healthz").status_code == 200)
+        assert client.get("/healthz").json()["orders_in_force"] == 50
+        assert len(seen) == 1  # the catch-up is at its first order, held
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post("/v1/admissions", json=JOIN, headers=auth).status_code == 200
+    finally:
+        release.set()
+        node.stop()
+    assert len(seen) == 50

@@ -244,9 +244,14 @@ class Node:
     def _start(self) -> None:
         if self._stop.is_set():
             return
-        self.resync()
+        # The index first, then what follows every order (the log's entries, the enforcer's
+        # removals): a node decides as soon as its index is built, however long the catch-up.
+        changes = self.store.changes_since(self._cursor)
+        latest = self._apply(changes.orders, notify=False)
+        self._cursor = max(self._cursor, changes.cursor)
         self.database_problem = None
         self.loaded.set()
+        self._notify(latest)
         self._unlisten = self.store.listen(self._on_notify)
         thread = threading.Thread(target=self._run, name="remit-scheduler", daemon=True)
         thread.start()
@@ -326,7 +331,9 @@ class Node:
         """Reload these orders from the store into the index."""
         self._apply([self.store.get_order(i) for i in order_ids])
 
-    def _apply(self, changed: Iterable[Order]) -> None:
+    def _apply(self, changed: Iterable[Order], *, notify: bool = True) -> list[Order]:
+        """Put the newer of ``changed`` in the index; tell the listeners (with ``notify``).
+        Returns what was newer."""
         with self._lock:
             # Only what is newer than what this node applied: a notification's read may finish
             # after a later change to the same order was applied here, and must not undo it.
@@ -336,7 +343,7 @@ class Node:
                     self._versions[order.id] = order.version
                     fresh[order.id] = order
             if not fresh:
-                return
+                return []
             latest = list(fresh.values())
             now = self.snapshot
             in_force = dict(now.orders)
@@ -357,6 +364,11 @@ class Node:
                     self._scheduled.pop(order.id, None)
                 else:
                     self._scheduled[order.id] = due
+        if notify:
+            self._notify(latest)
+        return latest
+
+    def _notify(self, latest: Sequence[Order]) -> None:
         for order in latest:
             for listener in self.listeners:
                 try:
