@@ -20,7 +20,7 @@ from remit.api._convert import decision_out, resource_in
 from remit.api._endpoint import JSON, Call, Endpoint, Settings, check_body, read_body
 from remit.api._metrics import Metrics
 from remit.api._node import Node
-from remit.api._problems import from_error
+from remit.api._problems import HTTPProblem, from_error
 from remit.errors import InvalidInput
 from remit.location import Location
 from remit.policy import Decision
@@ -31,7 +31,10 @@ MAX_ADMISSION_BYTES = 64 * 1024
 
 
 def locate_participant(node: Node, ip: str | None, phone: str | None) -> Location:
-    """Where a participant is; a bad signal is an error naming ``participant.ip``/``.phone``."""
+    """Where a participant is; a bad signal is an error naming ``participant.ip``/``.phone``.
+    Every decision begins here, so a node still loading its index answers 503 here."""
+    if node.starting:
+        raise HTTPProblem("unavailable", "remit is starting: the decision index is loading")
     try:
         return node.locator.locate(ip=ip, phone=phone)
     except InvalidInput as exc:

@@ -75,7 +75,11 @@ def create_app(
     pages), tried after the API's.
     """
     settings = settings or Settings()
-    metrics = Metrics(node.store, node.locator)
+    metrics = Metrics(
+        node.store,
+        node.locator,
+        roster=lambda: None if node.enforcer is None else node.enforcer.roster.stats,
+    )
     every = (*ENDPOINTS, *endpoints)
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for e in every:

@@ -1,4 +1,5 @@
-"""Prometheus metrics: decisions by outcome, decision latency, orders by state, location data.
+"""Prometheus metrics: decisions by outcome, decision latency, orders by state, location data,
+and the roster's writes (their latency from request to commit, and the size of each commit).
 
 Decisions are counted on the hot path of every join, so they are kept in plain integers (the
 event loop is the only writer) and turned into Prometheus families when ``/metrics`` is read.
@@ -7,7 +8,7 @@ event loop is the only writer) and turned into Prometheus families when ``/metri
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from datetime import time as dt_time
 
@@ -15,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from remit.enforcement import RosterStats
 from remit.location import Locator
 from remit.store import Store
 
@@ -64,10 +66,47 @@ class _LocationSources(Collector):
         yield warned
 
 
+class _RosterWrites(Collector):
+    """The group commit's figures (:class:`~remit.enforcement.RosterStats`), when the node
+    runs live enforcement."""
+
+    def __init__(self, stats: Callable[[], RosterStats | None]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[HistogramMetricFamily | CounterMetricFamily]:
+        stats = self._stats()
+        if stats is None:
+            return
+        latency, batches = stats.latency, stats.batches
+        yield HistogramMetricFamily(
+            "remit_roster_write_seconds",
+            "Time from a join, leave or move reaching the roster's writer to its commit.",
+            buckets=latency.cumulative(),
+            sum_value=latency.sum,
+        )
+        yield HistogramMetricFamily(
+            "remit_roster_batch_writes",
+            "Roster writes committed together in one transaction (group commit).",
+            buckets=batches.cumulative(),
+            sum_value=batches.sum,
+        )
+        retried = CounterMetricFamily(
+            "remit_roster_batches_retried",
+            "Batches that failed whole and were written again one write at a time.",
+        )
+        retried.add_metric([], stats.retried)
+        yield retried
+
+
 class Metrics(Collector):
     """The registry one app exposes at ``/metrics``, and the decision counters it reads."""
 
-    def __init__(self, store: Store, locator: Locator | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        locator: Locator | None = None,
+        roster: Callable[[], RosterStats | None] = lambda: None,
+    ) -> None:
         self.allowed = 0
         self.denied = 0
         self._buckets = [0] * (len(BUCKETS) + 1)
@@ -77,6 +116,7 @@ class Metrics(Collector):
         self.registry.register(_OrdersByState(store))
         if locator is not None:
             self.registry.register(_LocationSources(locator))
+        self.registry.register(_RosterWrites(roster))
 
     def decided(self, allowed: bool, seconds: float) -> None:
         """Count one decision that took ``seconds``."""

@@ -13,6 +13,11 @@ lets exactly one win.
 A node is built with what it runs: its transparency log, its live enforcement and connectors'
 periodic tasks. :meth:`Node.start` starts them all and :meth:`Node.stop` stops them in reverse and
 releases what the node was given (stores, locator): ``remit serve`` and the tests do no more.
+
+Why one module of some 430 lines: the node is one object with one lifecycle (start, the index
+loaded before the catch-up, health while starting or degraded, the token cache, stop), and its
+parts share its lock and its snapshot; the pieces that stand alone (the scheduler's steps, the
+metrics, the status page) live in their own modules already.
 """
 
 from __future__ import annotations
@@ -177,6 +182,12 @@ class Node:
         self._revocations = -1
         self._token_generation = 0
         self._stop = threading.Event()
+        #: Set once the decision index holds every order in force.
+        self.loaded = threading.Event()
+        #: What went wrong the last time the node reached for its database, or None: while it
+        #: is set the node is ``degraded`` (admissions go on from memory).
+        self.database_problem: str | None = None
+        self._boot: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._task_threads: list[threading.Thread] = []
         self._unlisten: Callable[[], None] = lambda: None
@@ -192,10 +203,60 @@ class Node:
         )
 
     # Life ------------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         """Build the index from the store and follow changes; then start live enforcement (its
-        first sweep catches up on every order in force) and the tasks."""
-        self.resync()
+        first sweep catches up on every order in force) and the tasks.
+
+        With ``wait=False`` (``remit serve``) it returns at once and does all that on a thread
+        of its own, trying again every second while the database cannot be read: the node
+        answers ``/healthz`` (``starting``) meanwhile, and decides nothing until
+        :attr:`loaded`."""
+        if wait:
+            self._start()
+            return
+        self._boot = threading.Thread(target=self._start_when_possible, name="remit-start")
+        self._boot.daemon = True
+        self._boot.start()
+
+    def _start_when_possible(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._start()
+                return
+            except RemitError as exc:
+                self.database_problem = str(exc)
+                logger.warning("could not load the decision index (trying again): %s", exc)
+                self._stop.wait(1.0)
+
+    @property
+    def stopping(self) -> bool:
+        """:meth:`stop` was called."""
+        return self._stop.is_set()
+
+    @property
+    def starting(self) -> bool:
+        """Started without waiting and not loaded yet: the node decides nothing meanwhile (a
+        decision on an index still empty would let everyone in)."""
+        return self._boot is not None and not self.loaded.is_set()
+
+    def health(self) -> tuple[str, list[str]]:
+        """``starting``, ``degraded`` or ``ok``, and what is wrong."""
+        problems = [] if self.database_problem is None else [self.database_problem]
+        if self.starting:
+            return "starting", ["the decision index is loading", *problems]
+        return ("degraded" if problems else "ok"), problems
+
+    def _start(self) -> None:
+        if self._stop.is_set():
+            return
+        # The index first, then what follows every order (the log's entries, the enforcer's
+        # removals): a node decides as soon as its index is built, however long the catch-up.
+        changes = self.store.changes_since(self._cursor)
+        latest = self._apply(changes.orders, notify=False)
+        self._cursor = max(self._cursor, changes.cursor)
+        self.database_problem = None
+        self.loaded.set()
+        self._notify(latest)
         self._unlisten = self.store.listen(self._on_notify)
         thread = threading.Thread(target=self._run, name="remit-scheduler", daemon=True)
         thread.start()
@@ -213,6 +274,8 @@ class Node:
         first, waited for up to ``timeout`` s each), live enforcement (pending commands stay in
         the outbox), following changes; then release the stores and the locator."""
         self._stop.set()
+        if self._boot is not None:
+            self._boot.join(timeout)  # a start under way finishes first, then stops here
         for thread in self._task_threads:  # before the enforcer: tasks use its store
             thread.join(timeout)
             if thread.is_alive():
@@ -251,7 +314,9 @@ class Node:
                 if time.monotonic() - last_resync >= self.resync_seconds:
                     self.resync()
                     last_resync = time.monotonic()
+                self.database_problem = None
             except RemitError as exc:  # the database may be away for a while: keep trying
+                self.database_problem = str(exc)
                 logger.warning("scheduler: %s", exc)
 
     def _on_notify(self, order_id: str) -> None:
@@ -271,7 +336,9 @@ class Node:
         """Reload these orders from the store into the index."""
         self._apply([self.store.get_order(i) for i in order_ids])
 
-    def _apply(self, changed: Iterable[Order]) -> None:
+    def _apply(self, changed: Iterable[Order], *, notify: bool = True) -> list[Order]:
+        """Put the newer of ``changed`` in the index; tell the listeners (with ``notify``).
+        Returns what was newer."""
         with self._lock:
             # Only what is newer than what this node applied: a notification's read may finish
             # after a later change to the same order was applied here, and must not undo it.
@@ -281,7 +348,7 @@ class Node:
                     self._versions[order.id] = order.version
                     fresh[order.id] = order
             if not fresh:
-                return
+                return []
             latest = list(fresh.values())
             now = self.snapshot
             in_force = dict(now.orders)
@@ -302,6 +369,11 @@ class Node:
                     self._scheduled.pop(order.id, None)
                 else:
                     self._scheduled[order.id] = due
+        if notify:
+            self._notify(latest)
+        return latest
+
+    def _notify(self, latest: Sequence[Order]) -> None:
         for order in latest:
             for listener in self.listeners:
                 try:

@@ -300,11 +300,15 @@ class LocationSourceOut(msgspec.Struct, frozen=True):
 
 
 class HealthOut(msgspec.Struct, frozen=True):
-    status: Literal["ok"]
+    #: ``starting`` (503) until the decision index is loaded; ``degraded`` while the database
+    #: cannot be reached (admissions go on from memory); else ``ok``.
+    status: Literal["ok", "degraded", "starting"]
     orders_in_force: int
     index_age_s: float
     location_sources: list[LocationSourceOut]
     warnings: list[str]
+    #: What makes the node starting or degraded (the database's error, say); empty when ok.
+    problems: list[str] = []
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):

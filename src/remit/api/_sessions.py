@@ -15,11 +15,13 @@ from remit.api._auth import PLATFORM
 from remit.api._convert import decision_out, resource_in
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.api._node import Node, Snapshot, new_id
-from remit.api._problems import HTTPProblem
 from remit.api._proxied import symptom_of
 from remit.api._schemas import AdmissionOut, ParticipantIn, Phone, ResourceIn
 from remit.enforcement import (
+    End,
     Enforcer,
+    Join,
+    Move,
     Session,
     SessionStatus,
     place_in_scope,
@@ -27,7 +29,6 @@ from remit.enforcement import (
     refusal_problem,
 )
 from remit.enforcement.notices import blocked_by_link
-from remit.errors import NotFound
 from remit.policy import Decision, Resource
 from remit.store import Role
 
@@ -171,8 +172,24 @@ async def open_session(
     session, decision, snapshot = found
     if not decision.allowed and refuse:
         return session, decision, await _refusal(call, decision, session, snapshot)
-    await run_in_threadpool(_put_on_roster, call.node, enforcer, session)
+    # Answered once committed, together with every roster write that came meanwhile.
+    await enforcer.roster.write(Join(session))
+    await _check_again(call.node, enforcer, session)
     return session, decision, None
+
+
+async def _check_again(node: Node, enforcer: Enforcer, session: Session) -> bool:
+    """An order may have taken effect while this session was written: decide it again on the
+    newest snapshot, and remove it if it must go (a database write, off the event loop, only
+    then). Whether it must go."""
+    snapshot = node.snapshot
+    decision = snapshot.index.decide(
+        session.location, session.resource, session.participant, platform=session.platform
+    )
+    if decision.allowed:
+        return False
+    await run_in_threadpool(enforcer.check, session, snapshot.index, snapshot.orders.__getitem__)
+    return True
 
 
 def roster_session(
@@ -196,7 +213,7 @@ def roster_session(
 
 
 def _put_on_roster(node: Node, enforcer: Enforcer, session: Session) -> None:
-    enforcer.store.add_session(session)
+    enforcer.roster.write_blocking(Join(session))
     # An order may have taken effect while this join was decided: check again, now on the roster.
     snapshot = node.snapshot
     enforcer.check(session, snapshot.index, snapshot.orders.__getitem__)
@@ -223,55 +240,42 @@ async def close_sessions(call: Call, resource: Resource, participant: str) -> li
     """End ``call``'s platform's live sessions of ``participant`` in ``resource`` (the person
     left); returns them as ended. For connectors whose server reports leaves by room and person
     rather than by remit's session id."""
-    store = _enforcer(call).store
+    enforcer = _enforcer(call)
     live = await run_in_threadpool(
-        store.live_sessions, resource_type=resource.type, resource_ids=[resource.id]
+        enforcer.store.live_sessions, resource_type=resource.type, resource_ids=[resource.id]
     )
     ended = []
     for session in live:
         if session.platform == call.actor and session.participant == participant:
-            ended.append(
-                await run_in_threadpool(
-                    store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
-                )
-            )
+            end = End(session.id, SessionStatus.LEFT, call.node.clock(), call.actor)
+            ended.append(await enforcer.roster.write(end))
     return ended
 
 
-async def _own_session(call: Call) -> Session:
-    session = await run_in_threadpool(_enforcer(call).store.get_session, call.params["id"])
-    if session.platform != call.actor and Role.ADMIN not in (call.user.roles if call.user else ()):
-        raise NotFound(f"no session {call.params['id']}")
-    return session
+def _owner(call: Call) -> str | None:
+    """Whose sessions ``call`` may change: its platform's, or (an admin) anyone's."""
+    return None if Role.ADMIN in (call.user.roles if call.user else ()) else call.actor
 
 
 async def leave(call: Call) -> Response:
-    session = await _own_session(call)
-    store = _enforcer(call).store
-    if session.status is SessionStatus.LIVE:
-        session = await run_in_threadpool(
-            store.end_session, session.id, SessionStatus.LEFT, call.node.clock()
-        )
+    # One write, which finds the session, checks whose it is and ends it: no read before it.
+    end = End(call.params["id"], SessionStatus.LEFT, call.node.clock(), _owner(call))
+    session = await _enforcer(call).roster.write(end)
     decision = Decision("allow", (), session.location)
     return json_response(SessionOut(session.id, session.status.value, decision_out(decision)))
 
 
 async def move(call: Call) -> Response:
     body = await call.body(SessionMoveIn)
-    session = await _own_session(call)
-    if session.status is not SessionStatus.LIVE:
-        raise HTTPProblem("conflict", f"session {session.id} is {session.status.value}, not live")
     enforcer = _enforcer(call)
     location = locate_participant(call.node, body.ip, body.phone)
-    moved = await run_in_threadpool(enforcer.store.move_session, session.id, location)
-    snapshot = call.node.snapshot
-    commands = await run_in_threadpool(
-        enforcer.check, moved, snapshot.index, snapshot.orders.__getitem__
-    )
-    decision = snapshot.index.decide(
+    change = Move(call.params["id"], location, _owner(call))
+    moved = await enforcer.roster.write(change)  # one that has ended: Conflict, a 409
+    removing = await _check_again(call.node, enforcer, moved)
+    decision = call.node.snapshot.index.decide(
         location, moved.resource, moved.participant, platform=moved.platform
     )
-    status = "removing" if commands else moved.status.value
+    status = "removing" if removing else moved.status.value
     return json_response(SessionOut(moved.id, status, decision_out(decision)))
 
 

@@ -4,6 +4,7 @@ and the audit trail of mutating calls."""
 from __future__ import annotations
 
 import time
+from typing import Literal, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,11 @@ async def healthz(call: Call) -> Response:
     age = round(time.monotonic() - snapshot.built, 3)
     sources = [s.LocationSourceOut(**status.to_dict()) for status in call.node.locator.sources()]
     warnings = [source.warning for source in sources if source.warning is not None]
-    return json_response(s.HealthOut("ok", len(snapshot.index), age, sources, warnings))
+    status, problems = call.node.health()
+    state = cast(Literal["ok", "degraded", "starting"], status)
+    body = s.HealthOut(state, len(snapshot.index), age, sources, warnings, problems)
+    # Starting: not ready, so that a load balancer sends its joins to another node meanwhile.
+    return json_response(body, 503 if status == "starting" else 200)
 
 
 async def metrics(call: Call) -> Response:
@@ -37,8 +42,9 @@ async def metrics(call: Call) -> Response:
 STATUS_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/v1/audit", list_audit, "The latest mutating calls, newest first", AUDITOR,
              response=s.AuditListOut),
-    Endpoint("GET", "/healthz", healthz, "Liveness, the decision index's size and age, and each "
-             "location source's data date and warnings (data too old, a replacement refused)",
+    Endpoint("GET", "/healthz", healthz, "Liveness and readiness (starting: 503 until the "
+             "decision index is loaded; degraded while the database is unreachable), the index's "
+             "size and age, and each location source's data date and warnings",
              None, response=s.HealthOut),
     Endpoint("GET", "/metrics", metrics, "Prometheus metrics", None, media_type="text/plain"),
 )  # fmt: skip

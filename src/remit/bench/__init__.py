@@ -3,15 +3,18 @@
 from remit.bench._activation import ActivationResult, run_activation
 from remit.bench._admissions import AdmissionsResult, run_admissions
 from remit.bench._decide import DecideResult, run_decide
+from remit.bench._joins import JoinsResult, run_joins
 from remit.bench._locate import LocateResult, run_locate
 
 __all__ = [
     "ActivationResult",
     "AdmissionsResult",
     "DecideResult",
+    "JoinsResult",
     "LocateResult",
     "run_activation",
     "run_admissions",
     "run_decide",
+    "run_joins",
     "run_locate",
 ]

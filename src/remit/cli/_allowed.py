@@ -84,6 +84,7 @@ def allowed_values() -> str:
             "`POST /v1/admissions`",
             "`POST /v1/sessions`",
         ],
+        ("`status` in answers", _code(("ok", "degraded", "starting"))): ["`GET /healthz`"],
     }
     lines = ["| field | in | allowed values |", "|---|---|---|"]
     for (field, values), where in sorted({**rows, **code}.items()):

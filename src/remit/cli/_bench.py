@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from remit.bench import LocateResult, run_activation, run_admissions, run_decide, run_locate
+from remit.bench import (
+    LocateResult,
+    run_activation,
+    run_admissions,
+    run_decide,
+    run_joins,
+    run_locate,
+)
 from remit.bench._locate import JURISDICTIONS
 from remit.cli._options import build_locator, location_options
 
@@ -112,6 +119,75 @@ def admissions(orders: int, seconds: float, connections: int, as_json: bool) -> 
     click.echo(f"admissions / floor {result.ratio:.0%}")
     if result.errors:
         click.echo(f"non-2xx answers    {result.errors}")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), sort_keys=True))
+
+
+@bench.command()
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Database to run on (PostgreSQL: in a schema of its own, dropped after); by default "
+    "a new SQLite file.",
+)
+@click.option(
+    "--orders",
+    type=click.IntRange(0, 10_000_000),
+    default=1000,
+    show_default=True,
+    help="Active orders the server holds (some joins are refused by them).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0.5, 600.0),
+    default=10.0,
+    show_default=True,
+    help="Length of each measured run (admissions, then the roster's mix).",
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 1024),
+    default=16,
+    show_default=True,
+    help="Concurrent keep-alive connections.",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+def joins(db_url: str | None, orders: int, seconds: float, connections: int, as_json: bool) -> None:
+    """Measure the live roster's writes on a real remit serve, beside POST /v1/admissions.
+
+    Starts remit serve, loads POST /v1/admissions, then the same connections with joins, leaves
+    and moves (1 : 0.9 : 0.05: POST, DELETE and PATCH /v1/sessions), each joining a new
+    participant in one of 2,000 meetings. Then it kills the server and checks that every join
+    answered 201 is on the roster and every leave answered 'left' ended its session (lost:
+    those that are not). With --json the last line is one JSON object with joins_rps,
+    admissions_rps, ratio, p99_ms and lost.
+    """
+    result = run_joins(
+        db_url,
+        orders=orders,
+        seconds=seconds,
+        connections=connections,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    click.echo(f"machine            {result.machine}")
+    click.echo(f"database           {result.database}, {result.orders:,} orders in force")
+    click.echo(f"load               {result.tool}, {connections} connections, {seconds:g} s each")
+    click.echo(
+        f"admissions         {result.admissions_rps:,.0f} req/s, "
+        f"p99 {result.admissions_p99_ms:.2f} ms"
+    )
+    click.echo(
+        f"joins:leaves:moves {result.joins_rps:,.0f} req/s, p99 {result.p99_ms:.2f} ms "
+        f"({result.mix})"
+    )
+    click.echo(f"roster / admissions {result.ratio:.0%}")
+    click.echo(
+        f"acknowledged       {result.joins:,} joins, {result.leaves:,} leaves, "
+        f"{result.moves:,} moves ({result.refused:,} joins refused); lost {result.lost}"
+    )
+    if result.errors:
+        click.echo(f"unexpected answers {result.errors}")
     if as_json:
         click.echo(json.dumps(result.to_dict(), sort_keys=True))
 

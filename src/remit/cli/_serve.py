@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -213,12 +214,20 @@ def serve(
     app = create_app(node, settings, endpoints=load_endpoints(plugins), routes=routes)
 
     def listening() -> None:
-        where = f"{url_of(sock)} (database {store_label(db_url)})"
-        click.echo(f"remit listening on {where}", err=True)
+        # Said once it serves and decides: /healthz answers 'starting' before, while the index
+        # loads, and the line follows as soon as it is loaded (a thread waits for it).
+        def announce() -> None:
+            while not node.loaded.wait(0.5):
+                if node.stopping:
+                    return
+            where = f"{url_of(sock)} (database {store_label(db_url)})"
+            click.echo(f"remit listening on {where}", err=True)
+
+        threading.Thread(target=announce, name="remit-announce", daemon=True).start()
 
     # Connectors call conferencing servers with httpx, which logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    node.start()
+    node.start(wait=False)  # serves at once: /healthz says starting until the index is loaded
     try:
         serve_on(app, sock, access_log=access_log, on_listening=listening)
     finally:

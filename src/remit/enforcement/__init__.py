@@ -64,6 +64,14 @@ from remit.enforcement._retention import (
     Purged,
     retention,
 )
+from remit.enforcement._roster import (
+    End,
+    Join,
+    Move,
+    RosterStats,
+    RosterWrite,
+    RosterWriter,
+)
 from remit.enforcement.notices import (
     LANGUAGES,
     Notice,
@@ -92,10 +100,13 @@ __all__ = [
     "CommandType",
     "Connector",
     "Delivery",
+    "End",
     "EnforcementStore",
     "Enforcer",
     "HostNoticeData",
+    "Join",
     "MemoryEnforcementStore",
+    "Move",
     "Notice",
     "NoticeData",
     "Payload",
@@ -108,6 +119,9 @@ __all__ = [
     "RefusedData",
     "RemoveData",
     "ResourceRef",
+    "RosterStats",
+    "RosterWrite",
+    "RosterWriter",
     "Session",
     "SessionStatus",
     "Webhook",

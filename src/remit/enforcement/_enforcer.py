@@ -39,6 +39,7 @@ from remit.enforcement._connector import Connector
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import Attempt, Command, CommandStatus, Platform, Session
 from remit.enforcement._retention import DEFAULT_RETENTION_DAYS, PURGE_EVERY, Purged
+from remit.enforcement._roster import RosterWriter
 from remit.errors import DeliveryError, NotFound, RemitError
 from remit.orders import Order, to_active
 from remit.policy import PolicyIndex
@@ -121,6 +122,8 @@ class Enforcer:
         self._last_purge: datetime | None = None  # when the last purge began
         self._purged_before: datetime | None = None  # the cut-off of the last purge
         self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="remit-deliver")
+        #: Joins, leaves and moves, committed together (group commit).
+        self.roster = RosterWriter(store.write_roster)
 
     def _delivery(self) -> Delivery:
         return Delivery(self.clock(), self.policy.ttl, self.policy.appeal_url)
@@ -276,7 +279,9 @@ class Enforcer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop delivering (pending commands stay in the outbox for the next start)."""
+        """Stop delivering (pending commands stay in the outbox for the next start), after
+        committing the roster writes waiting."""
+        self.roster.close()
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -15,6 +15,7 @@ from remit.enforcement._model import (
     SessionStatus,
 )
 from remit.enforcement._retention import Purged
+from remit.enforcement._roster import Outcome, RosterWrite
 from remit.location import Location
 
 
@@ -54,6 +55,14 @@ class EnforcementStore(Protocol):
 
     def move_session(self, session_id: str, location: Location) -> Session:
         """Record a live session's new location (the new address placed it); returns it."""
+
+    def write_roster(self, writes: Sequence[RosterWrite]) -> list[Outcome]:
+        """Joins, leaves and moves in one transaction, in order (the roster's group commit).
+
+        Returns, for each write, the session as written, or the error that refused that write
+        alone (``NotFound``, ``Conflict``, ``InvalidInput``): the others are written all the
+        same. When the batch fails as a whole (``StoreError``; a value the database refuses),
+        it raises and nothing of it is written."""
 
     def live_sessions(
         self,

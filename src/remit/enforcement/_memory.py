@@ -48,7 +48,8 @@ from remit.enforcement._retention import (
     purged_key,
     session_is_purgeable,
 )
-from remit.errors import Conflict, NotFound
+from remit.enforcement._roster import End, Join, Outcome, RosterWrite
+from remit.errors import Conflict, InvalidInput, NotFound
 from remit.location import Location
 
 if TYPE_CHECKING:
@@ -163,6 +164,27 @@ class MemoryEnforcementStore:
             changed = replace(found, location=location)
             self._sessions[session_id] = changed
         return changed
+
+    def write_roster(self, writes: Sequence[RosterWrite]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for write in writes:
+            try:
+                outcomes.append(self._write(write))
+            except (NotFound, Conflict, InvalidInput) as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _write(self, write: RosterWrite) -> Session:
+        if isinstance(write, Join):
+            self.add_session(write.session)
+            return session_in_utc(write.session)
+        with self._lock:
+            found = self._sessions.get(write.session_id)
+        if found is None or write.platform not in (None, found.platform):
+            raise NotFound(f"no session {write.session_id}")
+        if isinstance(write, End):
+            return self.end_session(write.session_id, write.status, write.at)
+        return self.move_session(write.session_id, write.location)
 
     def live_sessions(
         self,

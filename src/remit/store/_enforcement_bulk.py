@@ -50,7 +50,7 @@ def insert_new(database: Database, table: Table, rows: list[tuple[Any, ...]], wh
         return 0
     with (
         database.transaction(f"add {len(rows)} {what}", write=True) as db,
-        _refused(f"add {what}"),
+        refused(f"add {what}"),
     ):
         raw: Any = db.connection().connection.driver_connection
         if database.postgres:
@@ -84,7 +84,7 @@ def _copy_new(
 
 
 @contextmanager
-def _refused(action: str) -> Iterator[None]:
+def refused(action: str) -> Iterator[None]:
     """The driver's own errors for a value the database refuses (a missing or too long field)
     are the caller's: ``InvalidInput``, as :func:`translated` makes SQLAlchemy's."""
     try:

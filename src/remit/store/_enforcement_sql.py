@@ -49,6 +49,7 @@ from remit.enforcement._model import (
     SessionStatus,
 )
 from remit.enforcement._retention import Purged
+from remit.enforcement._roster import Outcome, RosterWrite
 from remit.errors import Conflict, NotFound
 from remit.location import Location
 from remit.store import _enforcement_codec as codec
@@ -56,6 +57,7 @@ from remit.store._enforcement_bulk import COMMANDS, SESSIONS, insert_new
 from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
 from remit.store._enforcement_purge import purge
 from remit.store._interface import Store
+from remit.store._roster_sql import write_roster
 from remit.store._sql_database import Database
 from remit.store._sql_models import UTCDateTime
 from remit.store._sql_store import SqlStore
@@ -211,6 +213,9 @@ class SqlEnforcementStore:
                     raise NotFound(f"no session {session_id}")
                 raise Conflict(f"session {session_id} has ended ({status})")
             return codec.session(row)
+
+    def write_roster(self, writes: Sequence[RosterWrite]) -> list[Outcome]:
+        return write_roster(self._db, writes)  # one transaction: see _roster_sql
 
     def live_sessions(
         self,

@@ -1,0 +1,265 @@
+"""The roster's group commit on SQLite and PostgreSQL: many joins, leaves and moves, one
+transaction, past the ORM.
+
+On SQLite each write is one statement on the driver's connection: an ``INSERT … ON CONFLICT
+(id) DO NOTHING`` for a join (no row inserted: the id is taken), an ``UPDATE … WHERE status =
+'live' RETURNING`` for a leave or a move. On PostgreSQL, where each statement is a round trip,
+each kind of write is one statement for the whole batch, over arrays (``unnest``), so a batch
+costs three round trips at most and one commit. A leave or move that changed no row is
+explained by a read afterwards (no such session, another platform's, or one that has ended).
+The transaction commits once for the whole batch; a write refused alone is answered alone,
+and anything that fails the transaction fails the batch (the caller,
+:class:`~remit.enforcement.RosterWriter`, then writes each again on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from remit._checks import aware
+from remit.enforcement._checks import ended_status, session_in_utc
+from remit.enforcement._model import Session
+from remit.enforcement._roster import End, Join, Move, Outcome, RosterWrite
+from remit.errors import Conflict, InvalidInput, NotFound
+from remit.store._enforcement_bulk import refused
+from remit.store._enforcement_codec import (
+    ROSTER_COLUMNS,
+    SessionReader,
+    evidence_of,
+    session_values,
+    sqlite_time,
+)
+from remit.store._sql_database import Database
+
+#: The columns a session is read back with, in :class:`SessionReader`'s order.
+_READ = (
+    "id, platform, resource_type, resource_id, resource_host, participant, country, subdivision, "
+    "location_source, location_evidence, joined_at, status, language, ended_at"
+)
+_LIVE = "'live'"
+
+
+class _Sql:
+    """The statements, with the driver's placeholder."""
+
+    def __init__(self, p: str) -> None:
+        width = len(ROSTER_COLUMNS.split(","))
+        self.join = (
+            f"INSERT INTO sessions ({ROSTER_COLUMNS}) VALUES ({', '.join([p] * width)}) "
+            "ON CONFLICT (id) DO NOTHING"
+        )
+        live = f"WHERE id = {p} AND status = {_LIVE}"
+        end = f"UPDATE sessions SET status = {p}, ended_at = {p} {live}"
+        move = (
+            f"UPDATE sessions SET country = {p}, subdivision = {p}, location_source = {p}, "
+            f"location_evidence = {p} {live}"
+        )
+        mine = f" AND platform = {p}"
+        back = f" RETURNING {_READ}"
+        self.end, self.end_mine = end + back, end + mine + back
+        self.move, self.move_mine = move + back, move + mine + back
+        self.read = f"SELECT {_READ} FROM sessions WHERE id = {p}"
+
+
+_SQLITE = _Sql("?")
+_POSTGRES = _Sql("%s")
+
+
+def _statement(
+    sql: _Sql, write: RosterWrite, row: tuple[Any, ...] | None, when: Any
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement and parameters of one (checked) write."""
+    if isinstance(write, Join):
+        assert row is not None
+        return sql.join, row
+    mine = () if write.platform is None else (write.platform,)
+    if isinstance(write, End):
+        query = sql.end if write.platform is None else sql.end_mine
+        return query, (ended_status(write.status).value, when, write.session_id, *mine)
+    loc = write.location
+    query = sql.move if write.platform is None else sql.move_mine
+    values = (loc.country, loc.subdivision, loc.source, evidence_of(loc))
+    return query, (*values, write.session_id, *mine)
+
+
+def _checked(write: RosterWrite, postgres: bool) -> tuple[tuple[Any, ...] | None, Any]:
+    """The row of a join, or the driver's time of a leave: ``InvalidInput`` for a bad value."""
+    if isinstance(write, Join):
+        return session_values([session_in_utc(write.session)], postgres=postgres)[0], None
+    if isinstance(write, End):
+        ended_status(write.status)
+        at = aware(write.at, "at")
+        return None, at if postgres else sqlite_time(at)
+    return None, None
+
+
+class _Reader:
+    """Driver rows of ``_READ`` as sessions, with times read as the driver gives them."""
+
+    def __init__(self, postgres: bool) -> None:
+        self._postgres = postgres
+        self._read = SessionReader()
+
+    def _time(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    def __call__(self, row: Sequence[Any]) -> Session:
+        values = list(row)
+        values[10], values[13] = self._time(values[10]), self._time(values[13])
+        return self._read(values)
+
+
+def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outcome]:
+    """Apply ``writes`` in one transaction (see the module's description)."""
+    postgres = database.postgres
+    sql = _POSTGRES if postgres else _SQLITE
+    outcomes: list[Outcome | None] = [None] * len(writes)
+    statements: list[tuple[int, str, tuple[Any, ...]]] = []
+    for n, write in enumerate(writes):
+        try:
+            row, when = _checked(write, postgres)
+        except InvalidInput as exc:
+            outcomes[n] = exc
+            continue
+        statements.append((n, *_statement(sql, write, row, when)))
+    if not statements:
+        return _all(outcomes)
+    read = _Reader(postgres)
+    with (
+        database.transaction(f"write {len(statements)} roster changes", write=True) as db,
+        refused("write the roster"),
+    ):
+        raw: Any = db.connection().connection.driver_connection
+        results = (
+            _run_postgres(raw, writes, statements) if postgres else _run_sqlite(raw, statements)
+        )
+        for (n, _, _), (count, found) in zip(statements, results, strict=True):
+            write = writes[n]
+            if isinstance(write, Join):
+                outcomes[n] = (
+                    session_in_utc(write.session)
+                    if count
+                    else Conflict(f"session {write.session.id} already exists")
+                )
+            elif found is not None:
+                outcomes[n] = read(found)
+            else:
+                outcomes[n] = _explain(raw, sql, read, write)
+    return _all(outcomes)
+
+
+def _all(outcomes: list[Outcome | None]) -> list[Outcome]:
+    answered = [o for o in outcomes if o is not None]
+    assert len(answered) == len(outcomes), "every write is answered"
+    return answered
+
+
+def _run_sqlite(
+    raw: Any, statements: list[tuple[int, str, tuple[Any, ...]]]
+) -> list[tuple[int, Any]]:
+    cursor = raw.cursor()
+    try:
+        results = []
+        for _, query, params in statements:
+            cursor.execute(query, params)
+            found = cursor.fetchone() if query is not _SQLITE.join else None
+            results.append((cursor.rowcount, found))
+        return results
+    finally:
+        cursor.close()
+
+
+#: The types of ``ROSTER_COLUMNS``, for ``unnest``.
+_TYPES = (
+    "text, text, text, text, text, text, text, text, text, text, text, timestamptz, text, "
+    "timestamptz"
+)
+_PG_JOIN = (
+    f"INSERT INTO sessions ({ROSTER_COLUMNS}) SELECT * FROM unnest("
+    + ", ".join(f"%s::{t.strip()}[]" for t in _TYPES.split(","))
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_S_READ = ", ".join(f"s.{c.strip()}" for c in _READ.split(","))
+_PG_END = (
+    "UPDATE sessions AS s SET status = v.status, ended_at = v.at "
+    "FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[]) "
+    "AS v(id, status, at, platform) "
+    f"WHERE s.id = v.id AND s.status = {_LIVE} AND (v.platform IS NULL OR s.platform = v.platform) "
+    f"RETURNING {_S_READ}"
+)
+_PG_MOVE = (
+    "UPDATE sessions AS s SET country = v.country, subdivision = v.subdivision, "
+    "location_source = v.source, location_evidence = v.evidence "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+    "AS v(id, country, subdivision, source, evidence, platform) "
+    f"WHERE s.id = v.id AND s.status = {_LIVE} AND (v.platform IS NULL OR s.platform = v.platform) "
+    f"RETURNING {_S_READ}"
+)
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one array per column, for ``unnest``."""
+    return [[row[k] for row in rows] for k in range(width)]
+
+
+def _run_postgres(
+    raw: Any, writes: Sequence[RosterWrite], statements: list[tuple[int, str, tuple[Any, ...]]]
+) -> list[tuple[int, Any]]:
+    """One statement per kind of write for the whole batch (``unnest`` of arrays): joins,
+    then leaves, then moves; each write's result picked out of what came back by its id."""
+    joins, ends, moves = [], [], []
+    for n, _, params in statements:
+        write = writes[n]
+        if isinstance(write, Join):
+            joins.append(params)
+        elif isinstance(write, End):
+            ends.append((write.session_id, params[0], params[1], write.platform))
+        else:
+            assert isinstance(write, Move)
+            moves.append((write.session_id, *params[:4], write.platform))
+    inserted: set[str] = set()
+    changed: dict[str, Any] = {}
+    moved: dict[str, Any] = {}
+    with raw.cursor() as cursor:
+        if joins:
+            cursor.execute(_PG_JOIN, _columns(joins, len(_TYPES.split(","))))
+            inserted = {row[0] for row in cursor.fetchall()}
+        if ends:
+            cursor.execute(_PG_END, _columns(ends, 4))
+            changed.update((row[0], row) for row in cursor.fetchall())
+        if moves:
+            cursor.execute(_PG_MOVE, _columns(moves, 6))
+            moved.update((row[0], row) for row in cursor.fetchall())
+    results: list[tuple[int, Any]] = []
+    for n, _, _ in statements:
+        write = writes[n]
+        if isinstance(write, Join):
+            sid = write.session.id
+            results.append((1 if sid in inserted else 0, None))
+            inserted.discard(sid)  # a second join with the same id: taken
+        else:
+            found = (changed if isinstance(write, End) else moved).pop(write.session_id, None)
+            results.append((0 if found is None else 1, found))
+    return results
+
+
+def _explain(raw: Any, sql: _Sql, read: _Reader, write: End | Move) -> Outcome:
+    """Why a leave or a move changed nothing: the session ended already, or is not there."""
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql.read, (write.session_id,))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None or write.platform not in (None, row[1]):
+        return NotFound(f"no session {write.session_id}")
+    session = read(row)
+    if isinstance(write, End):
+        return session  # the first end wins
+    return Conflict(f"session {write.session_id} has ended ({session.status.value})")
