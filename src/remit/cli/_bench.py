@@ -18,6 +18,18 @@ from remit.bench import (
 from remit.bench._locate import JURISDICTIONS
 from remit.cli._options import build_locator, location_options
 
+#: Options several measures share, with the same meaning and help.
+_json = click.option(
+    "--json", "as_json", is_flag=True, help="End with one JSON object of the figures."
+)
+_connections = click.option(
+    "--connections",
+    type=click.IntRange(1, 1024),
+    default=16,
+    show_default=True,
+    help="Concurrent keep-alive connections.",
+)
+
 
 @click.group()
 def bench() -> None:
@@ -46,7 +58,7 @@ def bench() -> None:
     show_default=True,
     help="Time given to the same rules in Cedar (cedarpy); 0 measures a single decision.",
 )
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_json
 def decide(orders: int, decisions: int, cedar_seconds: float, as_json: bool) -> None:
     """Measure decide() with IP location in-process, and the same rules in Cedar.
 
@@ -88,14 +100,8 @@ def decide(orders: int, decisions: int, cedar_seconds: float, as_json: bool) -> 
     show_default=True,
     help="Length of each measured run.",
 )
-@click.option(
-    "--connections",
-    type=click.IntRange(1, 1024),
-    default=16,
-    show_default=True,
-    help="Concurrent keep-alive connections.",
-)
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_connections
+@_json
 def admissions(orders: int, seconds: float, connections: int, as_json: bool) -> None:
     """Measure POST /v1/admissions on a real remit serve, and a bare endpoint under the same load.
 
@@ -145,14 +151,8 @@ def admissions(orders: int, seconds: float, connections: int, as_json: bool) -> 
     show_default=True,
     help="Length of each measured run (admissions, then the roster's mix).",
 )
-@click.option(
-    "--connections",
-    type=click.IntRange(1, 1024),
-    default=16,
-    show_default=True,
-    help="Concurrent keep-alive connections.",
-)
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_connections
+@_json
 def joins(db_url: str | None, orders: int, seconds: float, connections: int, as_json: bool) -> None:
     """Measure the live roster's writes on a real remit serve, beside POST /v1/admissions.
 
@@ -221,7 +221,7 @@ def joins(db_url: str | None, orders: int, seconds: float, connections: int, as_
     show_default=True,
     help="How long to run the webhook deliverer for the deliveries-per-second figure.",
 )
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_json
 def activation(
     sessions: int, meetings: int, in_scope: int, delivery_seconds: float, as_json: bool
 ) -> None:
@@ -296,7 +296,7 @@ def activation(
     show_default=True,
     help="Joins decided under each rule.",
 )
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_json
 @location_options
 def locate(
     sample: int, jurisdictions: str, orders: int, decisions: int, as_json: bool, **location: Any
