@@ -10,10 +10,9 @@ must use the same files. Errors never repeat a private key.
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 from pathlib import Path
 
+from remit._files import write_private
 from remit.errors import Conflict, InvalidConfiguration, InvalidInput
 from remit.transparency.note import Signer
 
@@ -42,18 +41,8 @@ def create_key_file(path: str | Path, name: str, *, force: bool = False) -> Sign
     """
     signer = Signer.generate(name)
     target = Path(path)
-    aside = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
-        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, (signer.private_key() + "\n").encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if force:
-            os.replace(aside, target)
-        else:
-            os.link(aside, target)
+        write_private(target, signer.private_key() + "\n", exclusive=not force)
     except FileExistsError as exc:
         raise Conflict(
             f"{target} exists: a log key is never overwritten unless you say --force", field="path"
@@ -62,8 +51,6 @@ def create_key_file(path: str | Path, name: str, *, force: bool = False) -> Sign
         raise InvalidConfiguration(
             f"cannot create the log key {target}: {exc.strerror}", field="path"
         ) from exc
-    finally:
-        aside.unlink(missing_ok=True)
     return signer
 
 
@@ -105,23 +92,14 @@ def target_secret_file(log_key: str | Path, signer: Signer) -> bytes:
         text = path.read_text("ascii").strip()
     except FileNotFoundError:
         secret = target_secret(signer)
-        aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
         try:
-            fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, (secret.hex() + "\n").encode("ascii"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.link(aside, path)
+            write_private(path, secret.hex() + "\n", exclusive=True)
         except FileExistsError:
             return target_secret_file(log_key, signer)  # another node wrote it first
         except OSError as exc:
             raise InvalidConfiguration(
                 f"cannot create the target-hash key {path}: {exc.strerror}", field="path"
             ) from exc
-        finally:
-            aside.unlink(missing_ok=True)
         return secret
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidConfiguration(f"cannot read the target-hash key {path}", field="path") from exc
