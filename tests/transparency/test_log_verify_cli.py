@@ -1,14 +1,20 @@
 """``remit log verify`` against a real server: it passes on an honest log and catches an edited
-entry, a dropped entry and a rewritten history, each made by editing the database directly."""
+entry, a dropped entry and a rewritten history, each made by editing the database directly; with
+``--report`` it rebuilds the published transparency report from the log and catches a number the
+log does not back."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
@@ -250,3 +256,93 @@ def test_an_unreachable_log_fails_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("FAILED: could not reach")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s.json").exists()
+
+
+# --report: the published report rebuilt from the log alone -----------------------------------
+
+
+def _with_enforcement(server: Server) -> None:
+    """What enforcement logged for the story: refusals and removals inside the scope of the CN
+    order, and, for the Kyiv order narrowed to UA-30, a day with some in Lviv (outside it)."""
+    server.log.append_enforcement_counts(
+        "ord-0001", date(2020, 6, 2), {"CN": {"refused": 3, "removed": 2}}
+    )
+    server.log.append_enforcement_counts(
+        "ord-0002", date(2020, 6, 3), {"UA-30": {"removed": 1}, "UA-46": {"refused": 2}}
+    )
+    server.log.append_appeal_outcome(
+        "ord-0001", "filed", ["CN"], at=datetime(2020, 6, 4, tzinfo=UTC)
+    )
+
+
+def _published(server: Server) -> dict[str, Any]:
+    response = httpx.get(f"{server.url}/v1/reports/transparency", params={"format": "json"})
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_the_published_report_agrees_with_the_log(deployment: dict[str, object]) -> None:
+    server = deployment["start"]()  # type: ignore[operator]
+    _with_enforcement(server)
+    code, out = verify(server, deployment["state"], "--full", "--report")  # type: ignore[arg-type]
+    assert code == 0, out
+    assert out.splitlines()[-1].startswith("OK report for 2020-06-01 to ")
+    assert out.endswith(
+        "5 demand(s), 3 refused and 3 removed in scope, 2 affected outside the scope"
+    )
+    # A period asked of the server is the period rebuilt.
+    url = f"{server.url}/v1/reports/transparency?format=json&from=2020-06-01&to=2020-12-31"
+    code, out = verify(server, deployment["state"], "--full", "--report-url", url)  # type: ignore[arg-type]
+    assert code == 0, out
+    assert "OK report for 2020-06-01 to 2020-12-31 rebuilt from the log: 4 demand(s)" in out
+
+
+def test_a_published_number_the_log_does_not_back_fails(
+    deployment: dict[str, object], tmp_path: Path
+) -> None:
+    server = deployment["start"]()  # type: ignore[operator]
+    _with_enforcement(server)
+    published = _published(server)
+    assert published["totals"]["participants_affected_outside_scope"] == 2
+    published["totals"]["participants_affected_outside_scope"] = 0  # what the operator claims
+    row = next(r for r in published["rows"] if r["territory_code"] == "UA")
+    row["participants_affected_outside_scope"] = 0
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(published))
+    code, out = verify(server, deployment["state"], "--full", "--report-file", str(saved))  # type: ignore[arg-type]
+    assert code == 1, out
+    assert "DIFFERS totals.participants_affected_outside_scope: published 0, the log gives 2" in out
+    assert (
+        "DIFFERS rows.UA/court.participants_affected_outside_scope: published 0, the log gives 2"
+    ) in out
+    assert out.splitlines()[-1].endswith("differs from the log in 2 value(s)")
+
+
+def test_a_demand_missing_from_the_published_report_fails(
+    deployment: dict[str, object], tmp_path: Path
+) -> None:
+    server = deployment["start"]()  # type: ignore[operator]
+    published = _published(server)
+    published["demands"] = [d for d in published["demands"] if d["order"] != "ord-0003"]
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(published))
+    code, out = verify(server, deployment["state"], "--full", "--report-file", str(saved))  # type: ignore[arg-type]
+    assert code == 1, out
+    assert "DIFFERS demands.ord-0003: missing from the published report" in out
+
+
+def test_report_bad_input_exits_2(deployment: dict[str, object], tmp_path: Path) -> None:
+    server = deployment["start"]()  # type: ignore[operator]
+    state = deployment["state"]
+    code, out = verify(server, state, "--report")  # type: ignore[arg-type]
+    assert code == 2
+    assert "--report needs --full" in out
+    saved = tmp_path / "report.csv"
+    saved.write_text("period_start,period_end\n")
+    code, out = verify(server, state, "--full", "--report-file", str(saved))  # type: ignore[arg-type]
+    assert code == 2
+    assert out == f"Error: the published report {saved} is not JSON"
+    saved.write_text("{}")
+    code, out = verify(server, state, "--full", "--report-file", str(saved))  # type: ignore[arg-type]
+    assert code == 2
+    assert "has no period_start" in out

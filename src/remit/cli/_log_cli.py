@@ -16,7 +16,7 @@ import click
 import httpx
 
 from remit._files import write_private
-from remit.errors import Conflict, InvalidConfiguration, VerificationError
+from remit.errors import Conflict, InvalidConfiguration, InvalidInput, VerificationError
 from remit.store import Store, log_store_for
 from remit.transparency import NoteVerifier, TransparencyLog
 from remit.transparency.audit import AuditState, audit_log
@@ -27,6 +27,7 @@ from remit.transparency.keyfile import (
     read_key_file,
     target_secret_file,
 )
+from remit.transparency.recount import differences, published_period, recount
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -231,6 +232,21 @@ def log_group() -> None:
     "[default: ~/.local/state/remit/log-verify.json].",
 )
 @click.option(
+    "--report",
+    is_flag=True,
+    help="With --full: rebuild the transparency report from the verified entries alone and "
+    "compare it with the published one.",
+)
+@click.option(
+    "--report-url",
+    help="Where the published report is, as JSON [default: URL/v1/reports/transparency].",
+)
+@click.option(
+    "--report-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A published report saved as JSON, instead of fetching it.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(0.1, 600),
     default=30.0,
@@ -244,17 +260,32 @@ def log_verify(
     origin: str | None,
     full: bool,
     state_path: str | None,
+    report: bool,
+    report_url: str | None,
+    report_file: str | None,
     timeout: float,
 ) -> None:
     """Verify the log at URL: signature, consistency with the last checkpoint seen, entries.
 
     Checks the checkpoint's signature with the verifier key, then that the log extends the last
     checkpoint this command saw for URL (remembered in the state file), and with --full that
-    every entry hashes to the checkpoint's root. Exit 0 when all holds; 1 with one line saying
-    what failed; 2 for bad usage.
+    every entry hashes to the checkpoint's root.
+
+    With --full --report it also rebuilds the transparency report (every number, "affected
+    outside the scope" included) from the verified entries alone, for the published report's
+    period and time, and prints each number on which the published report differs.
+
+    Exit 0 when all holds; 1 with what failed (or each number that differs); 2 for bad usage.
     """
     if (verifier_key is None) == (key_file is None):
         raise click.UsageError("give the verifier key with exactly one of --key and --key-file")
+    if report_url is not None and report_file is not None:
+        raise click.UsageError(
+            "give the published report with at most one of --report-url and --report-file"
+        )
+    report = report or report_url is not None or report_file is not None
+    if report and not full:
+        raise click.UsageError("--report needs --full: the report is rebuilt from every entry")
     vkey = verifier_key if verifier_key is not None else Path(str(key_file)).read_text().strip()
     verifier = NoteVerifier.parse(vkey)  # a bad key is bad usage: exit 2
     path = Path(state_path) if state_path else _default_state()
@@ -263,7 +294,13 @@ def log_verify(
     state = AuditState.from_json(logs[key]) if key in logs else None
     source = HttpLogSource(url, timeout)
     try:
-        result = audit_log(source, verifier, state=state, full=full, origin=origin)
+        # The published report first: the log read after it holds everything the report counted.
+        published = _published_report(url, report_url, report_file, timeout) if report else None
+        if published is not None:
+            published_period(published)  # not a report: bad input, before any fetching
+        result = audit_log(
+            source, verifier, state=state, full=full, origin=origin, keep_entries=report
+        )
     except VerificationError as exc:
         click.echo(f"FAILED: {exc.message}", err=True)
         sys.exit(1)
@@ -276,6 +313,58 @@ def log_verify(
     seen = "first checkpoint seen" if state is None else f"extends the {state.size} seen before"
     rehashed = "" if result.entries_checked is None else f", {result.entries_checked} re-hashed"
     click.echo(f"OK {checkpoint.origin} size {checkpoint.size} root {root} ({seen}{rehashed})")
+    if published is not None:
+        _compare_report(published, result.entries or ())
+
+
+def _published_report(
+    url: str, report_url: str | None, report_file: str | None, timeout: float
+) -> Any:
+    """The published report's JSON, parsed: from the file, or fetched (``VerificationError``
+    when it cannot be fetched; ``InvalidInput`` when what came is not JSON)."""
+    if report_file is not None:
+        text, where = Path(report_file).read_text("utf-8"), report_file
+    else:
+        where = report_url or f"{url.rstrip('/')}/v1/reports/transparency"
+        try:
+            response = httpx.get(
+                where, params={"format": "json"} if report_url is None else None, timeout=timeout
+            )
+        except httpx.HTTPError as exc:
+            raise VerificationError(f"could not fetch the report at {where}: {exc}") from exc
+        if response.status_code != 200:
+            raise VerificationError(f"the report at {where} answered {response.status_code}")
+        text = response.text
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"the published report {where} is not JSON", field="report") from exc
+
+
+def _compare_report(published: Any, entries: tuple[bytes, ...]) -> None:
+    try:
+        rebuilt = recount(entries, published)
+    except VerificationError as exc:
+        click.echo(f"FAILED: the report cannot be rebuilt from the log: {exc.message}", err=True)
+        sys.exit(1)
+    found = differences(published, rebuilt)
+    totals = rebuilt.totals
+    period = f"{rebuilt.period_start} to {rebuilt.period_end}"
+    if found:
+        for line in found:
+            click.echo(f"DIFFERS {line}")
+        click.echo(
+            f"FAILED: the published report for {period} differs from the log in "
+            f"{len(found)} value(s)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"OK report for {period} rebuilt from the log: {totals.demands_received} demand(s), "
+        f"{totals.participants_refused_in_scope} refused and "
+        f"{totals.participants_removed_in_scope} removed in scope, "
+        f"{totals.participants_affected_outside_scope} affected outside the scope"
+    )
 
 
 __all__ = ["key_path_option", "keys", "log_group", "log_options", "open_log"]

@@ -79,6 +79,8 @@ class AuditResult:
     state: AuditState
     previous: AuditState | None
     entries_checked: int | None
+    #: The entries re-hashed, in order, when the audit was asked to keep them.
+    entries: tuple[bytes, ...] | None = None
 
 
 def check_entry(index: int, data: bytes) -> None:
@@ -94,7 +96,7 @@ def check_entry(index: int, data: bytes) -> None:
         raise VerificationError(f"entry {index} is not canonical JSON", field="entry")
 
 
-def _rehash(source: LogSource, checkpoint: Checkpoint) -> int:
+def _rehash(source: LogSource, checkpoint: Checkpoint, kept: list[bytes] | None = None) -> int:
     tree = MerkleTree()
     size = checkpoint.size
     while tree.size < size:
@@ -113,6 +115,8 @@ def _rehash(source: LogSource, checkpoint: Checkpoint) -> int:
                 )
             check_entry(index, data)
             tree.append(data)
+            if kept is not None:
+                kept.append(data)
     if tree.size != size or tree.root() != checkpoint.root_hash:
         raise VerificationError(
             f"the {size} entries do not hash to the checkpoint's root: an entry was edited, "
@@ -129,18 +133,21 @@ def audit_log(
     state: AuditState | None = None,
     full: bool = False,
     origin: str | None = None,
+    keep_entries: bool = False,
 ) -> AuditResult:
     """Verify the log's current checkpoint, its consistency with ``state``, and (``full``) every
-    entry. Returns the new state to remember; raises ``VerificationError`` when anything fails.
+    entry. Returns the new state to remember (and, with ``keep_entries``, the verified entries);
+    raises ``VerificationError`` when anything fails.
     """
     note = source.checkpoint()
     expected_origin = origin or (state.origin if state is not None else None)
     checkpoint = verify_checkpoint(note, verifier_keys, origin=expected_origin)
     if state is not None:
         _check_extends(source, state, checkpoint)
-    checked = _rehash(source, checkpoint) if full else None
+    kept: list[bytes] | None = [] if full and keep_entries else None
+    checked = _rehash(source, checkpoint, kept) if full else None
     new = AuditState(checkpoint.origin, checkpoint.size, checkpoint.root_hash, note)
-    return AuditResult(checkpoint, new, state, checked)
+    return AuditResult(checkpoint, new, state, checked, None if kept is None else tuple(kept))
 
 
 def _check_extends(source: LogSource, state: AuditState, checkpoint: Checkpoint) -> None:
