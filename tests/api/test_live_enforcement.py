@@ -194,10 +194,22 @@ def test_impact_preview_before_approval_as_asked_beside_as_planned(
     assert impact["outside_scope"] == 0
     assert impact["planned_by_source"] == {"static": 2}
     assert impact["left_alone_disputed"] == 1
+    # Every one of the 7 the plan leaves alone, by why: what explains each zero in the table.
+    assert impact["left_alone"] == [
+        {"cause": "sources_disagree", "participants": 1, "by_country": {"unknown": 1}},
+        {"cause": "location_unknown", "participants": 1, "by_country": {"unknown": 1}},
+        {"cause": "outside_scope", "participants": 5,
+         "by_country": {"HK": 1, "MO": 1, "TW": 1, "US": 2}},
+    ]  # fmt: skip
     narrowed = api.call(
         "GET", f"/v1/orders/{order_id}/impact", "reviewer", params={"scope": "CN-BJ"}
     ).json()
     assert narrowed["planned"]["participants"] == 1
+    # ann is placed in CN without a province: inside Beijing or not, no one can say.
+    assert narrowed["left_alone"][1:3] == [
+        {"cause": "location_unknown", "participants": 1, "by_country": {"unknown": 1}},
+        {"cause": "country_only", "participants": 1, "by_country": {"CN": 1}},
+    ]
 
 
 def test_commands_are_listed_for_the_platform_that_gets_them(api: Api, receiver: Receiver) -> None:

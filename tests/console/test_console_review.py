@@ -259,3 +259,37 @@ def test_rejecting_from_the_review_form_keeps_one_text(site: Site) -> None:
     order = site.node.store.get_order(order_id)
     assert order.status is Status.REJECTED
     assert order.transitions[-1].reason == "No legal basis stated."
+
+
+def test_the_impact_preview_gives_the_cause_of_every_zero_and_shortfall(site: Site) -> None:
+    for participant, ip in (
+        ("p-cn", "127.0.0.10"), ("p-bj", "127.0.0.11"), ("p-hk", "127.0.0.20"),
+        ("p-us", "127.0.0.50"), ("p-private", "10.9.9.9"),
+    ):  # fmt: skip
+        join(site, participant, ip)
+    order_id = recorded(site)
+    reviewer = site.signed_in("reviewer")
+    page = reviewer.get(f"/orders/{order_id}", params={"scope": "CN-BJ"}).text
+    why = page[page.index('id="left-alone"') : page.index("</ul>", page.index('id="left-alone"'))]
+    assert re.findall(r'<li data-cause="(\w+)">([^<]+)</li>', why) == [
+        ("location_unknown", "1 whose location is unknown"),
+        ("country_only", "1 placed in CN without a province or region, where the scope names "
+                         "only part of it"),
+        ("outside_scope", "2 placed outside the scope: HK, US"),
+        ("account_actions", "1 account(s) asked for: remit never acts on an account"),
+    ]  # fmt: skip
+    table = page[page.index('id="impact-table"') : page.index("</table>")]
+    row = r'data-code="(\w+)">[^<]+</th><td>(\d+)</td><td>(\d+)</td><td class="why">(.*?)</td>'
+    rows = {code: (asked, planned, cell) for code, asked, planned, cell in re.findall(row, table)}
+    assert rows["CN"][:2] == ("2", "1")
+    assert "1 without a province or region" in rows["CN"][2]
+    assert "1 outside the scope" in rows["US"][2]
+    assert "1 location unknown" in rows["unknown"][2]
+    reviewer.get("/lang/zh?next=/")
+    chinese = reviewer.get(f"/orders/{order_id}", params={"scope": "CN-BJ"}).text
+    assert "1 人：仅定位到 CN，没有省级地区" in chinese
+
+
+def test_an_order_nobody_attended_says_why_its_counts_are_zero(site: Site) -> None:
+    page = site.signed_in("reviewer").get(f"/orders/{recorded(site)}").text
+    assert '<li data-cause="no_attendance">No one attended the targeted meetings since ' in page

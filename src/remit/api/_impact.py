@@ -19,9 +19,21 @@ from remit.api._node import Node
 from remit.api._schemas import TargetOut
 from remit.enforcement import PURGED_PARTICIPANT, Session, must_go, targeted, targets_of
 from remit.orders import EVERYWHERE
-from remit.policy import ANY_PLATFORM, HOST, ActiveOrder, PolicyIndex, Target
+from remit.policy import (
+    ANY_PLATFORM,
+    HOST,
+    UNKNOWN_LOCATION,
+    ActiveOrder,
+    PolicyIndex,
+    Target,
+)
 
 ATTENDANCE = timedelta(days=30)
+
+#: Why a participant of the targeted meetings is left alone by the plan, most telling first:
+#: the sources that answered placed them differently; nothing placed them; they are placed in a
+#: country only, where the scope names a part of it; they are placed outside the scope.
+CAUSES = ("sources_disagree", "location_unknown", "country_only", "outside_scope")
 
 
 class ReachOut(msgspec.Struct, frozen=True):
@@ -30,6 +42,14 @@ class ReachOut(msgspec.Struct, frozen=True):
     by_country: dict[str, int]
     meetings: int
     accounts: int
+
+
+class CauseOut(msgspec.Struct, frozen=True):
+    #: sources_disagree, location_unknown, country_only or outside_scope.
+    cause: str
+    participants: int
+    #: By the country each was placed in (``unknown`` when none).
+    by_country: dict[str, int]
 
 
 class ImpactOut(msgspec.Struct, frozen=True):
@@ -49,6 +69,9 @@ class ImpactOut(msgspec.Struct, frozen=True):
     #: Participants of the targeted meetings the scope would have reached on a place some IP
     #: source gave, left alone because the sources disagreed (or too few answered).
     left_alone_disputed: int
+    #: Every participant of the targeted meetings the plan leaves alone, by why (in the order of
+    #: :data:`CAUSES`; a cause with none is left out): what explains each zero and shortfall.
+    left_alone: list[CauseOut] = msgspec.field(default_factory=list)
 
 
 def _inside(codes: list[str], session: Session) -> bool:
@@ -86,6 +109,49 @@ def _accounts(targets: tuple[Target, ...], seen: list[Session]) -> set[tuple[str
         if t.type == HOST and (t.platform != ANY_PLATFORM or t.id not in hosts_seen):
             found.add((t.platform, t.id))
     return found
+
+
+def _person(s: Session) -> str:
+    who = s.participant if s.participant != PURGED_PARTICIPANT else f"purged/{s.id}"
+    return f"{s.platform}/{who}"
+
+
+def _country_only(scope: list[str], country: str) -> bool:
+    """Whether the scope names a part of ``country`` (and not all of it): a participant placed
+    in the country without a subdivision cannot be placed inside it."""
+    return any(
+        code != country and jurisdictions.is_known(code) and jurisdictions.covers(country, code)
+        for code in scope
+    )
+
+
+def _cause(index: PolicyIndex, order_id: str, scope: list[str], s: Session) -> str:
+    decision = index.decide(s.location, s.resource, s.participant, platform=s.platform)
+    reasons = {k.reason for k in decision.skipped if k.order == order_id}
+    if s.location.dispute is not None and reasons - {UNKNOWN_LOCATION}:
+        return "sources_disagree"
+    if s.location.country is None:
+        return "sources_disagree" if s.location.dispute is not None else "location_unknown"
+    if s.location.subdivision is None and _country_only(scope, s.location.country):
+        return "country_only"
+    return "outside_scope"
+
+
+def _left_alone(
+    index: PolicyIndex, order_id: str, scope: list[str], seen: list[Session], planned: list[Session]
+) -> list[CauseOut]:
+    reached = {_person(s) for s in planned}
+    causes: dict[str, tuple[str, str]] = {}
+    for s in seen:
+        who = _person(s)
+        if who not in reached and who not in causes:
+            causes[who] = (_cause(index, order_id, scope, s), s.location.country or "unknown")
+    out = []
+    for cause in CAUSES:
+        places = Counter(country for c, country in causes.values() if c == cause)
+        if places:
+            out.append(CauseOut(cause, sum(places.values()), dict(sorted(places.items()))))
+    return out
 
 
 def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactOut:
@@ -131,6 +197,7 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
         attendance_since=since,
         planned_by_source=dict(sorted(Counter(s.location.source for s in planned).items())),
         left_alone_disputed=len(disputed),
+        left_alone=_left_alone(index, active.id, list(scope), seen, planned),
     )
 
 

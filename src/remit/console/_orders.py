@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -172,6 +172,38 @@ def _impact(console: Console, order: Order, narrower: str | None) -> tuple[Impac
         return None, explain(exc)[1]
 
 
+#: Why the plan leaves participants alone, one line per cause (``{places}``: the codes).
+CAUSE_LINES = {
+    "sources_disagree": N_("{n} where the location sources disagree"),
+    "location_unknown": N_("{n} whose location is unknown"),
+    "country_only": N_(
+        "{n} placed in {places} without a province or region, where the scope names only part of it"
+    ),
+    "outside_scope": N_("{n} placed outside the scope: {places}"),
+}
+#: The same, short, beside one country's row.
+CAUSE_SHORT = {
+    "sources_disagree": N_("{n} sources disagree"),
+    "location_unknown": N_("{n} location unknown"),
+    "country_only": N_("{n} without a province or region"),
+    "outside_scope": N_("{n} outside the scope"),
+}
+
+
+def _causes_by_country(impact: ImpactOut) -> dict[str, list[tuple[str, int]]]:
+    """Per country of the table, each cause of the participants left alone there, with counts."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for cause in impact.left_alone:
+        for country, n in cause.by_country.items():
+            found.setdefault(country, []).append((cause.cause, n))
+    return found
+
+
+def _since(impact: ImpactOut) -> str:
+    since = impact.attendance_since
+    return str(since.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
 def _impact_chart(impact: ImpactOut) -> Any:
     countries = sorted(set(impact.as_asked.by_country) | set(impact.planned.by_country))
     values = {"asked": impact.as_asked.by_country, "planned": impact.planned.by_country}
@@ -204,6 +236,10 @@ async def order_page(
         "impact": impact,
         "impact_error": impact_error,
         "chart": None if impact is None else _impact_chart(impact),
+        "causes_by_country": {} if impact is None else _causes_by_country(impact),
+        "impact_since": "" if impact is None else _since(impact),
+        "cause_lines": CAUSE_LINES,
+        "cause_short": CAUSE_SHORT,
         "narrower": narrower or "",
         "checklist": [(name, CHECKLIST_LABELS[name]) for name in CHECKLIST],
         "findings": FINDINGS,
