@@ -72,7 +72,8 @@ def test_the_order_page_shows_the_demand_beside_the_plan_and_the_impact(site: Si
     assert re.findall(r'<th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td>', totals) == [
         ("Participants", "3", "1"), ("Meetings", "1", "1"), ("Accounts", "1", "0"),
     ]  # fmt: skip
-    chart = page[page.index('id="impact-chart-title"') : page.index("</svg>")]
+    start = page.index('id="impact-chart-title"')
+    chart = page[start : page.index("</svg>", start)]
     assert ">China (mainland) (CN)</text>" in chart
     assert 'class="value">0</text>' not in chart  # no label on a bar of nothing
     assert "<svg viewBox" in page
@@ -293,3 +294,27 @@ def test_the_impact_preview_gives_the_cause_of_every_zero_and_shortfall(site: Si
 def test_an_order_nobody_attended_says_why_its_counts_are_zero(site: Site) -> None:
     page = site.signed_in("reviewer").get(f"/orders/{recorded(site)}").text
     assert '<li data-cause="no_attendance">No one attended the targeted meetings since ' in page
+
+
+def test_the_impact_preview_maps_the_scope_the_jurisdiction_and_the_participants(
+    site: Site,
+) -> None:
+    for participant, ip in (("p-cn", "127.0.0.10"), ("p-hk", "127.0.0.20"), ("p-us", "127.0.0.50")):
+        join(site, participant, ip)
+    order_id = recorded(site)
+    reviewer = site.signed_in("reviewer")
+    page = reviewer.get(f"/orders/{order_id}").text
+    svg = page[
+        page.index('<svg id="impact-map"') : page.index("</svg>", page.index('id="impact-map"'))
+    ]
+    kinds = dict(re.findall(r'<path data-code="(\w\w)" data-kind="(\w+)"', svg))
+    assert kinds["CN"] == "scope"
+    assert kinds["TW"] == kinds["US"] == kinds["RU"] == "other"
+    assert len(kinds) > 150  # the world, not the scope alone
+    assert re.search(r'<circle data-code="HK" data-kind="other"', svg)  # a point: too small
+    dots = dict(re.findall(r'class="dot" data-code="(\w\w)" data-count="(\d+)"', svg))
+    assert dots == {"CN": "1", "HK": "1", "US": "1"}
+    assert "Made with Natural Earth (public domain)" in svg
+    assert "<script" not in page[page.index('id="impact-map-figure"') :]
+    narrowed = reviewer.get(f"/orders/{order_id}", params={"scope": "CN-BJ"}).text
+    assert '<path data-code="CN" data-kind="partly"' in narrowed

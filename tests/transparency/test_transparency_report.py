@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -173,7 +174,7 @@ def test_html_reads_without_javascript_and_escapes_what_it_shows() -> None:
     page = to_html(report)
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page.lower()
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3  # two charts and the map
     assert "<title>Demands by outcome</title>" in page
     assert "&lt;b&gt;Bureau&lt;/b&gt; &amp; co" in page
     assert "<b>Bureau" not in page
@@ -217,3 +218,34 @@ def test_a_carriage_return_inside_a_cell_starts_no_row() -> None:
     assert "\r" not in text
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [row["legal_bases"] for row in rows] == ["art. 1\n=cmd|' /C calc'!A0 (1)"]
+
+
+def test_the_report_maps_the_scopes_the_jurisdictions_and_the_participants() -> None:
+    outside = entries.enforcement_record("ord-0002", date(2020, 6, 5), {"UA-46": {"refused": 2}})
+    report = report_2020([outside.data])
+    assert report.affected_by_country == {"CN": 8, "UA": 2}
+    assert json.loads(to_json(report))["affected_by_country"] == {"CN": 8, "UA": 2}
+    page = to_html(report)
+    svg = page[page.index('<svg id="report-map"') : page.index("</svg>", page.index("report-map"))]
+    kinds = dict(re.findall(r'<path data-code="(\w\w)" data-kind="(\w+)"', svg))
+    assert kinds["CN"] == "scope"  # ord-0001 enforced in all of CN
+    assert kinds["UA"] == "partly"  # ord-0002 narrowed to Kyiv (UA-30)
+    assert kinds["RU"] == kinds["TW"] == "other"
+    dots = dict(re.findall(r'class="dot" data-code="(\w\w)" data-count="(\d+)"', svg))
+    assert dots == {"CN": "8", "UA": "2"}
+    assert "Scopes enforced: CN, UA-30" in page
+    assert "Natural Earth" in page
+
+
+def test_the_map_data_ships_with_its_licence_note() -> None:
+    from importlib import resources
+
+    from remit._worldmap import map_data
+
+    data = map_data()
+    assert "Public domain" in data["licence"]
+    assert "Natural Earth" in data["source"]
+    readme = resources.files("remit._worldmap").joinpath("README.md")
+    assert "public domain" in readme.read_text("utf-8")
+    assert {"CN", "TW", "US", "UA", "RU"} <= set(data["countries"])
+    assert {"HK", "MO"} <= set(data["points"])  # too small for 1:110m, drawn as points

@@ -190,6 +190,15 @@ CAUSE_SHORT = {
 }
 
 
+def _seen_by_country(impact: ImpactOut) -> dict[str, int]:
+    """Every participant of the targeted meetings by country: those the plan reaches and those
+    it leaves alone (the map's dots)."""
+    seen = Counter(impact.planned.by_country)
+    for cause in impact.left_alone:
+        seen.update(cause.by_country)
+    return dict(seen)
+
+
 def _causes_by_country(impact: ImpactOut) -> dict[str, list[tuple[str, int]]]:
     """Per country of the table, each cause of the participants left alone there, with counts."""
     found: dict[str, list[tuple[str, int]]] = {}
@@ -238,6 +247,7 @@ async def order_page(
         "chart": None if impact is None else _impact_chart(impact),
         "causes_by_country": {} if impact is None else _causes_by_country(impact),
         "impact_since": "" if impact is None else _since(impact),
+        "seen_by_country": {} if impact is None else _seen_by_country(impact),
         "cause_lines": CAUSE_LINES,
         "cause_short": CAUSE_SHORT,
         "narrower": narrower or "",

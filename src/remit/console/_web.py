@@ -15,10 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from remit._worldmap import world_map
 from remit.api import Node, Settings
 from remit.console._auth import (
     CSRF_FIELD,
@@ -82,6 +84,7 @@ class Console:
         values: dict[str, Any] = {
             "_": translator(language),
             "place": lambda code: labelled(str(code), language),
+            "worldmap": lambda *args, **kwargs: Markup(world_map(*args, **kwargs)),
             "lang": language,
             "html_lang": LANGUAGES[language][0],
             "languages": LANGUAGES,

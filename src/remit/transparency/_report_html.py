@@ -10,6 +10,7 @@ from datetime import timedelta
 from html import escape
 
 from remit import jurisdictions
+from remit._worldmap import world_map
 from remit.errors import InvalidInput
 from remit.transparency._report_model import ReportRow, TransparencyReport
 
@@ -212,6 +213,32 @@ def _note(report: TransparencyReport) -> str:
     return f'<p class="note" id="counts-note"><strong>{escape(note)}</strong></p>' if note else ""
 
 
+def _map(report: TransparencyReport) -> str:
+    """The world map: the scopes enforced, the rest of the demanding authorities'
+    jurisdictions, a dot for the participants refused or removed in each country."""
+    scopes = sorted({code for d in report.demands for code in d.scope_enforced or ()})
+    laws = sorted({row.territory_code for row in report.rows})
+    svg = world_map(
+        scopes,
+        laws,
+        report.affected_by_country,
+        title="Where demands were enforced, and participants refused or removed by country",
+        legend={
+            "scope": "Scope enforced",
+            "partly": "Part of it enforced",
+            "jurisdiction": "Jurisdiction of a demanding authority",
+            "participants": "participants refused or removed",
+        },
+        ident="report-map",
+    )
+    enforced = ", ".join(scopes) or "none"
+    return (
+        f'<figure class="map">{svg}<figcaption>Scopes enforced: {escape(enforced)}; '
+        f"jurisdictions of the authorities: {escape(', '.join(laws) or 'none')}. Boundaries: "
+        "Natural Earth 1:110m, public domain.</figcaption></figure>"
+    )
+
+
 def page(report: TransparencyReport) -> str:
     """The whole page."""
     period = f"{report.period_start.isoformat()} to {report.period_end.isoformat()}"
@@ -234,7 +261,7 @@ def page(report: TransparencyReport) -> str:
         "<h2>Demands and outcomes</h2>"
         f"{_legend(_OUTCOMES)}{_chart('Demands by outcome', report.rows, _OUTCOMES)}"
         "<h2>Participants refused or removed</h2>"
-        f"{_legend(_PEOPLE)}{_chart('Participants by place', report.rows, _PEOPLE)}"
+        f"{_map(report)}{_legend(_PEOPLE)}{_chart('Participants by place', report.rows, _PEOPLE)}"
         f"<h2>Numbers</h2>{_numbers(report)}{_bases(report)}"
         f"<h2>Demands</h2>{_demands(report)}"
         "</body></html>\n"

@@ -92,3 +92,6 @@ class TransparencyReport:
     #: The day still open when the report was generated, if inside the period: its refusals and
     #: removals are published in the log after it closes, at 00:00 UTC the next day.
     open_day: date | None = None
+    #: Participants refused or removed, by the country of the place the log counts them in
+    #: (what the report's map shows).
+    affected_by_country: dict[str, int] = field(default_factory=dict)

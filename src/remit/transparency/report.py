@@ -128,6 +128,7 @@ def build_report(
         return start <= moment <= end
 
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    by_country: Counter[str] = Counter()
     demands: list[DemandLine] = []
     for order in sorted(everything.values(), key=lambda o: (o.received_at, o.id)):
         if not inside(order.received_at.astimezone(UTC).date()):
@@ -187,6 +188,8 @@ def build_report(
             continue
         for place, counts in entry["counts"].items():
             refused, removed = int(counts.get("refused", 0)), int(counts.get("removed", 0))
+            if refused + removed:
+                by_country[place[:2]] += refused + removed
             if _in_scope(named, place):
                 c["participants_refused_in_scope"] += refused
                 c["participants_removed_in_scope"] += removed
@@ -212,6 +215,7 @@ def build_report(
         tuple(demands),
         counts_until=closed if closed >= start else None,
         open_day=today if start <= today <= end else None,
+        affected_by_country=dict(sorted(by_country.items())),
     )
 
 
