@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,65 @@ def test_an_undecided_demand_is_not_awaiting_delivery_in_chinese(site: Site) -> 
     assert "尚未决定" in demands
     assert "待送达" not in demands  # that is a command's delivery, not a demand's outcome
     assert all("指令" not in text for text in ZH.values())  # orders: 命令; commands: 平台操作
+
+
+def _reasons_remit_writes() -> list[str]:
+    """Every reason remit itself writes in a history, by taking each step that writes one."""
+    from datetime import timedelta
+
+    from remit.orders import Authority, AuthorityKind, OrderType, Request, RequestedAction
+    from remit.policy import Target
+
+    t0 = datetime(2020, 6, 1, tzinfo=UTC)
+    order = orders.record(
+        id="ord-1", type=OrderType.GOVERNMENT_REQUEST,
+        authority=Authority("Ministry", AuthorityKind.MINISTRY, "CN"),
+        legal_basis="art. 12", case_id=None, received_at=t0,
+        request=Request("Delete.", (RequestedAction.BLOCK_ACCESS,), ("CN",)),
+        targets=[Target("meeting", "m")], actor="intake", now=t0,
+        effective_from=t0 + timedelta(days=1), effective_until=t0 + timedelta(days=2),
+    )  # fmt: skip
+    reviewing = orders.start_review(order, actor="reviewer", now=t0)
+    approved = orders.approve(reviewing, actor="reviewer", now=t0, justification="ok")
+    active = orders.advance(approved, t0 + timedelta(days=1))
+    assert active is not None
+    appealed = orders.file_appeal(
+        active, appeal_id="ap-1", appellant_kind="participant", appellant="p",
+        reason="I live in Hong Kong", actor="platform", now=t0 + timedelta(days=1),
+    )  # fmt: skip
+    expired = orders.advance(appealed, t0 + timedelta(days=3))
+    assert expired is not None
+    written = [t.reason for t in expired.transitions if t.action != "approve"]
+    return [r for r in written if r != "I live in Hong Kong"]  # the appellant's own words
+
+
+def test_every_reason_remit_writes_in_a_history_is_shown_in_chinese() -> None:
+    from remit.console._i18n import history_reason, translator
+
+    reasons = _reasons_remit_writes()
+    assert len(reasons) == 5  # recorded, review started, activated, appeal filed, expired
+    chinese = translator("zh")
+    for reason in reasons:
+        shown = history_reason(reason, chinese)
+        assert re.search(r"[\u4e00-\u9fff]", shown), f"no Chinese for the history reason {reason!r}"
+    assert history_reason("Lawful, Carol checked", chinese) == "Lawful, Carol checked"
+
+
+def test_every_role_and_the_system_have_a_chinese_name() -> None:
+    from remit.orders import SYSTEM
+    from remit.store import Role
+
+    assert sorted(({r.value for r in Role} | {SYSTEM}) - set(VALUES)) == []
+
+
+def test_the_order_page_in_chinese_names_roles_and_system_steps_in_chinese(site: Site) -> None:
+    from test_console_review import recorded
+
+    order_id = recorded(site)
+    browser = site.signed_in("reviewer")
+    browser.get(f"/lang/zh?next=/orders/{order_id}")
+    page = browser.get(f"/orders/{order_id}").text
+    history = page[page.index('id="history"') :]
+    assert "按收到时的原样记录" in history
+    assert "recorded as received" not in history
+    assert "(审核人)" in page  # the roles of the person signed in

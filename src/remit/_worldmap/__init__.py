@@ -43,6 +43,11 @@ def map_data() -> dict[str, Any]:
     return data
 
 
+def _width(text: str) -> int:
+    """About how wide ``text`` is at 10 px: a CJK character is about twice a Latin one."""
+    return sum(10 if ord(c) >= 0x2E80 else 6 for c in text)
+
+
 def _places(codes: Iterable[str]) -> tuple[set[str], set[str]]:
     """The countries ``codes`` cover whole, and those of which they name only a part."""
     whole: set[str] = set()
@@ -128,7 +133,7 @@ def world_map(
             f'<rect x="{x}" y="{height + 7}" width="10" height="10" fill="{FILLS[kind]}"/>'
             f'<text x="{x + 14}" y="{height + 16}">{text}</text>'
         )
-        x += 24 + 6 * len(legend.get(kind, kind))
+        x += 24 + _width(legend.get(kind, kind))
     out.append(
         f'<circle cx="{x + 5}" cy="{height + 12}" r="4.5" fill="{DOT}"/>'
         f'<text x="{x + 14}" y="{height + 16}">{escape(legend.get("participants", ""))}</text>'

@@ -8,6 +8,7 @@ detail, a notice) comes in English from the layers below and is shown as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -25,6 +26,27 @@ Translate = Callable[..., str]
 def N_(text: str) -> str:
     """Mark ``text`` as an interface string translated where it is shown."""
     return text
+
+
+#: The reasons remit itself writes in an order's history (the lifecycle's and the appeals'),
+#: shown translated; a person's own reason is shown as they wrote it.
+SYSTEM_REASONS = (
+    N_("recorded as received"),
+    N_("review started"),
+    N_("effective_from reached"),
+    N_("effective_until reached"),
+)
+_APPEAL_FILED = re.compile(r"appeal (\S+) filed")
+
+
+def history_reason(reason: str, translate: Translate) -> str:
+    """A step's reason in the page's language when remit wrote it, else as written."""
+    if reason in SYSTEM_REASONS:
+        return translate(reason)
+    filed = _APPEAL_FILED.fullmatch(reason)
+    if filed:
+        return translate(N_("appeal {appeal} filed"), appeal=filed.group(1))
+    return reason
 
 
 def pick(request: Request) -> str:

@@ -31,7 +31,7 @@ from remit.console._auth import (
     Viewer,
     check_csrf,
 )
-from remit.console._i18n import LANGUAGES, N_, pick, translator
+from remit.console._i18n import LANGUAGES, N_, history_reason, pick, translator
 from remit.console._places import labelled
 from remit.errors import NotFound, StoreError
 
@@ -81,8 +81,10 @@ class Console:
     ) -> Response:
         """The page ``template`` in the viewer's language."""
         language = pick(request)
+        translate = translator(language)
         values: dict[str, Any] = {
-            "_": translator(language),
+            "_": translate,
+            "reason_text": lambda reason: history_reason(str(reason), translate),
             "place": lambda code: labelled(str(code), language),
             "worldmap": lambda *args, **kwargs: Markup(world_map(*args, **kwargs)),
             "lang": language,

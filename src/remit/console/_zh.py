@@ -35,6 +35,9 @@ VALUES: dict[str, str] = {
     # appeals
     "filed": "已提交", "upheld": "维持", "reversed": "撤销", "participant": "参与者",
     "person": "仅此人", "order": "整个命令",
+    # roles, and who took a step when no person did
+    "intake": "登记员", "reviewer": "审核人", "auditor": "审计员", "platform": "平台",
+    "admin": "管理员", "system": "系统",
     # what placed a participant
     "agree": "各数据源一致", "static": "运营方的地址表", "phone": "拨入号码",
     # report
@@ -322,6 +325,12 @@ ZH: dict[str, str] = {
     "Answer recorded. The order is back in review.": "答复已记录。命令重新进入审核。",
     "Lifted. No one is removed or refused under this order any more.": "已解除。此后不再依据此命令移除或拒绝任何人。",
     "The appeal was decided. Its decision is shown below with how many were readmitted; a readmitted person may rejoin, and the outcome goes to the public log.": "申诉已决定。决定及允许重新加入的人数显示如下；被允许的人可以重新加入，结果会写入公开日志。",
+    # the reasons remit itself writes in an order's history
+    "recorded as received": "按收到时的原样记录",
+    "review started": "已开始审核",
+    "effective_from reached": "已到生效时间",
+    "effective_until reached": "已到失效时间",
+    "appeal {appeal} filed": "申诉 {appeal} 已提交",
     # terms (issue 18, item 8): a demand still undecided, not a command awaiting delivery
     "undecided": "尚未决定",
 }  # fmt: skip
