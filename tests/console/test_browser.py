@@ -196,10 +196,10 @@ def test_the_2020_story_through_the_console(
         row.locator("th").inner_text(): row.locator("td").all_inner_texts()
         for row in table.locator("tbody tr").all()
     }
-    assert rows == {
-        "China (mainland) (CN)": ["1", "1"],
-        "Hong Kong (HK)": ["1", "0"],
-        "United States (US)": ["1", "0"],
+    assert rows == {  # as asked, as planned, and why the plan leaves some alone
+        "China (mainland) (CN)": ["1", "1", ""],
+        "Hong Kong (HK)": ["1", "0", "1 outside the scope"],
+        "United States (US)": ["1", "0", "1 outside the scope"],
     }
     totals = reviewer.locator("#impact-totals")
     accounts = totals.locator("tbody tr", has_text="Accounts").locator("td").all_inner_texts()
@@ -345,3 +345,85 @@ def test_an_html_document_opened_from_the_api_does_not_run(
     assert page.title() != "ran on remit"
     assert dialogs == []
     context.close()
+
+
+def test_the_impact_map_and_its_causes_in_english_and_chinese(
+    chromium: object, server: ConsoleServer, shots: Path
+) -> None:
+    """The impact preview of a demand narrowed to Beijing: the map shades the scope's country
+    as partly in scope and puts a dot where participants are; every shortfall says why (placed
+    in CN without a province, location unknown, outside the scope, accounts); the same in
+    Chinese, in a CJK font; the public report's map shows the scope enforced."""
+    import subprocess
+
+    from playwright.sync_api import expect
+
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    if not fonts.stdout.strip():
+        _missing("no Chinese font: apt-get install -y fonts-noto-cjk (.ci/run does)")
+    base = server.base
+    people = (("p-cn", "127.0.0.10"), ("p-bj", "127.0.0.11"), ("p-hk", "127.0.0.20"),
+              ("p-us", "127.0.0.50"), ("p-nowhere", "10.9.9.9"))  # fmt: skip
+    for participant, ip in people:
+        server.join(participant, ip)
+    with server.client("intake") as intake:
+        created = intake.post("/v1/orders", json=demand("june4-a", "host-us-1"))
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+
+    reviewer = chromium.new_context(viewport=WIDE, locale="en-US").new_page()  # type: ignore[attr-defined]
+    _sign_in(reviewer, base, "reviewer")
+    reviewer.goto(f"{base}/orders/{order_id}?scope=CN-BJ#impact")
+    worldmap = reviewer.locator("svg#impact-map")
+    expect(worldmap).to_be_visible()
+    box = worldmap.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
+    china = worldmap.locator('path[data-code="CN"]')
+    expect(china).to_have_attribute("data-kind", "partly")
+    assert china.evaluate("p => getComputedStyle(p).fill") == "rgb(232, 146, 138)"
+    expect(worldmap.locator('path[data-code="US"]')).to_have_attribute("data-kind", "other")
+    dots = worldmap.locator("circle.dot")
+    assert sorted(dots.evaluate_all("ds => ds.map(d => d.dataset.code + d.dataset.count)")) == [
+        "CN2", "HK1", "US1",
+    ]  # fmt: skip
+    causes = reviewer.locator("#left-alone li")
+    expect(causes).to_have_text([
+        "1 whose location is unknown",
+        "1 placed in CN without a province or region, where the scope names only part of it",
+        "2 placed outside the scope: HK, US",
+        "1 account(s) asked for: remit never acts on an account",
+    ])  # fmt: skip
+    china_row = reviewer.locator("#impact-table tbody tr", has_text="China (mainland)")
+    expect(china_row.locator("td.why")).to_have_text("1 without a province or region")
+    reviewer.locator("#impact").screenshot(path=shots / "15-impact-map-causes.png")
+
+    reviewer.get_by_role("link", name="中文").click()
+    expect(reviewer.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(reviewer.locator("#left-alone li").nth(1)).to_have_text(
+        "1 人：仅定位到 CN，没有省级地区，而范围只涵盖其中一部分"
+    )
+    expect(reviewer.locator("#history tbody tr").first).to_contain_text("按收到时的原样记录")
+    # Drawn in a CJK font: each character as wide as a square, not as a missing-glyph box.
+    width = reviewer.locator("#impact-h").evaluate(
+        "h => { const r = document.createRange(); r.selectNodeContents(h); "
+        "return r.getBoundingClientRect().width / h.textContent.length; }"
+    )
+    size = reviewer.locator("#impact-h").evaluate("h => parseFloat(getComputedStyle(h).fontSize)")
+    assert 0.8 * size <= width <= 1.2 * size, (width, size)
+    reviewer.locator("#impact").screenshot(path=shots / "16-impact-map-zh.png")
+
+    with server.client("reviewer") as api:
+        approved = api.post(
+            f"/v1/orders/{order_id}/approve",
+            json={"justification": "Lawful in Beijing only.", "scope": ["CN-BJ"]},
+        )
+    assert approved.status_code == 200, approved.text
+    reviewer.goto(f"{base}/v1/reports/transparency?format=html")
+    report_map = reviewer.locator("svg#report-map")
+    expect(report_map).to_be_visible()
+    expect(report_map.locator('path[data-code="CN"]')).to_have_attribute("data-kind", "partly")
+    expect(reviewer.get_by_text("Scopes enforced: CN-BJ")).to_be_visible()
+    report_map.screenshot(path=shots / "17-public-report-map.png")
+    reviewer.context.close()
