@@ -37,7 +37,7 @@ VALUES: dict[str, str] = {
     "person": "仅此人", "order": "整个命令",
     # roles, and who took a step when no person did
     "intake": "登记员", "reviewer": "审核人", "auditor": "审计员", "platform": "平台",
-    "admin": "管理员", "system": "系统",
+    "admin": "管理员", "system": "系统", "unknown": "位置不明",
     # what placed a participant
     "agree": "各数据源一致", "static": "运营方的地址表", "phone": "拨入号码",
     # report
