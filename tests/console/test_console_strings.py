@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from console_helpers import Site
+from console_helpers import Site, csrf_of
 
 from remit import orders
 from remit.console._zh import VALUES, ZH
@@ -146,3 +146,35 @@ def test_the_order_page_in_chinese_names_roles_and_system_steps_in_chinese(site:
     assert "按收到时的原样记录" in history
     assert "recorded as received" not in history
     assert "(审核人)" in page  # the roles of the person signed in
+
+
+def test_every_refusal_remit_explains_has_a_chinese_template() -> None:
+    from remit.console._i18n import SYSTEM_ERRORS
+
+    for template in SYSTEM_ERRORS:
+        assert ZH.get(template, "").strip(), f"no Chinese for the refusal {template!r}"
+        fields = set(re.findall(r"\{(\w+)\}", template))
+        assert set(re.findall(r"\{(\w+)\}", ZH[template])) == fields
+
+
+def _approve_in_chinese(site: Site, who: str, order_id: str, **fields: str) -> str:
+    from test_console_review import ANSWERED
+
+    browser = site.signed_in(who)
+    browser.get("/lang/zh?next=/")
+    page = browser.get(f"/orders/{order_id}")
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    data = {"csrf": csrf_of(page.text), "version": version.group(1) if version else "1",
+            **ANSWERED, "justification": "ok", **fields}  # fmt: skip
+    return str(browser.post(f"/orders/{order_id}/approve", data=data).text)
+
+
+def test_the_cores_refusals_are_shown_in_chinese(site: Site) -> None:
+    from test_console_review import recorded
+
+    order_id = recorded(site, "lead")
+    widened = _approve_in_chinese(site, "reviewer", order_id, scope="TW")
+    assert "scope：TW 不在机关的管辖区 CN 之内；执行范围只能缩小管辖区，不能扩大" in widened
+    assert "lies outside the authority's jurisdiction" not in widened
+    own = _approve_in_chinese(site, "lead", order_id)
+    assert "lead 记录了此命令，不能同时批准它：须由另一人批准" in own

@@ -49,6 +49,45 @@ def history_reason(reason: str, translate: Translate) -> str:
     return reason
 
 
+#: What remit's core says when it refuses a step, as templates of its English messages: a
+#: message that matches one is shown in the page's language with its values filled in; any
+#: other is shown as it is.
+SYSTEM_ERRORS = (
+    N_("{actor} recorded this order and cannot also approve it: a second person must"),
+    N_(
+        "{field}: {code} lies outside the authority's jurisdiction {jurisdiction}; "
+        "a scope can narrow a jurisdiction, never widen it"
+    ),
+    N_("{field}: a scope names at least one place"),
+    N_("{field}: must be a non-empty string of at most {limit} characters"),
+    N_("cannot {action} an order that is {status} (only when {allowed})"),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
+    )
+    return re.compile(regex)
+
+
+_ERROR_PATTERNS = tuple((template, _pattern(template)) for template in SYSTEM_ERRORS)
+
+
+def error_text(message: str, translate: Translate) -> str:
+    """A refusal's message in the page's language: an interface string, one of
+    :data:`SYSTEM_ERRORS` with its values, or else as remit's core said it."""
+    found = translate(message)
+    if found != message:
+        return found
+    for template, pattern in _ERROR_PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return translate(template, **match.groupdict())
+    return message
+
+
 def pick(request: Request) -> str:
     """The viewer's language: their choice (a cookie), else their browser's, else English."""
     chosen = request.cookies.get(LANG_COOKIE, "")

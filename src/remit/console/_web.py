@@ -31,7 +31,14 @@ from remit.console._auth import (
     Viewer,
     check_csrf,
 )
-from remit.console._i18n import LANGUAGES, N_, history_reason, pick, translator
+from remit.console._i18n import (
+    LANGUAGES,
+    N_,
+    error_text,
+    history_reason,
+    pick,
+    translator,
+)
 from remit.console._places import labelled
 from remit.errors import NotFound, StoreError
 
@@ -85,6 +92,7 @@ class Console:
         values: dict[str, Any] = {
             "_": translate,
             "reason_text": lambda reason: history_reason(str(reason), translate),
+            "error_text": lambda message: error_text(str(message), translate),
             "place": lambda code: labelled(str(code), language),
             "worldmap": lambda *args, **kwargs: Markup(world_map(*args, **kwargs)),
             "lang": language,

@@ -325,6 +325,12 @@ ZH: dict[str, str] = {
     "Answer recorded. The order is back in review.": "答复已记录。命令重新进入审核。",
     "Lifted. No one is removed or refused under this order any more.": "已解除。此后不再依据此命令移除或拒绝任何人。",
     "The appeal was decided. Its decision is shown below with how many were readmitted; a readmitted person may rejoin, and the outcome goes to the public log.": "申诉已决定。决定及允许重新加入的人数显示如下；被允许的人可以重新加入，结果会写入公开日志。",
+    # what remit's core says when it refuses a step (templates: see _i18n.SYSTEM_ERRORS)
+    "{actor} recorded this order and cannot also approve it: a second person must": "{actor} 记录了此命令，不能同时批准它：须由另一人批准",
+    "{field}: {code} lies outside the authority's jurisdiction {jurisdiction}; a scope can narrow a jurisdiction, never widen it": "{field}：{code} 不在机关的管辖区 {jurisdiction} 之内；执行范围只能缩小管辖区，不能扩大",
+    "{field}: a scope names at least one place": "{field}：执行范围至少须指明一个地方",
+    "{field}: must be a non-empty string of at most {limit} characters": "{field}：须填写，且不超过 {limit} 个字符",
+    "cannot {action} an order that is {status} (only when {allowed})": "命令当前为 {status}，不能执行“{action}”（仅当为 {allowed} 时可以）",
     # the reasons remit itself writes in an order's history
     "recorded as received": "按收到时的原样记录",
     "review started": "已开始审核",
