@@ -102,3 +102,15 @@ def test_a_demand_enforced_narrower_than_asked_is_partial_everywhere(site: Site)
     zh = site.signed_in("auditor")
     zh.get("/lang/zh?next=/transparency")
     assert "超出机关的管辖区 CN；仅在 CN 执行" in zh.get("/transparency").text
+
+
+def test_the_transparency_page_maps_the_scopes_enforced(site: Site) -> None:
+    order_id = recorded(site)
+    decide(site, "reviewer", order_id, "approve", justification="Beijing only.", scope="CN-BJ")
+    zh = site.signed_in("auditor")
+    zh.get("/lang/zh?next=/transparency")
+    page = zh.get("/transparency").text
+    svg = page[page.index('<svg id="report-map"') : page.index("</svg>", page.index("report-map"))]
+    assert '<path data-code="CN" data-kind="partly"' in svg  # a province of it enforced
+    assert '<path data-code="TW" data-kind="other"' in svg
+    assert "部分执行" in svg  # the legend in the page's language
