@@ -3,15 +3,22 @@
 ``POST /v1/admissions`` is served twice over, with the same checks, errors and counting: as a
 routed operation (for the OpenAPI document and a request that does not take the fast path),
 and by :class:`RemitApp` straight from the raw ASGI messages, ahead of Starlette's router.
+
+The roster's writes (``POST /v1/sessions``, ``DELETE`` and ``PATCH /v1/sessions/{id}``), which
+every join, leave and move takes, skip the router too: :class:`RemitApp` hands them straight to
+the bound operation (:func:`~remit.api._endpoint.bind`: the same authentication, checks, errors
+and audit as when routed), with the session id as the path parameter.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 
 from remit.api import _schemas as s
@@ -85,6 +92,9 @@ ADMISSION_ENDPOINTS: tuple[Endpoint, ...] = (
 
 _ANSWER_HEADERS = [(b"content-type", JSON.encode())]
 
+#: A bound operation (:func:`~remit.api._endpoint.bind`).
+Bound = Callable[[Request], Awaitable[Response]]
+
 
 class RemitApp:
     """The API as an ASGI app. Every join's admission is answered here, on raw ASGI messages
@@ -92,11 +102,42 @@ class RemitApp:
     goes through Starlette's router. Any error takes the ordinary problem-document path.
     """
 
-    def __init__(self, app: Starlette, node: Node, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        node: Node,
+        settings: Settings,
+        metrics: Metrics,
+        direct: dict[tuple[str, str], Bound] | None = None,
+    ) -> None:
         self.app = app
         self._node = node
         self._settings = settings
         self._metrics = metrics
+        # (method, path) -> operation, and (method, prefix) -> operation of "prefix{id}".
+        self._exact: dict[tuple[str, str], Bound] = {}
+        self._by_id: dict[tuple[str, str], Bound] = {}
+        for (method, path), bound in (direct or {}).items():
+            if path.endswith("/{id}"):
+                self._by_id[method, path[: -len("{id}")]] = bound
+            else:
+                assert "{" not in path, path
+                self._exact[method, path] = bound
+
+    def _direct(self, scope: Any) -> Bound | None:
+        """The bound operation a request goes to without the router, if any (its session id,
+        if it names one, set as the path parameter ``id``)."""
+        method, path = scope["method"], scope["path"]
+        bound = self._exact.get((method, path))
+        if bound is not None:
+            scope["path_params"] = {}
+            return bound
+        prefix, _, last = path.rpartition("/")
+        bound = self._by_id.get((method, prefix + "/"))
+        if bound is None or not last:
+            return None
+        scope["path_params"] = {"id": last}
+        return bound
 
     @property
     def state(self) -> Any:
@@ -104,13 +145,16 @@ class RemitApp:
         return self.app.state
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if not (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"] == PATH
-            and not scope["query_string"]
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not (scope["method"] == "POST" and scope["path"] == PATH and not scope["query_string"]):
+            bound = self._direct(scope)
+            if bound is None:
+                await self.app(scope, receive, send)
+                return
+            response = await bound(Request(scope, receive))
+            await response(scope, receive, send)
             return
         try:
             headers = dict(scope["headers"])

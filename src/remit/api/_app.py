@@ -110,4 +110,6 @@ def create_app(
     app = Starlette(routes=table, exception_handlers={404: not_found, 405: not_allowed})
     app.state.node = node
     app.state.metrics = metrics
-    return RemitApp(app, node, settings, metrics)
+    # The roster's writes, which every join, leave and move takes, skip the router.
+    direct = {(e.method, e.path): by_path[e.path][e.method] for e in SESSION_ENDPOINTS}
+    return RemitApp(app, node, settings, metrics, direct)

@@ -85,9 +85,11 @@ def _statement(
 
 
 def _checked(write: RosterWrite, postgres: bool) -> tuple[tuple[Any, ...] | None, Any]:
-    """The row of a join, or the driver's time of a leave: ``InvalidInput`` for a bad value."""
+    """The row of a join (and the session as checked), or the driver's time of a leave:
+    ``InvalidInput`` for a bad value."""
     if isinstance(write, Join):
-        return session_values([session_in_utc(write.session)], postgres=postgres)[0], None
+        session = session_in_utc(write.session)
+        return session_values([session], postgres=postgres)[0], session
     if isinstance(write, End):
         ended_status(write.status)
         at = aware(write.at, "at")
@@ -121,12 +123,15 @@ def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outc
     sql = _POSTGRES if postgres else _SQLITE
     outcomes: list[Outcome | None] = [None] * len(writes)
     statements: list[tuple[int, str, tuple[Any, ...]]] = []
+    checked: dict[int, Session] = {}  # each join's session, as checked once
     for n, write in enumerate(writes):
         try:
             row, when = _checked(write, postgres)
         except InvalidInput as exc:
             outcomes[n] = exc
             continue
+        if isinstance(write, Join):
+            checked[n], when = when, None
         statements.append((n, *_statement(sql, write, row, when)))
     if not statements:
         return _all(outcomes)
@@ -143,9 +148,7 @@ def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outc
             write = writes[n]
             if isinstance(write, Join):
                 outcomes[n] = (
-                    session_in_utc(write.session)
-                    if count
-                    else Conflict(f"session {write.session.id} already exists")
+                    checked[n] if count else Conflict(f"session {write.session.id} already exists")
                 )
             elif found is not None:
                 outcomes[n] = read(found)
