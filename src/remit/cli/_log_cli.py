@@ -23,8 +23,13 @@ from remit.transparency.audit import AuditState, audit_log
 from remit.transparency.keyfile import (
     DEFAULT_KEY_PATH,
     DEFAULT_ORIGIN,
+    accepted_verifiers,
     create_key_file,
+    keep_previous,
+    previous_key_path,
     read_key_file,
+    rotate_key_file,
+    target_key_path,
     target_secret_file,
 )
 
@@ -77,7 +82,11 @@ def open_log(store: Store, log_key: str, log_origin: str) -> TransparencyLog:
             err=True,
         )
     log = TransparencyLog(
-        log_store_for(store), signer, origin=log_origin, secret=target_secret_file(log_key, signer)
+        log_store_for(store),
+        signer,
+        origin=log_origin,
+        secret=target_secret_file(log_key, signer),
+        verifiers=accepted_verifiers(log_key, signer),
     ).open()
     # Catch up in batches on whatever an earlier crash (or an import) left unlogged, so that the
     # node's first resync, which tells the log of every order one by one, finds nothing to do.
@@ -99,8 +108,8 @@ def keys() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace an existing key file (old checkpoints then "
-    "verify only with the old verifier key).",
+    help="Replace an existing key file (its verifier key is kept beside it, as remit keys "
+    "rotate keeps it; old checkpoints verify only with that old key).",
 )
 def keys_init(path: str, origin: str, force: bool) -> None:
     """Create the log's Ed25519 signing key (file mode 0600) and print its verifier key.
@@ -108,16 +117,50 @@ def keys_init(path: str, origin: str, force: bool) -> None:
     The key is named after the origin. Publish the verifier key (the last line printed) so that
     anyone can check the log's checkpoints with remit log verify.
     """
+    if force and Path(path).exists():
+        old = read_key_file(path)
+        target_secret_file(path, old)  # the targets keep their hashes
+        keep_previous(path, old)
     signer = create_key_file(path, origin, force=force)
     click.echo(f"created the log key {path} (keep it secret); verifier key:", err=True)
     click.echo(signer.verifier_key())
 
 
+@keys.command("rotate")
+@key_path_option("--path", "path")
+def keys_rotate(path: str) -> None:
+    """Replace the log's signing key with a new one, keeping the old verifier key.
+
+    The new key has the old one's name. The old verifier key is added to PATH.previous (mode
+    0600), so that checkpoints signed before still verify: the node checks its last stored
+    checkpoint with every key there, and remit keys public --all prints them all for
+    auditors. The target-hash key (PATH.targets) is not changed: every target keeps its hash.
+    Stop every node first, copy the new files to each, then start them; publish the new verifier
+    key (the last line printed).
+    """
+    old, new = rotate_key_file(path)
+    click.echo(
+        f"rotated the log key {path}; the old verifier key {old.verifier_key()} is kept in "
+        f"{previous_key_path(path)}, the target-hash key {target_key_path(path)} is unchanged; "
+        "new verifier key:",
+        err=True,
+    )
+    click.echo(new.verifier_key())
+
+
 @keys.command("public")
 @key_path_option("--path", "path")
-def keys_public(path: str) -> None:
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Also the earlier keys' verifier keys (remit keys rotate), one a line, newest first.",
+)
+def keys_public(path: str, every: bool) -> None:
     """Print the verifier key of the log's signing key (C2SP note verifier key form)."""
-    click.echo(read_key_file(path).verifier_key())
+    signer = read_key_file(path)
+    for key in accepted_verifiers(path, signer) if every else [signer.verifier_key()]:
+        click.echo(key)
 
 
 # remit log verify -----------------------------------------------------------------------------
@@ -214,12 +257,15 @@ def log_group() -> None:
     "verifier_key",
     envvar="REMIT_LOG_VERIFIER_KEY",
     show_envvar=True,
-    help="The log's verifier key (name+keyid+base64), as remit keys public prints it.",
+    multiple=True,
+    help="The log's verifier key (name+keyid+base64), as remit keys public prints it; again "
+    "for each earlier key a checkpoint may be signed with (remit keys rotate).",
 )
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, exists=True),
-    help="A file holding the verifier key instead.",
+    help="A file holding the verifier key instead, or several, one a line (remit keys public "
+    "--all).",
 )
 @click.option("--origin", help="Require this origin (default: the one seen before, if any).")
 @click.option("--full", is_flag=True, help="Also fetch every entry, re-hash it and check the root.")
@@ -239,7 +285,7 @@ def log_group() -> None:
 )
 def log_verify(
     url: str,
-    verifier_key: str | None,
+    verifier_key: tuple[str, ...],
     key_file: str | None,
     origin: str | None,
     full: bool,
@@ -253,10 +299,15 @@ def log_verify(
     every entry hashes to the checkpoint's root. Exit 0 when all holds; 1 with one line saying
     what failed; 2 for bad usage.
     """
-    if (verifier_key is None) == (key_file is None):
+    if (not verifier_key) == (key_file is None):
         raise click.UsageError("give the verifier key with exactly one of --key and --key-file")
-    vkey = verifier_key if verifier_key is not None else Path(str(key_file)).read_text().strip()
-    verifier = NoteVerifier.parse(vkey)  # a bad key is bad usage: exit 2
+    if key_file is not None:
+        given = [line.strip() for line in Path(str(key_file)).read_text().splitlines()]
+    else:
+        given = list(verifier_key or ())
+    verifier = [NoteVerifier.parse(k) for k in given if k]  # a bad key is bad usage: exit 2
+    if not verifier:
+        raise click.UsageError("--key-file: holds no verifier key")
     path = Path(state_path) if state_path else _default_state()
     logs = _load_states(path)
     key = url.rstrip("/")
