@@ -95,6 +95,8 @@ class MemoryEnforcementStore:
         self._commands: dict[str, _Stored] = {}
         #: Attendance counts by key: a session standing for them, and how many they are.
         self._counts: dict[str, tuple[Session, int]] = {}
+        #: The sessions a removal command names (they keep their rows when they end).
+        self._removal_sessions: set[str] = set()
 
     def close(self) -> None:
         """Nothing to release: here for symmetry with the SQL store."""
@@ -159,11 +161,8 @@ class MemoryEnforcementStore:
             return
         for key, (first, n) in counted(ended).items():
             self._counts[key] = (first, self._counts.get(key, (first, 0))[1] + n)
-        ordered = {
-            s.command.session_id for s in self._commands.values() if s.command.type == REMOVE
-        }
         for session in ended:
-            if not keeps_row(session, session.id in ordered):
+            if not keeps_row(session, session.id in self._removal_sessions):
                 del self._sessions[session.id]
 
     def get_session(self, session_id: str) -> Session:
@@ -285,6 +284,8 @@ class MemoryEnforcementStore:
             new = [(c, data) for c, data in fresh if c.key not in self._commands]
             for command, data in new:
                 self._commands[command.key] = _Stored(command, data)
+                if command.type == REMOVE and command.session_id is not None:
+                    self._removal_sessions.add(command.session_id)
         return len(new)
 
     def due_commands(self, now: datetime, limit: int) -> list[Command]:
