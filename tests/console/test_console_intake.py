@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from console_helpers import Site, csrf_of
+
+from remit.cli import cli
 
 DEMAND = {
     "type": "GovernmentRequest",
@@ -142,3 +147,55 @@ def test_intake_without_a_platform_shows_every_platform(site: Site) -> None:
     order_id = record(site).headers["location"].split("/")[2].split("?")[0]
     assert {t.platform for t in site.node.store.get_order(order_id).targets} == {"*"}
     assert "on every platform" in site.signed_in("reviewer").get(f"/orders/{order_id}").text
+
+
+def test_a_two_action_demand_recorded_in_the_form_is_two_on_the_page_report_and_lumen(
+    site: Site, migrated_sqlite_url: str, tmp_path: Path
+) -> None:
+    """Issue 15, item 6: the 2020 demand asked to delete the meetings and the accounts."""
+    browser = site.signed_in("intake")
+    form = browser.get("/orders/new")
+    assert 'name="request.actions.delete_meeting"' in form.text
+    assert 'name="request.actions.delete_account"' in form.text
+    data = {k: v for k, v in DEMAND.items() if k != "request.action"}
+    data |= {"csrf": csrf_of(form.text), "request.actions.delete_meeting": "on",
+             "request.actions.delete_account": "on"}  # fmt: skip
+    files = {"document": ("通知.txt", DOCUMENT, "text/plain")}
+    answer = browser.post("/orders/new", data=data, files=files, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    order_id = answer.headers["location"].split("/")[2].split("?")[0]
+    asked = [a.value for a in site.node.store.get_order(order_id).request.actions]
+    assert sorted(asked) == ["delete_account", "delete_meeting"]
+
+    # The order page lists both under "Actions asked".
+    page = site.signed_in("reviewer").get(f"/orders/{order_id}").text
+    shown = page[page.index("Actions asked") :]
+    shown = shown[: shown.index("</ul>")]
+    assert sorted(re.findall(r"<li>([^<]+)</li>", shown)) == [
+        "delete the account",
+        "delete the meeting",
+    ]
+
+    # The public report counts the demand under each action it asked.
+    report = site.browser().get("/v1/reports/transparency")
+    assert report.status_code == 200, report.text
+    found = report.json()
+    assert found["totals"]["actions_asked"] == [
+        {"action": "delete_account", "demands": 1},
+        {"action": "delete_meeting", "demands": 1},
+    ]
+    (line,) = [d for d in found["demands"] if d["order"] == order_id]
+    assert line["actions_asked"] == asked
+    html = site.browser().get("/v1/reports/transparency", params={"format": "html"}).text
+    assert ", ".join(asked) in html
+
+    # The Lumen export lists both actions.
+    key = tmp_path / "log.key"
+    assert CliRunner().invoke(cli, ["keys", "init", "--path", str(key)]).exit_code == 0
+    exported = CliRunner().invoke(
+        cli, ["export", "lumen", "--db", migrated_sqlite_url, "--log-key", str(key)]
+    )
+    assert exported.exit_code == 0, exported.output
+    (notice,) = [json.loads(line)["notice"] for line in exported.stdout.splitlines()]
+    assert notice["tag_list"] == ", ".join(asked)
+    assert all(a in notice["subject"] for a in asked)

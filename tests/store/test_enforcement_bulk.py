@@ -87,7 +87,7 @@ def test_a_bulk_load_is_read_back_as_added_one_by_one(
         session("s1", language="zh-CN"),
         session("s2", "m2", None, location=BJ),
         session("s3", "m3", "bob", location=UNKNOWN, joined_at=NOW.astimezone(BEIJING)),
-        session("s4", location=HK, status=SessionStatus.LEFT, ended_at=NOW + timedelta(hours=1)),
+        session("s4", location=HK, status=SessionStatus.REMOVED, ended_at=NOW + timedelta(hours=1)),
     ]
     bulk = opener()
     assert bulk.add_sessions(varied) == 4
@@ -95,7 +95,7 @@ def test_a_bulk_load_is_read_back_as_added_one_by_one(
         session("s1", language="zh-CN"),
         session("s2", "m2", None, location=BJ),
         session("s3", "m3", "bob", location=UNKNOWN, joined_at=NOW),
-        session("s4", location=HK, status=SessionStatus.LEFT, ended_at=NOW + timedelta(hours=1)),
+        session("s4", location=HK, status=SessionStatus.REMOVED, ended_at=NOW + timedelta(hours=1)),
     ]
     reader = opener()  # another node on the same database sees the committed roster
     for want in expected:
@@ -106,6 +106,7 @@ def test_a_bulk_load_is_read_back_as_added_one_by_one(
     assert [s.id for s in reader.live_sessions()] == ["s1", "s2", "s3"]
     assert [s.id for s in reader.live_sessions(hosts=["bob"])] == ["s3"]
     assert [s.id for s in reader.sessions_of(["m1"], [], NOW)] == ["s1", "s4"]
+    assert [(a.location, a.count) for a in reader.attendance_of(["m1"], [], NOW)] == [(HK, 1)]
 
 
 def test_a_stored_id_is_left_as_it_is(store: EnforcementStore) -> None:

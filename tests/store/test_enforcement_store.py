@@ -285,10 +285,69 @@ def test_an_ended_session_leaves_the_live_roster(store: EnforcementStore) -> Non
     left = store.end_session("s1", SessionStatus.LEFT, NOW + timedelta(minutes=5))
     assert left.status is SessionStatus.LEFT
     assert left.ended_at == NOW + timedelta(minutes=5)
-    assert store.get_session("s1") == left
+    with pytest.raises(NotFound):  # counted, and no person-level row is left
+        store.get_session("s1")
+    with pytest.raises(NotFound):  # a second leave finds nothing to end
+        store.end_session("s1", SessionStatus.LEFT, NOW + timedelta(minutes=7))
     removed = store.end_session("s2", SessionStatus.REMOVED, NOW + timedelta(minutes=6))
     assert removed.status is SessionStatus.REMOVED
+    assert store.get_session("s2") == removed  # a removal keeps its row (appeals, readmissions)
     assert store.live_sessions() == []
+
+
+def test_a_session_a_removal_names_keeps_its_row_when_it_leaves(store: EnforcementStore) -> None:
+    store.add_session(session("s1"))
+    store.add_session(session("s2"))
+    store.enqueue([command("remove/ord-1/s1", session_id="s1")])
+    store.enqueue([command("notice/s2", type="host.notice", session_id="s2")])
+    left = store.end_session("s1", SessionStatus.LEFT, NOW)
+    assert store.get_session("s1") == left
+    store.end_session("s2", SessionStatus.LEFT, NOW)
+    with pytest.raises(NotFound):
+        store.get_session("s2")
+
+
+def test_ended_sessions_are_counted_by_resource_day_and_place(store: EnforcementStore) -> None:
+    day = NOW - timedelta(days=3)
+    for n in range(3):
+        store.add_session(session(f"cn{n}"))
+    store.add_session(session("us", location=US))
+    store.add_session(session("m2", "m2", host="alice"))
+    store.add_session(session("bob", "m3", host="bob"))
+    store.add_session(session("earlier", location=US))
+    store.add_session(session("live"))
+    for sid in ("cn0", "cn1", "us", "m2", "bob"):
+        store.end_session(sid, SessionStatus.LEFT, day)
+    store.end_session("cn2", SessionStatus.REMOVED, day + timedelta(hours=1))
+    store.end_session("earlier", SessionStatus.LEFT, NOW - timedelta(days=9))
+
+    counts = store.attendance_of(["m1"], [], NOW - timedelta(days=5))
+    assert [(a.resource.id, a.day, a.location, a.count) for a in counts] == [
+        ("m1", day.date(), CN, 3),  # a removal is counted too
+        ("m1", day.date(), US, 1),
+    ]
+    assert counts[0].platform == "zoomish"
+    assert counts[0].resource == Resource("meeting", "m1", "alice")
+    by_host = store.attendance_of([], ["alice"], NOW - timedelta(days=30))
+    assert [(a.resource.id, a.day, a.count) for a in by_host] == [
+        ("m1", (NOW - timedelta(days=9)).date(), 1),
+        ("m1", day.date(), 3),
+        ("m1", day.date(), 1),
+        ("m2", day.date(), 1),
+    ]
+    # From the UTC day of ``since`` on: a session that ended earlier that day is in.
+    assert sum(a.count for a in store.attendance_of(["m1"], [], day + timedelta(hours=5))) == 4
+    assert store.attendance_of(["m1"], [], NOW) == []
+    assert store.attendance_of([], [], NOW - timedelta(days=30)) == []
+
+
+def test_a_session_added_ended_is_counted(store: EnforcementStore) -> None:
+    ended = replace(session("s1"), status=SessionStatus.LEFT, ended_at=NOW)
+    assert store.add_sessions([ended, replace(ended, id="s2"), session("s3")]) == 3
+    store.add_session(replace(ended, id="s4", status=SessionStatus.REMOVED))
+    (count,) = store.attendance_of(["m1"], [], NOW)
+    assert count.count == 3
+    assert ids(store.sessions_of(["m1"], [], NOW)) == ["s3", "s4"]
 
 
 def test_the_first_end_of_a_session_wins(store: EnforcementStore) -> None:
@@ -315,10 +374,14 @@ def test_a_moved_session_has_its_new_location(store: EnforcementStore) -> None:
 
 def test_an_ended_session_cannot_move(store: EnforcementStore) -> None:
     store.add_session(session("s1", location=HK))
-    store.end_session("s1", SessionStatus.LEFT, NOW)
+    store.end_session("s1", SessionStatus.REMOVED, NOW)
     with pytest.raises(Conflict):
         store.move_session("s1", CN)
     assert store.get_session("s1").location == HK
+    store.add_session(session("s2", location=HK))
+    store.end_session("s2", SessionStatus.LEFT, NOW)
+    with pytest.raises(NotFound):  # no row left to move
+        store.move_session("s2", CN)
 
 
 @pytest.fixture
@@ -385,9 +448,11 @@ def test_sessions_of_include_the_recently_ended(store: EnforcementStore) -> None
     store.add_session(session("recent", "m2", host="alice"))
     store.add_session(session("removed", "m9", host="bob"))
     store.add_session(session("other", "m7", host="carol"))
-    store.end_session("old", SessionStatus.LEFT, NOW - timedelta(days=2))
-    store.end_session("recent", SessionStatus.LEFT, NOW - timedelta(hours=1))
+    store.end_session("old", SessionStatus.REMOVED, NOW - timedelta(days=2))
+    store.end_session("recent", SessionStatus.REMOVED, NOW - timedelta(hours=1))
     store.end_session("removed", SessionStatus.REMOVED, NOW)
+    store.add_session(session("left", "m2", host="alice"))
+    store.end_session("left", SessionStatus.LEFT, NOW)  # counted: no row
     since = NOW - timedelta(days=1)
     assert ids(store.sessions_of(["m1"], [], since)) == ["live"]
     assert ids(store.sessions_of([], ["alice"], since)) == ["live", "recent"]

@@ -18,7 +18,6 @@ from sqlalchemy import event
 from remit.enforcement import (
     HOST_NOTICE,
     KEPT_DATA,
-    PURGED_PARTICIPANT,
     REFUSED,
     REMOVE,
     Command,
@@ -30,7 +29,7 @@ from remit.enforcement import (
     daily_counts,
 )
 from remit.enforcement._memory import MemoryEnforcementStore
-from remit.errors import InvalidInput
+from remit.errors import InvalidInput, NotFound
 from remit.location import Location
 from remit.policy import Resource
 from remit.store import _enforcement_purge, open_enforcement_store
@@ -84,8 +83,22 @@ def joined(
 
 
 def ended(store: EnforcementStore, session: Session, at: datetime) -> None:
+    """A removal that ended at ``at``: the ended sessions that keep a row until the purge."""
+    store.add_session(session)
+    store.end_session(session.id, SessionStatus.REMOVED, at)
+
+
+def left(store: EnforcementStore, session: Session, at: datetime) -> None:
     store.add_session(session)
     store.end_session(session.id, SessionStatus.LEFT, at)
+
+
+def gone(store: EnforcementStore, sid: str) -> bool:
+    try:
+        store.get_session(sid)
+    except NotFound:
+        return True
+    return False
 
 
 def removal(key: str, at: datetime, *, status: CommandStatus, **changes: object) -> Command:
@@ -166,27 +179,29 @@ def personal(session: Session) -> tuple[object, ...]:
 
 
 # Sessions ------------------------------------------------------------------------------------
-def test_old_ended_sessions_lose_personal_data_recent_and_live_ones_keep_it(
+def test_old_removals_lose_their_rows_recent_and_live_ones_keep_them(
     store: EnforcementStore,
 ) -> None:
-    ended(store, joined("old-left", OLD), OLD + timedelta(hours=1))
+    left(store, joined("old-left", OLD), OLD + timedelta(hours=1))  # no row once it ended
     store.add_session(joined("old-removed", OLD))
     store.end_session("old-removed", SessionStatus.REMOVED, OLD + timedelta(minutes=5))
-    ended(store, joined("recent", OLD), RECENT)  # joined long ago, ended after the cut-off
+    ended(store, joined("recent", OLD), RECENT)  # joined long ago, removed after the cut-off
     store.add_session(joined("live", OLD))  # live since long ago: never touched
+    assert gone(store, "old-left")
 
-    assert store.purge(CUTOFF) == Purged(sessions=2, commands=0)
+    assert store.purge(CUTOFF) == Purged(sessions=1, commands=0)
 
-    for sid in ("old-left", "old-removed"):
-        purged = store.get_session(sid)
-        assert personal(purged) == (PURGED_PARTICIPANT, None)
-        # What counts need stays: where, which meeting and host, when, how it ended.
-        assert purged.location == CN
-        assert purged.resource == Resource("meeting", "june4-a", "host-us-1")
-        assert purged.joined_at == OLD
-        assert purged.ended_at is not None
-        assert purged.ended_at < CUTOFF
-    assert store.get_session("old-removed").status is SessionStatus.REMOVED
+    assert gone(store, "old-removed")
+    # What counts need stays, counted when they ended: which meeting and host, where, the day.
+    counts = store.attendance_of(["june4-a"], [], OLD - timedelta(days=1))
+    assert [a.day for a in counts] == [OLD.date(), RECENT.date()]
+    counted = counts[0]
+    assert (counted.resource, counted.location, counted.day, counted.count) == (
+        Resource("meeting", "june4-a", "host-us-1"),
+        CN,
+        OLD.date(),
+        2,
+    )
     for sid in ("recent", "live"):
         kept = store.get_session(sid)
         assert personal(kept) == (f"person-{sid}", "zh-Hans")
@@ -197,6 +212,16 @@ def test_a_session_ending_at_the_cut_off_is_kept(store: EnforcementStore) -> Non
     ended(store, joined("edge", OLD), CUTOFF)
     assert store.purge(CUTOFF) == Purged(0, 0)
     assert store.get_session("edge").participant == "person-edge"
+
+
+def test_counts_outlive_the_cut_off_by_a_month_and_no_more(store: EnforcementStore) -> None:
+    left(store, joined("a", OLD), OLD)  # 40 days ago
+    left(store, joined("b", OLD), NOW - timedelta(days=62))
+    store.purge(CUTOFF)
+    since = NOW - timedelta(days=100)
+    assert [a.day for a in store.attendance_of(["june4-a"], [], since)] == [OLD.date()]
+    store.purge(NOW - timedelta(days=8))  # the cut-off 31 days after the count's day
+    assert store.attendance_of(["june4-a"], [], since) == []
 
 
 # Commands ------------------------------------------------------------------------------------
@@ -263,10 +288,11 @@ def test_a_purge_is_idempotent(store: EnforcementStore) -> None:
     ended(store, joined("s1", OLD), OLD)
     store.enqueue([removal("c1", OLD, status=CommandStatus.DELIVERED), refused("ann", OLD)])
     assert store.purge(CUTOFF) == Purged(1, 2)
-    snapshot = (store.get_session("s1"), sorted(c.key for c in store.list_commands()))
+    assert gone(store, "s1")
+    snapshot = sorted(c.key for c in store.list_commands())
     assert store.purge(CUTOFF) == Purged(0, 0)
     assert store.purge(NOW) == Purged(0, 0)
-    assert (store.get_session("s1"), sorted(c.key for c in store.list_commands())) == snapshot
+    assert sorted(c.key for c in store.list_commands()) == snapshot
 
 
 def test_a_dry_run_counts_and_changes_nothing(store: EnforcementStore) -> None:
@@ -311,7 +337,7 @@ def test_many_rows_are_purged_in_batches(
     sessions = [joined(f"s{i:03}", OLD) for i in range(40)]
     store.add_sessions(sessions)
     for s in sessions[:30]:
-        store.end_session(s.id, SessionStatus.LEFT, OLD + timedelta(seconds=len(s.id)))
+        store.end_session(s.id, SessionStatus.REMOVED, OLD + timedelta(seconds=len(s.id)))
     # Many commands share one claim time (a round of deliveries): batches go past ties.
     same = OLD + timedelta(minutes=1)
     store.enqueue(
@@ -325,8 +351,8 @@ def test_many_rows_are_purged_in_batches(
         "participant" not in c.data and "notice" not in c.data
         for c in store.list_commands(limit=1000)
     )
-    assert sum(s.participant == PURGED_PARTICIPANT for s in map(store.get_session,
-               (s.id for s in sessions))) == 30  # fmt: skip
+    assert sum(gone(store, s.id) for s in sessions) == 30
+    assert len(store.live_sessions()) == 10
 
 
 def test_sqlite_finds_the_sessions_to_purge_on_their_index(
@@ -375,9 +401,9 @@ def test_the_counts_of_the_report_and_the_impact_preview_are_unchanged(
     )
     # Attendance: long ago, and inside the impact preview's 30 days (one person twice).
     ended(store, joined("a", OLD, who="ann"), OLD)
-    ended(store, joined("b", OLD, who="bo", location=US), OLD)
+    left(store, joined("b", OLD, who="bo", location=US), OLD)
     ended(store, joined("c", RECENT, who="chen"), RECENT)
-    ended(store, joined("d", RECENT, who="chen", meeting="june4-b"), RECENT)
+    left(store, joined("d", RECENT, who="chen", meeting="june4-b"), RECENT)
     store.add_session(joined("e", RECENT, who="dai", location=US))
 
     def daily(day: datetime) -> dict[str, dict[str, dict[str, int]]]:
@@ -386,19 +412,26 @@ def test_the_counts_of_the_report_and_the_impact_preview_are_unchanged(
                                                    [REMOVE, REFUSED]))  # fmt: skip
 
     def attendance(since: datetime) -> tuple[int, dict[str, int], int]:
-        seen = store.sessions_of(["june4-a", "june4-b"], ["host-us-1"], since)
-        people = {s.participant if s.participant else s.id: s.location.country for s in seen}
-        return len(people), dict(Counter(people.values())), len({s.resource for s in seen})
+        meetings, hosts = ["june4-a", "june4-b"], ["host-us-1"]
+        live = store.live_sessions(resource_ids=meetings, hosts=hosts)
+        counts = store.attendance_of(meetings, hosts, since)
+        by_country = Counter(s.location.country for s in live)
+        for a in counts:
+            by_country[a.location.country] += a.count
+        resources = {s.resource for s in live} | {a.resource for a in counts}
+        return sum(by_country.values()), dict(by_country), len(resources)
 
     counts_before = (daily(OLD), daily(RECENT))
     preview_before = attendance(NOW - timedelta(days=30))
     assert counts_before[0] == {"ord-1": {"CN-BJ": {"removed": 2}, "CN": {"refused": 2}}}
-    assert preview_before == (2, {"CN": 1, "US": 1}, 2)
+    assert preview_before == (3, {"CN": 2, "US": 1}, 2)
 
-    assert store.purge(CUTOFF) == Purged(sessions=2, commands=4)
+    assert store.purge(CUTOFF) == Purged(sessions=1, commands=4)
 
     assert (daily(OLD), daily(RECENT)) == counts_before
     assert attendance(NOW - timedelta(days=30)) == preview_before
     # The roster's counts by country over all time are unchanged too: places stay.
-    everyone = store.sessions_of(["june4-a", "june4-b"], [], OLD - timedelta(days=1))
-    assert Counter(s.location.country for s in everyone) == Counter({"CN": 3, "US": 2})
+    everyone = Counter(s.location.country for s in store.live_sessions())
+    for a in store.attendance_of(["june4-a", "june4-b"], [], OLD - timedelta(days=1)):
+        everyone[a.location.country] += a.count
+    assert everyone == Counter({"CN": 3, "US": 2})

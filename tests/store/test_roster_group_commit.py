@@ -70,7 +70,9 @@ def test_one_batch_answers_each_write_and_writes_every_one_it_accepts(
     store: EnforcementStore,
 ) -> None:
     store.add_session(session("s-ended"))
-    store.end_session("s-ended", SessionStatus.LEFT, NOW)
+    store.end_session("s-ended", SessionStatus.REMOVED, NOW)  # a removal: its row stays
+    store.add_session(session("s-gone"))
+    store.end_session("s-gone", SessionStatus.LEFT, NOW)  # counted: no row stays
     store.add_session(session("s-live"))
     store.add_session(session("s-theirs", platform="other"))
     writes: list[RosterWrite] = [
@@ -85,6 +87,8 @@ def test_one_batch_answers_each_write_and_writes_every_one_it_accepts(
         Move("s-ended", CN, "zoomish"),
         Move("s-theirs", CN, None),  # an admin's: anyone's session
         End("s-new-1", SessionStatus.LIVE, NOW),  # a session does not end as live
+        End("s-gone", SessionStatus.LEFT, NOW, "zoomish"),
+        Move("s-gone", CN, "zoomish"),
     ]
     out = store.write_roster(writes)
     assert len(out) == len(writes)
@@ -95,7 +99,7 @@ def test_one_batch_answers_each_write_and_writes_every_one_it_accepts(
     assert isinstance(out[3], Session)
     assert out[3].status is SessionStatus.LEFT
     assert isinstance(out[4], Session)
-    assert out[4].status is SessionStatus.LEFT
+    assert out[4].status is SessionStatus.REMOVED
     assert isinstance(out[5], NotFound)
     assert isinstance(out[6], NotFound)
     assert isinstance(out[7], Session)
@@ -104,12 +108,16 @@ def test_one_batch_answers_each_write_and_writes_every_one_it_accepts(
     assert isinstance(out[9], Session)
     assert out[9].platform == "other"
     assert isinstance(out[10], InvalidInput)
+    assert isinstance(out[11], NotFound)
+    assert isinstance(out[12], NotFound)
     # What was written is there, as the answers said; what was refused changed nothing.
     assert store.get_session("s-new-1").participant == "p-s-new-1"
     assert store.get_session("s-new-1").status is SessionStatus.LIVE
     assert store.get_session("s-new-2").location == CN
-    assert store.get_session("s-live").status is SessionStatus.LEFT
-    assert store.get_session("s-live").ended_at == NOW
+    with pytest.raises(NotFound):  # it left: counted, and its row deleted
+        store.get_session("s-live")
+    counted = store.attendance_of(["june4"], [], NOW)
+    assert sum(a.count for a in counted) == 3  # s-ended, s-gone and s-live
     assert store.get_session("s-theirs").status is SessionStatus.LIVE
     assert store.get_session("s-theirs").location == CN
     with pytest.raises(NotFound):

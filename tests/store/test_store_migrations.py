@@ -129,3 +129,47 @@ def test_the_migration_scripts_ship_inside_the_package() -> None:
         "0001_initial.py",
         "0002_transparency_log.py",
     ]
+
+
+def test_0011_counts_the_sessions_that_ended_and_keeps_only_the_removals(empty_url: str) -> None:
+    engine = create(parse_url(empty_url))
+    row = (
+        "INSERT INTO sessions (id, platform, resource_type, resource_id, resource_host, "
+        "participant, country, subdivision, location_source, location_evidence, language, "
+        "joined_at, status, ended_at) VALUES (:id, 'meet', 'meeting', 'june4-a', 'host-1', :who, "
+        ":country, NULL, 'static', NULL, NULL, '2026-06-01 10:00:00', :status, :ended)"
+    )
+    sessions = [
+        ("left", "ann", "CN", "left", "2026-06-01 11:00:00"),
+        ("removed", "bo", "CN", "removed", "2026-06-01 11:30:00"),
+        ("told", "chen", "HK", "left", "2026-06-02 09:00:00"),  # left once a removal named it
+        ("purged", "", "US", "left", "2026-06-02 09:00:00"),
+        ("live", "dai", "CN", "live", None),
+    ]
+    try:
+        with engine.begin() as connection:
+            command.upgrade(config(connection), "0010")
+        with engine.begin() as connection:
+            for sid, who, country, status, ended in sessions:
+                connection.execute(sa.text(row), {"id": sid, "who": who, "country": country,
+                                                  "status": status, "ended": ended})  # fmt: skip
+            connection.execute(
+                sa.text(
+                    "INSERT INTO commands (key, platform, type, data, order_id, session_id, "
+                    "status, created_at, next_attempt_at, deadline, attempts) VALUES "
+                    "('remove/o/told', 'meet', 'participant.remove', '{}', 'o', 'told', "
+                    "'delivered', '2026-06-01 10:00:00', '2026-06-01 10:00:00', "
+                    "'2026-06-01 10:00:00', 1)"
+                )
+            )
+        upgrade(empty_url)
+        with engine.connect() as connection:
+            kept = sorted(r[0] for r in connection.execute(sa.text("SELECT id FROM sessions")))
+            counts = sorted(
+                tuple(r)
+                for r in connection.execute(sa.text("SELECT day, country, count FROM attendance"))
+            )
+    finally:
+        engine.dispose()
+    assert kept == ["live", "removed", "told"]
+    assert counts == [("2026-06-01", "CN", 2), ("2026-06-02", "HK", 1), ("2026-06-02", "US", 1)]

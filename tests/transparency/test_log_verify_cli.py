@@ -6,6 +6,7 @@ log does not back."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from log_builders import approved, demand, story
 from remit.api import Node, create_app
 from remit.cli import cli
 from remit.cli._log_cli import open_log
+from remit.errors import StoreError
 from remit.location import Locator, StaticSource
 from remit.store import open_store
 from remit.transparency import Signer
@@ -346,3 +348,71 @@ def test_report_bad_input_exits_2(deployment: dict[str, object], tmp_path: Path)
     code, out = verify(server, state, "--full", "--report-file", str(saved))  # type: ignore[arg-type]
     assert code == 2
     assert "has no period_start" in out
+
+
+def _hashes(data: list[tuple[int, bytes, bytes]]) -> set[str]:
+    return {h for _, d, _ in data for h in re.findall(rb'"hmac": ?"([0-9a-f]{64})"', d)}
+
+
+def test_a_rotated_key_signs_what_follows_and_what_was_signed_before_still_verifies(
+    deployment: dict[str, object],
+) -> None:
+    tmp, url, state = Path(str(deployment["tmp"])), str(deployment["url"]), deployment["state"]
+    key = tmp / "log.key"
+    server = deployment["start"]()  # type: ignore[operator]
+    old_vkey = server.log.signer.verifier_key()
+    code, out = verify(server, state)  # type: ignore[arg-type]
+    assert code == 0, out
+    before = _hashes(rows(url))
+    assert before  # the story's targets, as keyed hashes
+    targets = (tmp / "log.key.targets").read_bytes()
+    server.stop()
+
+    rotated = CliRunner().invoke(cli, ["keys", "rotate", "--path", str(key)])
+    assert rotated.exit_code == 0, rotated.output
+    new_vkey = rotated.stdout.strip()
+    assert new_vkey != old_vkey
+    assert new_vkey.split("+")[0] == old_vkey.split("+")[0]  # the same name, a new key
+    previous = tmp / "log.key.previous"
+    assert previous.read_text().split() == [old_vkey]
+    assert previous.stat().st_mode & 0o777 == 0o600
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (tmp / "log.key.targets").read_bytes() == targets  # untouched
+
+    # The node starts on the checkpoint the old key signed, and signs on with the new one.
+    server = deployment["start"]()  # type: ignore[operator]
+    assert server.log.signer.verifier_key() == new_vkey
+    server.store.add_order(approved(demand("ord-0100")))  # the same targets as before
+    server.node.resync()
+    after = rows(url)
+    assert _hashes(after) == before  # every target kept its hash
+    public = CliRunner().invoke(cli, ["keys", "public", "--path", str(key), "--all"])
+    assert public.stdout.split() == [new_vkey, old_vkey]
+    keys = tmp / "published.keys"
+    keys.write_text(public.stdout)
+    args = ["log", "verify", "--url", server.url, "--key-file", str(keys), "--state", str(state)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "extends the 11 seen before" in result.stdout
+    # The old key alone no longer verifies what the new one signs.
+    only_old = CliRunner().invoke(cli, [*args[:4], "--key", old_vkey, "--state", str(state)])
+    assert only_old.exit_code == 1
+
+
+def test_a_node_refuses_a_stored_checkpoint_no_key_of_its_own_signed(
+    deployment: dict[str, object],
+) -> None:
+    tmp = Path(str(deployment["tmp"]))
+    server = deployment["start"]()  # type: ignore[operator]
+    assert verify(server, deployment["state"])[0] == 0  # type: ignore[arg-type]
+    server.stop()
+    assert (
+        CliRunner().invoke(cli, ["keys", "rotate", "--path", str(tmp / "log.key")]).exit_code == 0
+    )
+    (tmp / "log.key.previous").unlink()  # the old verifier key lost
+    store = open_store(str(deployment["url"]))  # as remit serve opens its log
+    try:
+        with pytest.raises(StoreError, match="not signed by this log's key nor by an earlier"):
+            open_log(store, str(tmp / "log.key"), "remit.test/log")
+    finally:
+        store.close()

@@ -1,11 +1,16 @@
 """The impact preview: what a demand as asked would hit, beside what remit's plan hits, over
 the last month's attendance. The API's ``GET /v1/orders/{id}/impact`` and the console's order
-page both show it."""
+page both show it.
+
+The attendance is the live sessions with their participants, and the counts of the sessions that
+ended (:mod:`remit.enforcement._attendance`): an ended session names no one, so each one counted
+is a participant of its own, as it always was past the retention limit.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -17,7 +22,15 @@ from remit.api._auth import READ
 from remit.api._endpoint import Call, Endpoint, enforcer_of, json_response
 from remit.api._node import Node
 from remit.api._schemas import TargetOut
-from remit.enforcement import PURGED_PARTICIPANT, Session, must_go, targeted, targets_of
+from remit.enforcement import (
+    PURGED_PARTICIPANT,
+    Attendance,
+    Session,
+    SessionStatus,
+    must_go,
+    targeted,
+    targets_of,
+)
 from remit.orders import EVERYWHERE
 from remit.policy import (
     ANY_PLATFORM,
@@ -84,16 +97,47 @@ def _inside(codes: list[str], session: Session) -> bool:
     )
 
 
-def _reach(sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
+class _Seen:
+    """The attendance read: live sessions, and a session standing for each count (by identity:
+    a platform's session ids could be anything) with how many it stands for."""
+
+    def __init__(self, live: list[Session], counts: list[Attendance]) -> None:
+        self.sessions = list(live)
+        self._weight: dict[int, int] = {}
+        for n, a in enumerate(counts):
+            at = datetime.combine(a.day, time.min, tzinfo=UTC)
+            stand_in = Session(
+                f"counted/{n}", a.platform, a.resource, PURGED_PARTICIPANT, a.location, at,
+                status=SessionStatus.LEFT, ended_at=at,
+            )  # fmt: skip
+            self.sessions.append(stand_in)
+            self._weight[id(stand_in)] = a.count
+
+    def weight(self, session: Session) -> int:
+        return self._weight.get(id(session), 1)
+
+    def counted(self, session: Session) -> bool:
+        return id(session) in self._weight
+
+    def total(self, sessions: list[Session]) -> int:
+        return sum(self.weight(s) for s in sessions)
+
+
+def _reach(seen: _Seen, sessions: list[Session], scope: list[str], accounts: int) -> ReachOut:
     people: dict[str, str] = {}
+    by_country: Counter[str] = Counter()
     for s in sessions:
-        # Past the retention limit a session names no one: it counts as a participant of its own.
+        country = s.location.country or "unknown"
+        if seen.counted(s):  # an ended session names no one: each is a participant of its own
+            by_country[country] += seen.weight(s)
+            continue
         who = s.participant if s.participant != PURGED_PARTICIPANT else f"purged/{s.id}"
-        people.setdefault(f"{s.platform}/{who}", s.location.country or "unknown")
+        people.setdefault(f"{s.platform}/{who}", country)
+    by_country.update(people.values())
     return ReachOut(
         scope=scope,
-        participants=len(people),
-        by_country=dict(sorted(Counter(people.values()).items())),
+        participants=sum(by_country.values()),
+        by_country=dict(sorted(by_country.items())),
         meetings=len({(s.platform, s.resource) for s in sessions}),
         accounts=accounts,
     )
@@ -138,17 +182,28 @@ def _cause(index: PolicyIndex, order_id: str, scope: list[str], s: Session) -> s
 
 
 def _left_alone(
-    index: PolicyIndex, order_id: str, scope: list[str], seen: list[Session], planned: list[Session]
+    index: PolicyIndex,
+    order_id: str,
+    scope: list[str],
+    attended: _Seen,
+    seen: list[Session],
+    planned: list[Session],
 ) -> list[CauseOut]:
+    """Each participant of ``seen`` the plan does not reach, by cause; a count of ended
+    sessions stands for as many participants as it counts."""
     reached = {_person(s) for s in planned}
-    causes: dict[str, tuple[str, str]] = {}
+    causes: dict[str, tuple[str, str, int]] = {}
     for s in seen:
         who = _person(s)
         if who not in reached and who not in causes:
-            causes[who] = (_cause(index, order_id, scope, s), s.location.country or "unknown")
+            cause = _cause(index, order_id, scope, s)
+            causes[who] = (cause, s.location.country or "unknown", attended.weight(s))
     out = []
     for cause in CAUSES:
-        places = Counter(country for c, country in causes.values() if c == cause)
+        places: Counter[str] = Counter()
+        for c, country, weight in causes.values():
+            if c == cause:
+                places[country] += weight
         if places:
             out.append(CauseOut(cause, sum(places.values()), dict(sorted(places.items()))))
     return out
@@ -165,8 +220,10 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
     active = ActiveOrder(order.id, order.authority.jurisdiction, frozenset(scope), order.targets)
     resources, hosts = targets_of(active)
     since = node.clock() - ATTENDANCE
-    seen = enforcer_of(node).store.sessions_of(resources, hosts, since)
-    seen = [s for s in seen if targeted(active, s)]
+    store = enforcer_of(node).store
+    live = store.live_sessions(resource_ids=resources, hosts=hosts) if resources or hosts else []
+    attended = _Seen(live, store.attendance_of(resources, hosts, since))
+    seen = [s for s in attended.sessions if targeted(active, s)]
     asked = list(order.request.scope)
     hit_as_asked = seen if EVERYWHERE in asked else [s for s in seen if _inside(asked, s)]
     accounts = 0
@@ -186,18 +243,21 @@ def impact_of(node: Node, order_id: str, narrower: str | None = None) -> ImpactO
             ).skipped
         )
     ]
+    by_source: Counter[str] = Counter()
+    for s in planned:
+        by_source[s.location.source] += attended.weight(s)
     return ImpactOut(
         order_id=order.id,
         status=order.status.value,
         actions_asked=[action.value for action in order.request.actions],
         targets=[TargetOut(t.type, t.id, t.platform) for t in order.targets],
-        as_asked=_reach(hit_as_asked, asked, accounts),
-        planned=_reach(planned, list(scope), 0),
-        outside_scope=len(outside),
+        as_asked=_reach(attended, hit_as_asked, asked, accounts),
+        planned=_reach(attended, planned, list(scope), 0),
+        outside_scope=attended.total(outside),
         attendance_since=since,
-        planned_by_source=dict(sorted(Counter(s.location.source for s in planned).items())),
-        left_alone_disputed=len(disputed),
-        left_alone=_left_alone(index, active.id, list(scope), seen, planned),
+        planned_by_source=dict(sorted(by_source.items())),
+        left_alone_disputed=attended.total(disputed),
+        left_alone=_left_alone(index, active.id, list(scope), attended, seen, planned),
     )
 
 

@@ -185,8 +185,14 @@ def run_joins(
 
 
 def _lost(roster: EnforcementStore, mixed: MixedResult, meetings: set[str], since: datetime) -> int:
-    """Acknowledged joins not on the roster, and acknowledged leaves whose session is live."""
+    """Acknowledged joins not on the roster (live, or left and counted), and acknowledged leaves
+    whose session is live or was not counted: a session that left keeps no row, only a count."""
     stored = {s.id: s.status for s in roster.sessions_of(sorted(meetings), [], since)}
-    missing = sum(1 for sid in mixed.joined if sid not in stored)
-    live = sum(1 for sid in mixed.left if stored.get(sid) is not SessionStatus.LEFT)
-    return missing + live
+    left = set(mixed.left)
+    missing = sum(1 for sid in mixed.joined if sid not in stored and sid not in left)
+    live = sum(1 for sid in left if stored.get(sid) is SessionStatus.LIVE)
+    counted = sum(a.count for a in roster.attendance_of(sorted(meetings), [], since))
+    uncounted = max(
+        0, sum(1 for sid in left if stored.get(sid) is not SessionStatus.LIVE) - counted
+    )
+    return missing + live + uncounted

@@ -16,18 +16,24 @@ import click
 import httpx
 
 from remit._files import write_private
-from remit.errors import Conflict, InvalidConfiguration, InvalidInput, VerificationError
+from remit.cli._log_report import compare_report, published_report
+from remit.errors import Conflict, InvalidConfiguration, VerificationError
 from remit.store import Store, log_store_for
 from remit.transparency import NoteVerifier, TransparencyLog
 from remit.transparency.audit import AuditState, audit_log
 from remit.transparency.keyfile import (
     DEFAULT_KEY_PATH,
     DEFAULT_ORIGIN,
+    accepted_verifiers,
     create_key_file,
+    keep_previous,
+    previous_key_path,
     read_key_file,
+    rotate_key_file,
+    target_key_path,
     target_secret_file,
 )
-from remit.transparency.recount import differences, published_period, recount
+from remit.transparency.recount import published_period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,7 +84,11 @@ def open_log(store: Store, log_key: str, log_origin: str) -> TransparencyLog:
             err=True,
         )
     log = TransparencyLog(
-        log_store_for(store), signer, origin=log_origin, secret=target_secret_file(log_key, signer)
+        log_store_for(store),
+        signer,
+        origin=log_origin,
+        secret=target_secret_file(log_key, signer),
+        verifiers=accepted_verifiers(log_key, signer),
     ).open()
     # Catch up in batches on whatever an earlier crash (or an import) left unlogged, so that the
     # node's first resync, which tells the log of every order one by one, finds nothing to do.
@@ -100,8 +110,8 @@ def keys() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace an existing key file (old checkpoints then "
-    "verify only with the old verifier key).",
+    help="Replace an existing key file (its verifier key is kept beside it, as remit keys "
+    "rotate keeps it; old checkpoints verify only with that old key).",
 )
 def keys_init(path: str, origin: str, force: bool) -> None:
     """Create the log's Ed25519 signing key (file mode 0600) and print its verifier key.
@@ -109,16 +119,50 @@ def keys_init(path: str, origin: str, force: bool) -> None:
     The key is named after the origin. Publish the verifier key (the last line printed) so that
     anyone can check the log's checkpoints with remit log verify.
     """
+    if force and Path(path).exists():
+        old = read_key_file(path)
+        target_secret_file(path, old)  # the targets keep their hashes
+        keep_previous(path, old)
     signer = create_key_file(path, origin, force=force)
     click.echo(f"created the log key {path} (keep it secret); verifier key:", err=True)
     click.echo(signer.verifier_key())
 
 
+@keys.command("rotate")
+@key_path_option("--path", "path")
+def keys_rotate(path: str) -> None:
+    """Replace the log's signing key with a new one, keeping the old verifier key.
+
+    The new key has the old one's name. The old verifier key is added to PATH.previous (mode
+    0600), so that checkpoints signed before still verify: the node checks its last stored
+    checkpoint with every key there, and remit keys public --all prints them all for
+    auditors. The target-hash key (PATH.targets) is not changed: every target keeps its hash.
+    Stop every node first, copy the new files to each, then start them; publish the new verifier
+    key (the last line printed).
+    """
+    old, new = rotate_key_file(path)
+    click.echo(
+        f"rotated the log key {path}; the old verifier key {old.verifier_key()} is kept in "
+        f"{previous_key_path(path)}, the target-hash key {target_key_path(path)} is unchanged; "
+        "new verifier key:",
+        err=True,
+    )
+    click.echo(new.verifier_key())
+
+
 @keys.command("public")
 @key_path_option("--path", "path")
-def keys_public(path: str) -> None:
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Also the earlier keys' verifier keys (remit keys rotate), one a line, newest first.",
+)
+def keys_public(path: str, every: bool) -> None:
     """Print the verifier key of the log's signing key (C2SP note verifier key form)."""
-    click.echo(read_key_file(path).verifier_key())
+    signer = read_key_file(path)
+    for key in accepted_verifiers(path, signer) if every else [signer.verifier_key()]:
+        click.echo(key)
 
 
 # remit log verify -----------------------------------------------------------------------------
@@ -215,12 +259,15 @@ def log_group() -> None:
     "verifier_key",
     envvar="REMIT_LOG_VERIFIER_KEY",
     show_envvar=True,
-    help="The log's verifier key (name+keyid+base64), as remit keys public prints it.",
+    multiple=True,
+    help="The log's verifier key (name+keyid+base64), as remit keys public prints it; again "
+    "for each earlier key a checkpoint may be signed with (remit keys rotate).",
 )
 @click.option(
     "--key-file",
     type=click.Path(dir_okay=False, exists=True),
-    help="A file holding the verifier key instead.",
+    help="A file holding the verifier key instead, or several, one a line (remit keys public "
+    "--all).",
 )
 @click.option("--origin", help="Require this origin (default: the one seen before, if any).")
 @click.option("--full", is_flag=True, help="Also fetch every entry, re-hash it and check the root.")
@@ -255,7 +302,7 @@ def log_group() -> None:
 )
 def log_verify(
     url: str,
-    verifier_key: str | None,
+    verifier_key: tuple[str, ...],
     key_file: str | None,
     origin: str | None,
     full: bool,
@@ -277,7 +324,7 @@ def log_verify(
 
     Exit 0 when all holds; 1 with what failed (or each number that differs); 2 for bad usage.
     """
-    if (verifier_key is None) == (key_file is None):
+    if (not verifier_key) == (key_file is None):
         raise click.UsageError("give the verifier key with exactly one of --key and --key-file")
     if report_url is not None and report_file is not None:
         raise click.UsageError(
@@ -286,8 +333,13 @@ def log_verify(
     report = report or report_url is not None or report_file is not None
     if report and not full:
         raise click.UsageError("--report needs --full: the report is rebuilt from every entry")
-    vkey = verifier_key if verifier_key is not None else Path(str(key_file)).read_text().strip()
-    verifier = NoteVerifier.parse(vkey)  # a bad key is bad usage: exit 2
+    if key_file is not None:
+        given = [line.strip() for line in Path(str(key_file)).read_text().splitlines()]
+    else:
+        given = list(verifier_key or ())
+    verifier = [NoteVerifier.parse(k) for k in given if k]  # a bad key is bad usage: exit 2
+    if not verifier:
+        raise click.UsageError("--key-file: holds no verifier key")
     path = Path(state_path) if state_path else _default_state()
     logs = _load_states(path)
     key = url.rstrip("/")
@@ -295,7 +347,7 @@ def log_verify(
     source = HttpLogSource(url, timeout)
     try:
         # The published report first: the log read after it holds everything the report counted.
-        published = _published_report(url, report_url, report_file, timeout) if report else None
+        published = published_report(url, report_url, report_file, timeout) if report else None
         if published is not None:
             published_period(published)  # not a report: bad input, before any fetching
         result = audit_log(
@@ -314,57 +366,7 @@ def log_verify(
     rehashed = "" if result.entries_checked is None else f", {result.entries_checked} re-hashed"
     click.echo(f"OK {checkpoint.origin} size {checkpoint.size} root {root} ({seen}{rehashed})")
     if published is not None:
-        _compare_report(published, result.entries or ())
-
-
-def _published_report(
-    url: str, report_url: str | None, report_file: str | None, timeout: float
-) -> Any:
-    """The published report's JSON, parsed: from the file, or fetched (``VerificationError``
-    when it cannot be fetched; ``InvalidInput`` when what came is not JSON)."""
-    if report_file is not None:
-        text, where = Path(report_file).read_text("utf-8"), report_file
-    else:
-        where = report_url or f"{url.rstrip('/')}/v1/reports/transparency"
-        try:
-            response = httpx.get(
-                where, params={"format": "json"} if report_url is None else None, timeout=timeout
-            )
-        except httpx.HTTPError as exc:
-            raise VerificationError(f"could not fetch the report at {where}: {exc}") from exc
-        if response.status_code != 200:
-            raise VerificationError(f"the report at {where} answered {response.status_code}")
-        text = response.text
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(f"the published report {where} is not JSON", field="report") from exc
-
-
-def _compare_report(published: Any, entries: tuple[bytes, ...]) -> None:
-    try:
-        rebuilt = recount(entries, published)
-    except VerificationError as exc:
-        click.echo(f"FAILED: the report cannot be rebuilt from the log: {exc.message}", err=True)
-        sys.exit(1)
-    found = differences(published, rebuilt)
-    totals = rebuilt.totals
-    period = f"{rebuilt.period_start} to {rebuilt.period_end}"
-    if found:
-        for line in found:
-            click.echo(f"DIFFERS {line}")
-        click.echo(
-            f"FAILED: the published report for {period} differs from the log in "
-            f"{len(found)} value(s)",
-            err=True,
-        )
-        sys.exit(1)
-    click.echo(
-        f"OK report for {period} rebuilt from the log: {totals.demands_received} demand(s), "
-        f"{totals.participants_refused_in_scope} refused and "
-        f"{totals.participants_removed_in_scope} removed in scope, "
-        f"{totals.participants_affected_outside_scope} affected outside the scope"
-    )
+        compare_report(published, result.entries or ())
 
 
 __all__ = ["key_path_option", "keys", "log_group", "log_options", "open_log"]

@@ -26,6 +26,7 @@ from remit.enforcement._activation import (
     targeted,
     targets_of,
 )
+from remit.enforcement._attendance import Attendance
 from remit.enforcement._commands import (
     PAYLOADS,
     HostNoticeData,
@@ -95,6 +96,7 @@ __all__ = [
     "REFUSED",
     "REMOVE",
     "Attempt",
+    "Attendance",
     "Command",
     "CommandStatus",
     "CommandType",

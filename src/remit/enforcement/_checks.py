@@ -8,13 +8,19 @@ pin them):
 
 - Every datetime given must be aware (``InvalidInput`` otherwise); every one read back is in UTC.
 - ``end_session``: ``status`` is ``left`` or ``removed`` (``InvalidInput`` for ``live``). The first
-  end wins: ending a session that has ended already changes nothing and returns it as stored.
+  end wins: ending a session that has ended already changes nothing and returns it as stored
+  (a removal's row), or is ``NotFound`` (any other ended session was counted and its row
+  deleted). A session added ended (``add_session``, ``add_sessions``) is counted the same.
 - ``move_session`` on an ended session: ``Conflict``.
 - ``live_sessions``: ``resource_type`` narrows the sessions found by ``resource_ids`` (and, with
   neither ids nor hosts, every live session); sessions found by ``hosts`` are of any type. Each
   session comes once. ``live_sessions`` and ``sessions_of`` list by ``joined_at``, then ``id``.
 - ``sessions_of``: sessions in ``resource_ids`` (of any type) or hosted by ``hosts`` that are live,
-  or that ended at or after ``since``.
+  or that ended at or after ``since`` (the removals: no other ended session keeps a row).
+- ``attendance_of``: counts of the days from ``since``'s UTC day on, ordered by day, platform,
+  resource type, id, host, country, subdivision and source.
+- ``purge``: deletes ended sessions (counted already) and the counts of the days up to
+  ``attendance.last_purged_day``.
 - ``add_sessions``: like ``enqueue``, a stored id is left as it is and the first session with an
   id in a batch wins; a batch with a session the store refuses stores nothing.
 - ``enqueue``: within one batch too, the first command with a key wins. A batch with a command

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from remit.enforcement._attendance import Attendance
 from remit.enforcement._model import (
     Attempt,
     Command,
@@ -51,7 +52,9 @@ class EnforcementStore(Protocol):
         """A session by id, or ``NotFound``."""
 
     def end_session(self, session_id: str, status: SessionStatus, at: datetime) -> Session:
-        """Mark a session left or removed; returns it. ``NotFound`` when absent."""
+        """Mark a session left or removed; returns it. ``NotFound`` when absent. The session is
+        counted in its resource's attendance, and unless it is a removal its row is deleted
+        (:mod:`remit.enforcement._attendance`)."""
 
     def move_session(self, session_id: str, location: Location) -> Session:
         """Record a live session's new location (the new address placed it); returns it."""
@@ -81,8 +84,16 @@ class EnforcementStore(Protocol):
     def sessions_of(
         self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
     ) -> list[Session]:
-        """Sessions (live or ended since ``since``) in those resources or of those hosts: the
-        recent attendance the impact preview counts."""
+        """Sessions (live, or ended since ``since`` and kept: removals) in those resources or
+        of those hosts: the live view's meetings."""
+
+    def attendance_of(
+        self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
+    ) -> list[Attendance]:
+        """The counts of sessions that ended on ``since``'s UTC day or later, in those resources
+        (of any type) or of those hosts: with the live sessions, the recent attendance the impact
+        preview counts (:mod:`remit.enforcement._attendance`). By day, platform, resource and
+        place."""
 
     # Outbox ----------------------------------------------------------------------------------
     def enqueue(self, commands: Sequence[Command]) -> int:

@@ -6,6 +6,10 @@ lock makes every method atomic across threads.
 
 It makes the checks of :mod:`~remit.enforcement._checks`, as the SQL store does, so that both
 refuse the same inputs and answer alike.
+
+Why one class of some 430 lines: it is one implementation of the ``EnforcementStore`` protocol,
+method for method, beside the SQL store's; the rules it shares with it live elsewhere (checks,
+retention, attendance), and splitting it would hide which dictionary serves which contract.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from typing import TYPE_CHECKING
 
 from remit._checks import aware, maybe_aware, page_size
 from remit.enforcement._activation import REMOVE
+from remit.enforcement._attendance import (
+    Attendance,
+    attendance_order,
+    counted,
+    first_day,
+    keeps_row,
+    last_purged_day,
+)
 from remit.enforcement._checks import (
     DEFAULT_LEASE,
     applies,
@@ -41,7 +53,7 @@ from remit.enforcement._model import (
     SessionStatus,
 )
 from remit.enforcement._retention import (
-    PURGED_PARTICIPANT,
+    ENDED,
     Purged,
     command_is_purgeable,
     purged_data,
@@ -81,6 +93,10 @@ class MemoryEnforcementStore:
         self._platforms: dict[str, Platform] = {}
         self._sessions: dict[str, Session] = {}
         self._commands: dict[str, _Stored] = {}
+        #: Attendance counts by key: a session standing for them, and how many they are.
+        self._counts: dict[str, tuple[Session, int]] = {}
+        #: The sessions a removal command names (they keep their rows when they end).
+        self._removal_sessions: set[str] = set()
 
     def close(self) -> None:
         """Nothing to release: here for symmetry with the SQL store."""
@@ -123,6 +139,7 @@ class MemoryEnforcementStore:
             if session.id in self._sessions:
                 raise Conflict(f"session {session.id} already exists")
             self._sessions[session.id] = stored
+            self._settle([stored])
 
     def add_sessions(self, sessions: Sequence[Session]) -> int:
         fresh: dict[str, Session] = {}
@@ -133,7 +150,20 @@ class MemoryEnforcementStore:
             new = [s for s in fresh.values() if s.id not in self._sessions]
             for session in new:
                 self._sessions[session.id] = session
+            self._settle(new)
         return len(new)
+
+    def _settle(self, sessions: Sequence[Session]) -> None:
+        """Count the ended ones of ``sessions``; drop the rows of those that are no removal.
+        Called holding the lock."""
+        ended = [s for s in sessions if s.status in ENDED]
+        if not ended:
+            return
+        for key, (first, n) in counted(ended).items():
+            self._counts[key] = (first, self._counts.get(key, (first, 0))[1] + n)
+        for session in ended:
+            if not keeps_row(session, session.id in self._removal_sessions):
+                del self._sessions[session.id]
 
     def get_session(self, session_id: str) -> Session:
         with self._lock:
@@ -152,6 +182,7 @@ class MemoryEnforcementStore:
                 return found  # the first end wins
             changed = replace(found, status=ended, ended_at=when)
             self._sessions[session_id] = changed
+            self._settle([changed])
         return changed
 
     def move_session(self, session_id: str, location: Location) -> Session:
@@ -229,6 +260,23 @@ class MemoryEnforcementStore:
             and (s.status is SessionStatus.LIVE or (s.ended_at is not None and s.ended_at >= after))
         )
 
+    def attendance_of(
+        self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
+    ) -> list[Attendance]:
+        ids, owners, first = set(resource_ids), set(hosts), first_day(aware(since, "since"))
+        with self._lock:
+            counts = list(self._counts.values())
+        found = [
+            Attendance(s.platform, s.resource, s.ended_at.date(), s.location, n)
+            for s, n in counts
+            if s.ended_at is not None
+            and s.ended_at.date() >= first
+            and (
+                s.resource.id in ids or (s.resource.host is not None and s.resource.host in owners)
+            )
+        ]
+        return sorted(found, key=attendance_order)
+
     # Outbox ----------------------------------------------------------------------------------
     def enqueue(self, commands: Sequence[Command]) -> int:
         fresh = [(c, json_data(c.data, c.key)) for c in unique_by_key(commands)]
@@ -236,6 +284,8 @@ class MemoryEnforcementStore:
             new = [(c, data) for c, data in fresh if c.key not in self._commands]
             for command, data in new:
                 self._commands[command.key] = _Stored(command, data)
+                if command.type == REMOVE and command.session_id is not None:
+                    self._removal_sessions.add(command.session_id)
         return len(new)
 
     def due_commands(self, now: datetime, limit: int) -> list[Command]:
@@ -365,9 +415,11 @@ class MemoryEnforcementStore:
             ]
             if not dry_run:
                 for session in sessions:
-                    self._sessions[session.id] = replace(
-                        session, participant=PURGED_PARTICIPANT, language=None
-                    )
+                    del self._sessions[session.id]  # counted when it ended
+                last = last_purged_day(cutoff)
+                for key, (first, _) in list(self._counts.items()):
+                    if first.ended_at is not None and first.ended_at.date() <= last:
+                        del self._counts[key]
                 for stored in commands:
                     del self._commands[stored.command.key]
                     command = stored.out()

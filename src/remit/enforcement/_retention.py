@@ -8,11 +8,14 @@ was addressed to; a refusal's idempotency key (it names the participant); a deli
 *finished* before a cut-off, and keeps what the impact preview, the live view, the transparency
 counts, delivery reports and the audit need:
 
-- an ended (left or removed) session keeps its platform, resource (type, id, host), location
-  (country, subdivision, source), status and times; its participant id becomes
-  :data:`PURGED_PARTICIPANT` (``""``, which no platform can send: ids are at least one character),
-  and its ``language`` becomes ``None`` (no address or number is ever kept: see
-  docs/privacy.md). Live sessions are never touched;
+- an ended session's row is deleted. Only removals keep one after they end (any other session
+  is counted in the attendance counts and loses its row the moment it ends:
+  :mod:`remit.enforcement._attendance`), and every ended session was counted when it ended, so
+  the impact preview's counts stay as they were. Counts older than
+  :data:`~remit.enforcement._attendance.COUNTS_KEPT` before the cut-off are deleted too. Live
+  sessions are never touched. (:data:`PURGED_PARTICIPANT`, ``""``, is the participant of rows
+  a purge emptied before migration 0011, which deleted them.) No address or number is ever
+  kept: see docs/privacy.md;
 - a delivered or failed command keeps its type, platform, order, session id, status, attempts and
   times, and of its data only :data:`KEPT_DATA` (the order, the session id, the resource, the place
   the daily counts are made of, a host notice's counts by country); its last error becomes

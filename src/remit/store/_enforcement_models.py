@@ -1,8 +1,10 @@
 """Live enforcement's tables, declared on the store's ``Base`` so migrations cover them.
 
 ``platforms`` holds each platform a connector delivers to; ``sessions`` is the roster (a row per
-participant per resource, kept after it ends for the impact preview's recent attendance);
-``commands`` is the transactional outbox, one row per idempotency key.
+participant per resource, kept after it ends only when it is a removal); ``attendance`` counts the
+sessions that ended, for the impact preview's recent attendance
+(:mod:`remit.enforcement._attendance`); ``commands`` is the transactional outbox, one row per
+idempotency key.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ LANGUAGE = 64  # a language tag
 SESSION_HOLDS_DATA = f"participant <> '{PURGED_PARTICIPANT}' OR language IS NOT NULL"
 #: The ended sessions that still hold personal data: the partial index's rows.
 _ENDED_HOLDING_DATA = text(f"ended_at IS NOT NULL AND ({SESSION_HOLDS_DATA})")
+#: The removals among commands, which keep an ended session's row.
+REMOVALS = "type = 'participant.remove'"
+_REMOVALS = text(REMOVALS)
 
 
 class PlatformRow(Base):
@@ -73,6 +78,32 @@ class SessionRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AttendanceRow(Base):
+    """How many sessions of one resource, placed alike, ended on one UTC day (migration 0011)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        # attendance_of by resource and by host, from a day; the purge by day
+        Index("ix_attendance_resource_id_day", "resource_id", "day"),
+        Index("ix_attendance_resource_host_day", "resource_host", "day"),
+        Index("ix_attendance_day", "day"),
+    )
+
+    #: SHA-256 hex of what the row counts by (``remit.enforcement._attendance.count_key``).
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(NAME))
+    resource_type: Mapped[str] = mapped_column(String(ID))
+    resource_id: Mapped[str] = mapped_column(String(ID))
+    resource_host: Mapped[str | None] = mapped_column(String(ID))
+    #: The UTC day the sessions ended, ``YYYY-MM-DD``.
+    day: Mapped[str] = mapped_column(String(10))
+    country: Mapped[str | None] = mapped_column(String(CODE))
+    subdivision: Mapped[str | None] = mapped_column(String(CODE))
+    location_source: Mapped[str] = mapped_column(String(CODE))
+    location_evidence: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class CommandRow(Base):
     """One command in the outbox, by its idempotency key."""
 
@@ -82,6 +113,13 @@ class CommandRow(Base):
         Index("ix_commands_status_next_attempt_at", "status", "next_attempt_at"),
         # list_commands of an order; removals_of, an order's removals in pages by key
         Index("ix_commands_order_id_type_key", "order_id", "type", "key"),
+        # an ended session keeps its row when a removal names it (migration 0011)
+        Index(
+            "ix_commands_session_id_removals",
+            "session_id",
+            sqlite_where=_REMOVALS,
+            postgresql_where=_REMOVALS,
+        ),
     )
 
     key: Mapped[str] = mapped_column(String(KEY), primary_key=True)

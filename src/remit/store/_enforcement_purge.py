@@ -1,10 +1,12 @@
 """The retention purge's SQL: what finished before the cut-off loses its personal data.
 
-What is purged and what is kept is :mod:`remit.enforcement._retention`'s; this is how the SQL
-store does it without reading the history into Python. Sessions and commands are purged in
-batches of :data:`PURGE_BATCH` rows, each batch its own short transaction, found on the indexes
-made for it; on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so that nodes purging at the same
-time share the work. A dry run counts instead, changing nothing.
+What is purged and what is kept is :mod:`remit.enforcement._retention`'s: an ended session's row
+(a removal's: no other ended session keeps one) is deleted, its attendance counted when it ended,
+and counts older than :data:`~remit.enforcement._attendance.COUNTS_KEPT` before the cut-off go;
+this is how the SQL store does it without reading the history into Python. Sessions and
+commands are purged in batches of :data:`PURGE_BATCH` rows, each batch its own short
+transaction, found on the indexes made for it; on PostgreSQL with ``FOR UPDATE SKIP LOCKED``,
+so that nodes purging at the same time share the work. A dry run counts instead, changing nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sqlalchemy import text
 
 from remit._checks import aware, maybe_aware
 from remit.enforcement._activation import REFUSED
+from remit.enforcement._attendance import last_purged_day
 from remit.enforcement._retention import ENDED, FINISHED, KEPT_DATA, PURGED_PARTICIPANT, Purged
+from remit.store._attendance_sql import purge_counts
 from remit.store._enforcement_codec import DriverTimes
 from remit.store._enforcement_models import SESSION_HOLDS_DATA
 from remit.store._sql_database import Database
@@ -38,7 +42,8 @@ _SESSIONS_TO_PURGE = (
 #: The batch's ids are looked up on the primary key: on PostgreSQL as an array, because an
 #: ``IN (SELECT …)`` may be planned as a join that reads the whole table.
 _SESSIONS_BATCH = "SELECT id FROM sessions WHERE {where} LIMIT :batch{lock}"
-_PURGE_SESSIONS = "UPDATE sessions SET participant = :purged, language = NULL WHERE {ids}"
+#: An ended session left is a removal (no other keeps a row): counted when it ended, it goes.
+_PURGE_SESSIONS = "DELETE FROM sessions WHERE {ids}"
 _IN_BATCH = {"sqlite": "id IN ({batch})", "postgresql": "id = ANY(ARRAY({batch}))"}
 
 #: Commands still holding personal data (a data key that is not kept, or a last error) that
@@ -109,6 +114,8 @@ def purge(
         sessions += changed
         if changed < PURGE_BATCH:
             break
+    with database.transaction("purge old attendance counts", write=True) as db:
+        purge_counts(db, last_purged_day(cutoff))
 
     purge_commands = text(
         _PURGE_COMMANDS.format(

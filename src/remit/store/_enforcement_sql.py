@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from remit._checks import aware, page_size
 from remit.enforcement._activation import REMOVE
+from remit.enforcement._attendance import Attendance
 from remit.enforcement._checks import (
     DEFAULT_LEASE,
     applies,
@@ -53,6 +54,7 @@ from remit.enforcement._roster import Outcome, RosterWrite
 from remit.errors import Conflict, NotFound
 from remit.location import Location
 from remit.store import _enforcement_codec as codec
+from remit.store._attendance_sql import add_ended, attendance_of, settle
 from remit.store._enforcement_bulk import COMMANDS, SESSIONS, insert_new
 from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
 from remit.store._enforcement_purge import purge
@@ -86,6 +88,11 @@ _RECORD_ATTEMPT = (
 
 def _first(row: tuple[Any, ...]) -> Any:
     return row[0]
+
+
+def _raw(db: OrmSession) -> Any:
+    """The driver's connection under an ORM session's transaction."""
+    return db.connection().connection.driver_connection
 
 
 def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
@@ -163,10 +170,14 @@ class SqlEnforcementStore:
             if db.get(SessionRow, session.id) is not None:
                 raise Conflict(f"session {session.id} already exists")
             db.add(SessionRow(**values))
+            db.flush()
+            settle(_raw(db), self._postgres, [session_in_utc(session)])
 
     def add_sessions(self, sessions: Sequence[Session]) -> int:
         rows = codec.session_values(sessions, postgres=self._postgres)
-        return insert_new(self._db, SESSIONS, rows, "sessions")
+        if all(s.status is SessionStatus.LIVE for s in sessions):
+            return insert_new(self._db, SESSIONS, rows, "sessions")
+        return add_ended(self._db, sessions, rows)  # counted as they are added
 
     def get_session(self, session_id: str) -> Session:
         with self._transaction(f"read session {session_id}") as db:
@@ -192,7 +203,10 @@ class SqlEnforcementStore:
                 ).first()
                 if row is None:
                     raise NotFound(f"no session {session_id}")
-            return codec.session(row)
+                return codec.session(row)
+            ended_now = codec.session(row)
+            settle(_raw(db), self._postgres, [ended_now])
+            return ended_now
 
     def move_session(self, session_id: str, location: Location) -> Session:
         with self._transaction(f"move session {session_id}", write=True) as db:
@@ -248,6 +262,12 @@ class SqlEnforcementStore:
         queries = [recent.where(SessionRow.resource_id.in_(c)) for c in _chunks(resource_ids)]
         queries += [recent.where(SessionRow.resource_host.in_(c)) for c in _chunks(hosts)]
         return self._sessions("list recent sessions", queries)
+
+    def attendance_of(
+        self, resource_ids: Sequence[str], hosts: Sequence[str], since: datetime
+    ) -> list[Attendance]:
+        with self._transaction("read recent attendance") as db:
+            return attendance_of(db, resource_ids, hosts, since)
 
     def _sessions(self, action: str, queries: Sequence[Any]) -> list[Session]:
         found: dict[str, Session] = {}

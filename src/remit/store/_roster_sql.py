@@ -7,7 +7,9 @@ On SQLite each write is one statement on the driver's connection: an ``INSERT â€
 each kind of write is one statement for the whole batch, over arrays (``unnest``), so a batch
 costs three round trips at most and one commit. A leave or move that changed no row is
 explained by a read afterwards (no such session, another platform's, or one that has ended).
-The transaction commits once for the whole batch; a write refused alone is answered alone,
+Sessions that ended are counted, and their rows deleted unless removals, in the same
+transaction (:func:`~remit.store._attendance_sql.settle`). The transaction commits once for the
+whole batch; a write refused alone is answered alone,
 and anything that fails the transaction fails the batch (the caller,
 :class:`~remit.enforcement.RosterWriter`, then writes each again on its own).
 """
@@ -23,6 +25,7 @@ from remit.enforcement._checks import ended_status, session_in_utc
 from remit.enforcement._model import Session
 from remit.enforcement._roster import End, Join, Move, Outcome, RosterWrite
 from remit.errors import Conflict, InvalidInput, NotFound
+from remit.store._attendance_sql import settle
 from remit.store._enforcement_bulk import refused
 from remit.store._enforcement_codec import (
     ROSTER_COLUMNS,
@@ -144,6 +147,7 @@ def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outc
         results = (
             _run_postgres(raw, writes, statements) if postgres else _run_sqlite(raw, statements)
         )
+        ended: list[Session] = []
         for (n, _, _), (count, found) in zip(statements, results, strict=True):
             write = writes[n]
             if isinstance(write, Join):
@@ -151,9 +155,12 @@ def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outc
                     checked[n] if count else Conflict(f"session {write.session.id} already exists")
                 )
             elif found is not None:
-                outcomes[n] = read(found)
+                outcomes[n] = session = read(found)
+                if isinstance(write, End):
+                    ended.append(session)
             else:
                 outcomes[n] = _explain(raw, sql, read, write)
+        settle(raw, postgres, ended)  # counted; rows deleted unless removals
     return _all(outcomes)
 
 

@@ -5,6 +5,11 @@ targets is a key of its own in a file beside it (:func:`target_secret_file`), ke
 key changes; a deployment made before that file existed gets it written once, derived from the
 signing key as before (:func:`target_secret`), so its hashes stay. Every node of one deployment
 must use the same files. Errors never repeat a private key.
+
+:func:`rotate_key_file` replaces the signing key with a new one of the same name and keeps the
+old one's verifier key in ``…key.previous`` (:func:`previous_key_path`, one verifier key a line,
+oldest first): checkpoints signed before still verify (:func:`accepted_verifiers`), and the
+target-hash key is left as it is.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ from pathlib import Path
 
 from remit._files import write_private
 from remit.errors import Conflict, InvalidConfiguration, InvalidInput
-from remit.transparency.note import Signer
+from remit.transparency.note import NoteVerifier, Signer
 
 __all__ = [
     "DEFAULT_KEY_PATH",
     "DEFAULT_ORIGIN",
+    "accepted_verifiers",
     "create_key_file",
+    "previous_key_path",
     "read_key_file",
+    "read_previous_verifiers",
+    "rotate_key_file",
     "target_key_path",
     "target_secret",
     "target_secret_file",
@@ -71,6 +80,74 @@ def read_key_file(path: str | Path) -> Signer:
         raise InvalidConfiguration(
             f"{target} is not a log key (PRIVATE+KEY+name+keyid+base64)", field="path"
         ) from exc
+
+
+def previous_key_path(log_key: str | Path) -> Path:
+    """Where the verifier keys of the log's earlier signing keys live: ``…key.previous``."""
+    path = Path(log_key)
+    return path.with_name(f"{path.name}.previous")
+
+
+def read_previous_verifiers(log_key: str | Path) -> list[str]:
+    """The verifier keys of the earlier signing keys, oldest first (none when no file)."""
+    path = previous_key_path(log_key)
+    try:
+        lines = path.read_text("ascii").splitlines()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidConfiguration(
+            f"cannot read the earlier verifier keys {path}", field="path"
+        ) from exc
+    keys = [line.strip() for line in lines if line.strip()]
+    for key in keys:
+        try:
+            NoteVerifier.parse(key)
+        except InvalidInput as exc:
+            raise InvalidConfiguration(
+                f"{path} holds a line that is not a verifier key (name+keyid+base64)", field="path"
+            ) from exc
+    return keys
+
+
+def accepted_verifiers(log_key: str | Path, signer: Signer) -> list[str]:
+    """The verifier keys a checkpoint of this log may be signed with: the signing key's, then
+    every earlier one's, newest first."""
+    return [signer.verifier_key(), *reversed(read_previous_verifiers(log_key))]
+
+
+def keep_previous(log_key: str | Path, old: Signer) -> None:
+    """Add ``old``'s verifier key to the earlier ones (mode 0600, whole or not at all)."""
+    known = read_previous_verifiers(log_key)
+    if old.verifier_key() not in known:
+        known.append(old.verifier_key())
+    try:
+        write_private(previous_key_path(log_key), "".join(f"{k}\n" for k in known))
+    except OSError as exc:
+        raise InvalidConfiguration(
+            f"cannot write the earlier verifier keys {previous_key_path(log_key)}: {exc.strerror}",
+            field="path",
+        ) from exc
+
+
+def rotate_key_file(path: str | Path) -> tuple[Signer, Signer]:
+    """Replace the signing key at ``path`` with a new one of the same name; returns (old, new).
+
+    First the target-hash key is made sure of (written from the old key when a deployment never
+    had the file, so that no target's hash changes), then the old verifier key is kept in
+    :func:`previous_key_path`, then the new key replaces the old one (whole or not at all).
+    """
+    old = read_key_file(path)
+    target_secret_file(path, old)
+    keep_previous(path, old)
+    new = Signer.generate(old.name)
+    try:
+        write_private(Path(path), new.private_key() + "\n")
+    except OSError as exc:
+        raise InvalidConfiguration(
+            f"cannot write the new log key {path}: {exc.strerror}", field="path"
+        ) from exc
+    return old, new
 
 
 def target_key_path(log_key: str | Path) -> Path:

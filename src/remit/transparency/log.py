@@ -16,13 +16,13 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from remit.errors import InvalidInput, RemitError, StoreError
+from remit.errors import InvalidInput, RemitError, StoreError, VerificationError
 from remit.orders import Order
 from remit.transparency import entries
 from remit.transparency._logstore import Leaf, LogRecord, LogStore
 from remit.transparency.checkpoint import Checkpoint
 from remit.transparency.merkle import HASH_SIZE
-from remit.transparency.note import Signer
+from remit.transparency.note import Signer, verify_note
 from remit.transparency.tree import MerkleTree
 
 __all__ = ["MAX_ENTRIES_PER_CALL", "TransparencyLog"]
@@ -49,6 +49,7 @@ class TransparencyLog:
         origin: str,
         secret: bytes,
         clock: Callable[[], datetime] = _utcnow,
+        verifiers: Sequence[str] | None = None,
     ) -> None:
         Checkpoint(origin, 0, bytes(32))  # refuses an origin that cannot be a checkpoint line
         self.store = store
@@ -56,6 +57,9 @@ class TransparencyLog:
         self.origin = origin
         self.clock = clock
         self._secret = secret
+        #: The verifier keys the last stored checkpoint may be signed with (the signing key's and
+        #: the earlier ones' after ``remit keys rotate``); None: its signature is not checked.
+        self._verifiers = None if verifiers is None else list(verifiers)
         self._tree = MerkleTree()
         self._logged: dict[str, int] = {}  # order id -> highest transition sequence logged
         self._pending: dict[str, Order] = {}  # orders whose entries could not be stored yet
@@ -85,6 +89,14 @@ class TransparencyLog:
             last = Checkpoint.parse(note[: split + 1])
         except InvalidInput as exc:
             raise StoreError(f"the last stored checkpoint is unreadable: {exc.message}") from exc
+        if self._verifiers is not None:
+            try:
+                verify_note(note, self._verifiers)
+            except VerificationError as exc:
+                raise StoreError(
+                    f"the last stored checkpoint is not signed by this log's key nor by an earlier "
+                    f"one (remit keys rotate keeps those): {exc.message}"
+                ) from exc
         if last.size > self._tree.size:
             raise StoreError(
                 f"the log holds {self._tree.size} entries but its last signed checkpoint "
