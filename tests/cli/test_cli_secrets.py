@@ -21,7 +21,7 @@ from remit.cli import cli
 from remit.enforcement import Platform
 from remit.errors import InvalidConfiguration
 from remit.store import open_enforcement_store, open_sealer
-from remit.store._sealed import Sealer, read_key
+from remit.store._sealed import Sealer, new_key, read_key, write_key
 from remit_server import free_port
 
 SECRET = "whsec_" + "S3cr3tS3cr3tS3cr3tS3cr3tS3cr3tS3cr3tS3cr3tAA"
@@ -214,3 +214,41 @@ def test_rotate_with_the_key_in_the_environment_prints_the_new_one_once(
     fresh = run("platform", "rotate", "meet", "--db", migrated_sqlite_url,
                 env={"REMIT_SECRETS_KEY": new})  # fmt: skip
     assert fresh.exit_code == 0, fresh.output
+
+
+def test_a_running_node_reads_the_rotated_key_file_on_first_sight_of_its_id(
+    migrated_sqlite_url: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "remit-secrets.key"
+    add(migrated_sqlite_url, key)
+    running = open_sealer(migrated_sqlite_url, key, create=False)  # as a node holds it
+    rotated = run("secrets", "rotate", "--db", migrated_sqlite_url, "--secrets-key", str(key))
+    assert rotated.exit_code == 0, rotated.output
+    store = open_enforcement_store(migrated_sqlite_url, sealer=running)
+    try:
+        assert store.get_platform("meet").settings["secret"] == SECRET
+    finally:
+        store.close()
+    assert running.key.id == read_key(key, environ={}).id  # type: ignore[union-attr]
+
+
+def test_a_rotation_stopped_before_the_key_file_was_replaced_is_finished_on_start(
+    migrated_sqlite_url: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "remit-secrets.key"
+    add(migrated_sqlite_url, key)
+    old = open_sealer(migrated_sqlite_url, key, create=False)
+    new = new_key(str(key))
+    pending = tmp_path / "remit-secrets.key.next"
+    write_key(new, pending, exclusive=True)
+    store = open_enforcement_store(migrated_sqlite_url)
+    try:  # the database sealed with the new key; then the crash, before the file moved
+        assert store.reseal(old, Sealer(new), every=True) == 3
+    finally:
+        store.close()
+    told: list[str] = []
+    finished = open_sealer(migrated_sqlite_url, key, say=told.append)
+    assert finished.key.id == new.id
+    assert any("finished an interrupted rotation" in line for line in told)
+    assert not pending.exists()
+    assert settings(migrated_sqlite_url, key)["secret"] == SECRET
