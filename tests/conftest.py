@@ -29,6 +29,17 @@ from psycopg import sql
 
 from remit.store import upgrade
 
+#: The secrets key of every test's commands and servers (``REMIT_SECRETS_KEY`` wins over a key
+#: file): ``remit platform add`` in the test's process and ``remit serve`` in a child seal with
+#: one key, and no key file is written into the working folder. Tests of the key file unset it.
+TEST_SECRETS_KEY = "5e" * 32
+
+
+@pytest.fixture(autouse=True)
+def _secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMIT_SECRETS_KEY", TEST_SECRETS_KEY)
+
+
 POSTGRES_HOST = "127.0.0.1:5432"
 #: The maintenance database, in the form psycopg takes.
 POSTGRES_ADMIN = f"postgresql://postgres@{POSTGRES_HOST}/postgres"

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from remit.cli import cli
 from remit.store import open_enforcement_store
+from secrets_helpers import platform_settings
 
 
 @pytest.fixture
@@ -34,13 +35,10 @@ def test_webhook_platform_gets_a_token_and_a_new_secret_shown_once(db: str) -> N
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert lines["token"].startswith("remit_")
     assert lines["secret"].startswith("whsec_")
-    store = open_enforcement_store(db)
-    try:
-        platform = store.get_platform("meet")
-    finally:
-        store.close()
-    assert platform.connector == "webhook"
-    assert platform.settings == {"url": "https://meet.example/remit", "secret": lines["secret"]}
+    assert platform_settings(db, "meet") == {
+        "url": "https://meet.example/remit",
+        "secret": lines["secret"],
+    }
 
 
 def test_a_given_secret_is_kept_and_not_shown_again(db: str) -> None:
@@ -103,8 +101,4 @@ def test_a_webhook_is_told_to_pass_credentials_as_the_authorization_setting(db: 
     added = CliRunner().invoke(cli, ["platform", "add", "meet", *args, "--db", db])
     assert added.exit_code == 0, added.output
     assert "dTpw" not in added.stdout  # given, so not shown again
-    store = open_enforcement_store(db)
-    try:
-        assert store.get_platform("meet").settings["authorization"] == "Basic dTpw"
-    finally:
-        store.close()
+    assert platform_settings(db, "meet")["authorization"] == "Basic dTpw"

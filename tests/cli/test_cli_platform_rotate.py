@@ -16,8 +16,9 @@ from click.testing import CliRunner, Result
 
 from remit.api import hash_token
 from remit.cli import cli
-from remit.store import open_enforcement_store, open_store
+from remit.store import open_store
 from remit_server import IN_SCOPE, OUTSIDE, RemitServer
+from secrets_helpers import platform_settings
 from webhook_receiver import Receiver
 
 
@@ -44,11 +45,7 @@ def _holder(db: str, token: str) -> str | None:
 
 
 def _settings(db: str, name: str) -> dict[str, str]:
-    store = open_enforcement_store(db)
-    try:
-        return store.get_platform(name).settings
-    finally:
-        store.close()
+    return platform_settings(db, name)
 
 
 def test_rotate_shows_a_new_token_and_secret_and_keeps_the_old_ones_a_day(db: str) -> None:

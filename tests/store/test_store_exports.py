@@ -15,6 +15,8 @@ PUBLIC = {
     "SqlEnforcementStore",
     "SqlLogStore", "SqlStore", "Store", "User", "enforcement_store_for", "log_store_for",
     "open_enforcement_store", "open_log_store", "open_store", "upgrade",
+    # Platforms' settings sealed at rest (issue 16): the key, where it is, its rotation.
+    "ENV_KEY", "KEY_FILE", "Sealer", "open_sealer", "rotate_key", "secrets_key_path",
 }  # fmt: skip
 
 

@@ -148,6 +148,37 @@ def _describe(components: dict[str, Any], types: Iterable[Any]) -> None:
             schema.pop("description", None)
 
 
+#: OpenAPI links (section 4.8.20): the id a creating operation answers with is the ``{id}`` of the
+#: operations on what it created, so that a client (and schemathesis' stateful tests) can follow
+#: one from the other: an order to its review and decisions, a session to its move and end, an
+#: appeal to its decision. Only operations present in the document are linked.
+LINKS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("post", "/v1/orders"): (
+        "get_v1_orders_id", "get_v1_orders_id_document", "get_v1_orders_id_impact",
+        "post_v1_orders_id_review", "post_v1_orders_id_approve", "post_v1_orders_id_reject",
+        "post_v1_orders_id_clarify", "post_v1_orders_id_answer", "post_v1_orders_id_lift",
+    ),
+    ("post", "/v1/sessions"): ("patch_v1_sessions_id", "delete_v1_sessions_id"),
+    ("post", "/v1/appeals"): ("post_v1_appeals_id_decide",),
+}  # fmt: skip
+
+
+def _link(paths: dict[str, dict[str, Any]]) -> None:
+    present = {op["operationId"] for ops in paths.values() for op in ops.values()}
+    for (method, path), targets in LINKS.items():
+        op = paths.get(path, {}).get(method)
+        if op is None:
+            continue
+        created = next(c for c in op["responses"] if c.startswith("2"))
+        links = {
+            target: {"operationId": target, "parameters": {"id": "$response.body#/id"}}
+            for target in targets
+            if target in present
+        }
+        if links:
+            op["responses"][created]["links"] = links
+
+
 def openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     """The whole OpenAPI document."""
     types: list[Any] = [Problem]
@@ -159,6 +190,7 @@ def openapi(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for e in endpoints:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e)
+    _link(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -13,6 +13,7 @@ from remit.cli._log_cli import keys, log_group
 from remit.cli._platform import platform
 from remit.cli._purge import purge
 from remit.cli._report_cli import bench_log, export, report
+from remit.cli._secrets import secrets_group
 from remit.cli._serve import db, serve
 from remit.cli._users import user
 from remit.errors import RemitError
@@ -69,7 +70,7 @@ def cli() -> None:
     """
 
 
-for command in (bench, db, demo, locate, platform, purge, serve, user):
+for command in (bench, db, demo, locate, platform, purge, secrets_group, serve, user):
     cli.add_command(command)
 for command in (export, keys, log_group, report):  # transparency
     cli.add_command(command)

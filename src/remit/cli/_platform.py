@@ -11,10 +11,11 @@ import pluggy
 
 from remit.api import Enforcement, create_user, hash_token, new_token, utcnow
 from remit.cli._options import db_option, retention_option
+from remit.cli._secrets import sealer, secrets_key_option
 from remit.connectors import configure, load_connectors, rotate
 from remit.enforcement import PLATFORM_REFRESH_S, Platform, Policy, retention
 from remit.errors import Conflict, InvalidConfiguration
-from remit.store import Role, open_enforcement_store, open_store
+from remit.store import Role, Sealer, open_enforcement_store, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,12 +61,13 @@ def build_enforcement(
     command_ttl: int,
     retention_days: int,
     plugins: pluggy.PluginManager | None = None,
+    secrets: Sealer | None = None,
 ) -> Enforcement:
-    """A node's live enforcement: the roster and outbox on the node's database, every connector
-    (of ``plugins``, or of every installed plugin). It purges personal data older than
-    ``retention_days`` once a day."""
+    """A node's live enforcement: the roster and outbox on the node's database (platforms'
+    settings opened with ``secrets``), every connector (of ``plugins``, or of every installed
+    plugin). It purges personal data older than ``retention_days`` once a day."""
     return Enforcement(
-        open_enforcement_store(db_url),
+        open_enforcement_store(db_url, sealer=secrets),
         load_connectors(plugins),
         Policy(
             ttl=timedelta(seconds=command_ttl),
@@ -98,14 +100,21 @@ def platform() -> None:
     help="A setting of the connector; repeat for several (each connector's guide lists them).",
 )
 @db_option
+@secrets_key_option
 def platform_add(
-    name: str, connector: str, webhook_url: str | None, settings: tuple[str, ...], db_url: str
+    name: str,
+    connector: str,
+    webhook_url: str | None,
+    settings: tuple[str, ...],
+    db_url: str,
+    secrets_key: str | None,
 ) -> None:
     """Register a platform; prints its API token and any secret the connector made.
 
     The token (role platform) is what the platform sends to /v1/admissions and /v1/sessions;
     for webhooks, the secret (whsec_…) verifies the Standard Webhooks signature of every command
-    it receives. Both are shown once.
+    it receives. Both are shown once. Every setting is sealed (encrypted) before it is stored,
+    with the secrets key (created here when there is none yet: docs/security.md).
     """
     connectors = load_connectors()
     if connector not in connectors:
@@ -122,8 +131,9 @@ def platform_add(
     if webhook_url is not None:
         options["url"] = webhook_url
     stored, shown = configure(connectors[connector], options)
+    secrets = sealer(db_url, secrets_key)
     store = open_store(db_url)
-    enforcement = open_enforcement_store(db_url)
+    enforcement = open_enforcement_store(db_url, sealer=secrets)
     try:
         token = create_user(store, name, [Role.PLATFORM.value], now=utcnow())
         enforcement.add_platform(Platform(name, connector, stored, utcnow()))
@@ -153,7 +163,8 @@ DEFAULT_GRACE_HOURS = 24.0
     ),
 )
 @db_option
-def platform_rotate(name: str, grace_hours: float, db_url: str) -> None:
+@secrets_key_option
+def platform_rotate(name: str, grace_hours: float, db_url: str, secrets_key: str | None) -> None:
     """Give a platform a new API token and a new webhook secret; prints both once.
 
     Until the grace period ends the old token still works, and every delivery is signed with
@@ -164,7 +175,7 @@ def platform_rotate(name: str, grace_hours: float, db_url: str) -> None:
     """
     now = utcnow()
     until = now + timedelta(hours=grace_hours)
-    enforcement = open_enforcement_store(db_url)
+    enforcement = open_enforcement_store(db_url, sealer=sealer(db_url, secrets_key))
     store = open_store(db_url)
     try:
         found = enforcement.get_platform(name)

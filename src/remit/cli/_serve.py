@@ -22,6 +22,7 @@ from remit.cli._options import (
     resource_types_option,
 )
 from remit.cli._platform import build_enforcement, enforcement_options
+from remit.cli._secrets import sealer, secrets_key_option
 from remit.connectors import load_endpoints, load_tasks, plugin_manager
 from remit.console import console_routes
 from remit.console._orders import CHECKLIST
@@ -139,6 +140,7 @@ ADMIN_TOKEN_FILE = "remit-admin.token"
 @resource_types_option
 @db_option
 @log_options
+@secrets_key_option
 @enforcement_options
 @location_options
 def serve(
@@ -158,6 +160,7 @@ def serve(
     db_url: str,
     log_key: str,
     log_origin: str,
+    secrets_key: str | None,
     appeal_url: str,
     operator_url: str,
     command_ttl: int,
@@ -180,6 +183,9 @@ def serve(
     locator = build_locator(**location)  # logs a warning for location data too old
     locator.watch()  # database files renamed over their path are picked up without a restart
     upgrade(db_url)
+    # Platforms' settings sealed at rest: the key checked (one line, exit 2, when wrong or gone),
+    # created on the first start, and any setting stored in the clear sealed now.
+    secrets = sealer(db_url, secrets_key, log_key)
     store = open_store(db_url)
     if not store.list_users():
         token = create_user(store, "admin", [Role.ADMIN.value], now=utcnow())
@@ -191,7 +197,7 @@ def serve(
         locator,
         log=log,
         enforcement=build_enforcement(
-            db_url, appeal_url, operator_url, command_ttl, retention_days, plugins
+            db_url, appeal_url, operator_url, command_ttl, retention_days, plugins, secrets
         ),
         tasks=load_tasks(plugins),  # connectors' periodic work (roster reconciliation)
         resync_seconds=resync_seconds,

@@ -54,12 +54,14 @@ from remit.enforcement._roster import Outcome, RosterWrite
 from remit.errors import Conflict, NotFound
 from remit.location import Location
 from remit.store import _enforcement_codec as codec
+from remit.store import _sealed_sql as sealing
 from remit.store._attendance_sql import add_ended, attendance_of, settle
 from remit.store._enforcement_bulk import COMMANDS, SESSIONS, insert_new
 from remit.store._enforcement_models import CommandRow, PlatformRow, SessionRow
 from remit.store._enforcement_purge import purge
 from remit.store._interface import Store
 from remit.store._roster_sql import write_roster
+from remit.store._sealed import Sealer, open_plain
 from remit.store._sql_database import Database
 from remit.store._sql_models import UTCDateTime
 from remit.store._sql_store import SqlStore
@@ -106,16 +108,24 @@ class SqlEnforcementStore:
 
     Made by :func:`enforcement_store_for` (sharing a :class:`SqlStore`'s database) or
     :func:`open_enforcement_store` (its own, released by :meth:`close`). ``lease`` is how
-    long a command handed out by :meth:`due_commands` stays claimed.
+    long a command handed out by :meth:`due_commands` stays claimed. ``sealer`` seals platforms'
+    settings before they are stored and opens them on read (:mod:`~remit.store._sealed`);
+    without one (tests, tools) settings are stored plain and a sealed one cannot be read.
     """
 
     def __init__(
-        self, database: Database, *, owns_database: bool = False, lease: timedelta = DEFAULT_LEASE
+        self,
+        database: Database,
+        *,
+        owns_database: bool = False,
+        lease: timedelta = DEFAULT_LEASE,
+        sealer: Sealer | None = None,
     ) -> None:
         self._db = database
         self._owns_database = owns_database
         self._lease = lease_length(lease)
         self._postgres = database.postgres
+        self._sealer = sealer
 
     def close(self) -> None:
         """Release the database when this store opened it."""
@@ -139,7 +149,7 @@ class SqlEnforcementStore:
                 PlatformRow(
                     name=platform.name,
                     connector=platform.connector,
-                    settings=dict(platform.settings),
+                    settings=self._sealed(platform.name, platform.settings),
                     created_at=created,
                 )
             )
@@ -149,19 +159,37 @@ class SqlEnforcementStore:
             row = session.get(PlatformRow, name)
             if row is None:
                 raise NotFound(f"no platform {name}")
-            return codec.platform(row)
+            return self._platform(row)
 
     def save_platform_settings(self, name: str, settings: dict[str, str]) -> None:
         with self._transaction(f"save the settings of platform {name}", write=True) as session:
             row = session.get(PlatformRow, name)
             if row is None:
                 raise NotFound(f"no platform {name}")
-            row.settings = dict(settings)
+            row.settings = self._sealed(name, settings)
 
     def list_platforms(self) -> list[Platform]:
         with self._transaction("list platforms") as session:
             rows = session.scalars(select(PlatformRow).order_by(PlatformRow.name))
-            return [codec.platform(row) for row in rows]
+            return [self._platform(row) for row in rows]
+
+    def _sealed(self, name: str, settings: dict[str, str]) -> dict[str, str]:
+        return dict(settings) if self._sealer is None else self._sealer.seal_all(name, settings)
+
+    def _platform(self, row: PlatformRow) -> Platform:
+        found = codec.platform(row)
+        if self._sealer is None:
+            return replace(found, settings=open_plain(row.name, found.settings))
+        return replace(found, settings=self._sealer.open_all(row.name, found.settings))
+
+    # Sealing at rest ---------------------------------------------------------------------------
+    def sealed_key_ids(self) -> set[str]:
+        """The ids of the secrets keys the stored settings were sealed with."""
+        return sealing.sealed_key_ids(self._db)
+
+    def reseal(self, opener: Sealer, sealer: Sealer, *, every: bool) -> int:
+        """See :func:`remit.store._sealed_sql.reseal`."""
+        return sealing.reseal(self._db, opener, sealer, every=every)
 
     # Roster ----------------------------------------------------------------------------------
     def add_session(self, session: Session) -> None:
@@ -415,16 +443,20 @@ class SqlEnforcementStore:
         return purge(self._db, before, since=since, dry_run=dry_run)
 
 
-def open_enforcement_store(url: str, *, lease: timedelta = DEFAULT_LEASE) -> SqlEnforcementStore:
+def open_enforcement_store(
+    url: str, *, lease: timedelta = DEFAULT_LEASE, sealer: Sealer | None = None
+) -> SqlEnforcementStore:
     """An enforcement store on the (migrated) database at ``url``, with its own engine."""
-    return SqlEnforcementStore(Database.open(url), owns_database=True, lease=lease)
+    return SqlEnforcementStore(Database.open(url), owns_database=True, lease=lease, sealer=sealer)
 
 
-def enforcement_store_for(store: Store, *, lease: timedelta = DEFAULT_LEASE) -> EnforcementStore:
+def enforcement_store_for(
+    store: Store, *, lease: timedelta = DEFAULT_LEASE, sealer: Sealer | None = None
+) -> EnforcementStore:
     """The enforcement store beside ``store``: on the same database (and engine) for a
     :class:`SqlStore`, in memory for any other store (a :class:`~remit.store.MemoryStore`)."""
     if isinstance(store, SqlStore):
-        return SqlEnforcementStore(store._db, lease=lease)  # same package, same database
+        return SqlEnforcementStore(store._db, lease=lease, sealer=sealer)  # same package, database
     return MemoryEnforcementStore(lease=lease)
 
 
