@@ -70,11 +70,13 @@ def read_orders(session: Session, where: ColumnElement[bool]) -> list[tuple[Orde
         cast(TransitionRow.checklist, text),
         cast(TransitionRow.scope, text),
     ).where(TransitionRow.order_id.in_(select(OrderRow.id).where(where)))
-    for order_id, *step in session.execute(steps.order_by(TransitionRow.order_id, "sequence")):
-        key = tuple(step)
-        transitions.setdefault(order_id, []).append(
-            shared.get(key, lambda s=step: _transition(s))  # type: ignore[misc]
-        )
+    built: dict[tuple[Any, ...], Transition] = {}  # equal steps (same actor, same time) shared
+    for row in session.execute(steps.order_by(TransitionRow.order_id, "sequence")).tuples():
+        step = row[1:]
+        found = built.get(step)
+        if found is None:
+            found = built[step] = _transition(step)
+        transitions.setdefault(row[0], []).append(found)
     rows = select(
         OrderRow.id,
         OrderRow.status,
@@ -100,7 +102,7 @@ def read_orders(session: Session, where: ColumnElement[bool]) -> list[tuple[Orde
     return out
 
 
-def _transition(step: list[Any]) -> Transition:
+def _transition(step: tuple[Any, ...]) -> Transition:
     sequence, action, from_status, to_status, actor, at, reason, checklist, scope = step
     return _sql_codec.transition_of(
         sequence,
