@@ -129,10 +129,15 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{chars}"
 
 
+#: From how many orders read a start moves what it built out of the cycle collector's way.
+FREEZE_FROM = 10_000
+
+
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the start reads and compiles every order, then move
-    what was built out of its way (``gc.freeze``).
+def _collector_paused() -> Iterator[list[int]]:
+    """Pause Python's cycle collector while the start reads and compiles every order; when the
+    caller puts a count of at least :data:`FREEZE_FROM` in the list it is given, move what was
+    built out of the collector's way (``gc.freeze``).
 
     The load allocates millions of acyclic objects that live as long as the index; the collector
     would walk them all several times meanwhile and find nothing (it took about three quarters
@@ -140,10 +145,12 @@ def _collector_paused() -> Iterator[None]:
     """
     was_enabled = gc.isenabled()
     gc.disable()
+    read: list[int] = []
     try:
-        yield
+        yield read
     finally:
-        gc.freeze()
+        if read and read[0] >= FREEZE_FROM:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -276,8 +283,9 @@ class Node:
         # The index first, then what follows every order (the log's tree and entries, the
         # enforcer's removals): a node decides as soon as its index is built, however long the
         # catch-up.
-        with _collector_paused():
+        with _collector_paused() as read:
             changes = self.store.changes_since(self._cursor)
+            read.append(len(changes.orders))
             if self._versions:  # orders were applied before the start: merge the rest in
                 latest = self._apply(changes.orders, notify=False)
             else:
@@ -437,8 +445,6 @@ class Node:
     def _notify(self, latest: Sequence[Order], *, log: bool = True) -> None:
         listeners = [x for x in self.listeners if log or x is not self.log]
         for order in latest:
-            if self._stop.is_set():  # the next start hands every order to the listeners again
-                return
             for listener in listeners:
                 try:
                     listener.order_changed(order)

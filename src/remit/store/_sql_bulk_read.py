@@ -71,7 +71,7 @@ def read_orders(session: Session, where: ColumnElement[bool]) -> list[tuple[Orde
         cast(TransitionRow.scope, text),
     ).where(TransitionRow.order_id.in_(select(OrderRow.id).where(where)))
     built: dict[tuple[Any, ...], Transition] = {}  # equal steps (same actor, same time) shared
-    for row in session.execute(steps.order_by(TransitionRow.order_id, "sequence")).tuples():
+    for row in session.execute(steps.order_by(TransitionRow.order_id, "sequence")):
         step = row[1:]
         found = built.get(step)
         if found is None:
