@@ -167,3 +167,46 @@ def test_the_node_decides_once_its_index_is_built_before_the_catch_up_ends() -> 
         release.set()
         node.stop()
     assert len(seen) == 50
+
+
+def test_the_log_opens_after_the_index_serves_and_a_log_that_cannot_is_degraded() -> None:
+    """The transparency log's rebuild and catch-up run after the index serves: a log that cannot
+    be opened leaves admissions going, makes the node degraded with why, and is tried again."""
+    import random
+
+    from remit.bench._workload import make_domain_orders
+    from remit.transparency import MemoryLogStore, Signer, TransparencyLog
+
+    class BrokenLogStore(MemoryLogStore):
+        broken = True
+
+        def size(self) -> int:
+            if self.broken:
+                raise StoreError("could not read the log's size: connection refused")
+            return super().size()
+
+    store = FlakyStore()
+    store.add_orders(make_domain_orders(20, random.Random(1)))
+    entries = BrokenLogStore()
+    origin = "remit.test/log"
+    log = TransparencyLog(entries, Signer.from_seed(origin, bytes(32)), origin=origin, secret=b"s")
+    token = create_user(store, "meet", ["platform"], now=datetime.now(UTC))
+    locator = Locator(ip_sources=[StaticSource(PLACES)])
+    node = Node(store, locator, log=log, tick_seconds=0.02, resync_seconds=0.05)
+    client = TestClient(create_app(node))
+    node.start(wait=False)
+    try:
+        _until(lambda: client.get("/healthz").status_code == 200)
+        health = client.get("/healthz").json()
+        assert health["orders_in_force"] == 20
+        assert health["status"] == "degraded"
+        assert any("transparency log" in p and "refused" in p for p in health["problems"])
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post("/v1/admissions", json=JOIN, headers=auth).status_code == 200
+        assert not log.opened
+        entries.broken = False
+        _until(lambda: client.get("/healthz").json()["status"] == "ok")
+        assert log.opened
+        assert log.size == 40  # every order's two transitions: recorded, approved
+    finally:
+        node.stop()

@@ -399,7 +399,7 @@ def test_a_rotated_key_signs_what_follows_and_what_was_signed_before_still_verif
     assert only_old.exit_code == 1
 
 
-def test_a_node_refuses_a_stored_checkpoint_no_key_of_its_own_signed(
+def test_the_log_will_not_open_on_a_stored_checkpoint_no_key_of_its_own_signed(
     deployment: dict[str, object],
 ) -> None:
     tmp = Path(str(deployment["tmp"]))
@@ -413,6 +413,6 @@ def test_a_node_refuses_a_stored_checkpoint_no_key_of_its_own_signed(
     store = open_store(str(deployment["url"]))  # as remit serve opens its log
     try:
         with pytest.raises(StoreError, match="not signed by this log's key nor by an earlier"):
-            open_log(store, str(tmp / "log.key"), "remit.test/log")
+            open_log(store, str(tmp / "log.key"), "remit.test/log").open()
     finally:
         store.close()

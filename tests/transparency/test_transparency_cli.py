@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 from log_builders import story
 
+from remit.api import Node
 from remit.cli import cli
 from remit.cli._log_cli import open_log
+from remit.location import IptoccSource, Locator
 from remit.store import open_store
 from remit.transparency import NoteVerifier, Signer, verify_checkpoint
 
@@ -177,9 +179,15 @@ def test_bench_log_smoke() -> None:
 
 def test_a_starting_node_logs_imported_orders_in_batches(database_url: str, tmp_path: Path) -> None:
     store = open_store(database_url)
+    store.add_orders(story())  # an import: no node has seen these orders yet
+    log = open_log(store, str(tmp_path / "log.key"), "remit.test/log")
+    assert not log.opened  # opened by the node, once it serves its index
+    node = Node(store, Locator(ip_sources=[IptoccSource()], rule="first"), log=log)
     try:
-        store.add_orders(story())  # an import: no node has seen these orders yet
-        log = open_log(store, str(tmp_path / "log.key"), "remit.test/log")
+        node.start()
+        assert node.loaded.is_set()
+        assert log.opened
         assert log.size == 11
+        assert node.health() == ("ok", [])
     finally:
-        store.close()
+        node.stop()

@@ -5,6 +5,7 @@ from remit.bench._admissions import AdmissionsResult, run_admissions
 from remit.bench._decide import DecideResult, run_decide
 from remit.bench._joins import JoinsResult, run_joins
 from remit.bench._locate import LocateResult, run_locate
+from remit.bench._start import StartResult, run_start
 
 __all__ = [
     "ActivationResult",
@@ -12,9 +13,11 @@ __all__ = [
     "DecideResult",
     "JoinsResult",
     "LocateResult",
+    "StartResult",
     "run_activation",
     "run_admissions",
     "run_decide",
     "run_joins",
     "run_locate",
+    "run_start",
 ]

@@ -69,8 +69,9 @@ def log_options(f: F) -> F:
 
 
 def open_log(store: Store, log_key: str, log_origin: str) -> TransparencyLog:
-    """The node's transparency log beside ``store``, its tree rebuilt and caught up with every
-    order; creates the key file when it is missing, and says so in one line."""
+    """The node's transparency log beside ``store``, not opened yet: the node opens it (rebuilds
+    its tree) and catches it up with every order once it serves its decision index, and a first
+    use opens it before. Creates the key file when it is missing, and says so in one line."""
     if Path(log_key).exists():
         signer = read_key_file(log_key)
     else:
@@ -83,17 +84,15 @@ def open_log(store: Store, log_key: str, log_origin: str) -> TransparencyLog:
             f"{signer.verifier_key()}",
             err=True,
         )
-    log = TransparencyLog(
+    # Not opened here: the node opens it once its index is loaded (the log's catch-up never holds
+    # up admissions), and anything else opens it on first use.
+    return TransparencyLog(
         log_store_for(store),
         signer,
         origin=log_origin,
         secret=target_secret_file(log_key, signer),
         verifiers=accepted_verifiers(log_key, signer),
-    ).open()
-    # Catch up in batches on whatever an earlier crash (or an import) left unlogged, so that the
-    # node's first resync, which tells the log of every order one by one, finds nothing to do.
-    log.log_orders(store.changes_since(0).orders)
-    return log
+    )
 
 
 # remit keys -----------------------------------------------------------------------------------

@@ -142,6 +142,11 @@ def covers(outer: str, place: str) -> bool:
     return p.code in j.places or (p.kind == "subdivision" and p.code[:2] in j.places)
 
 
+#: Scopes already checked, by jurisdiction and codes: the answer never changes (the data is
+#: read once), and only valid scopes are kept.
+_scopes: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def scope_places(
     scope: Iterable[str], jurisdiction: str, *, field: str = "scope"
 ) -> frozenset[str]:
@@ -154,6 +159,11 @@ def scope_places(
     codes = list(scope)
     if not codes:
         raise InvalidScope(f"{field}: a scope names at least one place", field=field)
+    # A node's start asks for the same few scopes over and over: answered once each.
+    plain = all(isinstance(c, str) for c in (jurisdiction, *codes))
+    key = (jurisdiction, *sorted(set(codes))) if plain else None
+    if key is not None and (known := _scopes.get(key)) is not None:
+        return known
     get(jurisdiction, field="jurisdiction")
     places: set[str] = set()
     for code in codes:
@@ -168,4 +178,9 @@ def scope_places(
                 field=field,
             )
         places |= j.places
-    return frozenset(places)
+    found = frozenset(places)
+    if key is not None:
+        if len(_scopes) > 10_000:
+            _scopes.clear()
+        _scopes[key] = found
+    return found

@@ -35,17 +35,29 @@ SOURCES_DISAGREE = "sources disagree"
 class _Rule:
     """Every active order on one target, and the same orders by the places they cover."""
 
-    __slots__ = ("by_place", "orders", "unknown")
+    __slots__ = ("_unknown", "by_place", "orders")
 
     def __init__(self, orders: tuple[ActiveOrder, ...]) -> None:
         self.orders = orders
-        by_place: dict[str, list[ActiveOrder]] = {}
-        for order in orders:
-            for place in order.places:
-                by_place.setdefault(place, []).append(order)
-        self.by_place = {place: tuple(found) for place, found in by_place.items()}
-        # The answer for a participant no source could place: let in, these orders skipped.
-        self.unknown = _unknown(UNKNOWN, [self])
+        self.by_place: dict[str, tuple[ActiveOrder, ...]]
+        if len(orders) == 1:  # most targets have one order: no lists to build
+            self.by_place = dict.fromkeys(orders[0].places, orders)
+        else:
+            by_place: dict[str, list[ActiveOrder]] = {}
+            for order in orders:
+                for place in order.places:
+                    by_place.setdefault(place, []).append(order)
+            self.by_place = {place: tuple(found) for place, found in by_place.items()}
+        self._unknown: Decision | None = None
+
+    @property
+    def unknown(self) -> Decision:
+        """The answer for a participant no source could place: let in, these orders skipped.
+        Built when first asked (an index of 100,000 targets is compiled at every start)."""
+        found = self._unknown
+        if found is None:
+            found = self._unknown = _unknown(UNKNOWN, [self])
+        return found
 
 
 def _keys(order: ActiveOrder) -> set[_Key]:

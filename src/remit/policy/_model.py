@@ -34,13 +34,21 @@ def _check_id(value: object, field_name: str) -> str:
     return value
 
 
+#: Types already found well formed: a node's start checks the same few types 100,000 times.
+_good_types: set[str] = set()
+
+
 def _check_type(value: object, field_name: str) -> str:
+    if type(value) is str and value in _good_types:
+        return value
     text = _check_id(value, field_name)
     if not text.replace("_", "").replace("-", "").isalnum() or not text.islower():
         raise InvalidInput(
             f"{field_name}: {text!r} must be lower-case letters, digits, '-' or '_'",
             field=field_name,
         )
+    if len(_good_types) < 1000:
+        _good_types.add(text)
     return text
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from remit.orders import (
     Appeal,
@@ -23,6 +24,8 @@ from remit.orders import (
 from remit.policy import ANY_PLATFORM, Target
 from remit.store._interface import AuditEntry, Role, User
 from remit.store._sql_models import AuditRow, OrderRow, TransitionRow, UserRow
+
+_T = TypeVar("_T")
 
 
 def _when(value: datetime | None) -> str | None:
@@ -100,55 +103,116 @@ def transition_row(order_id: str, step: Transition) -> TransitionRow:
 
 
 def transition(row: TransitionRow) -> Transition:
-    return Transition(
-        sequence=row.sequence,
-        action=row.action,
-        from_status=None if row.from_status is None else Status(row.from_status),
-        to_status=Status(row.to_status),
-        actor=row.actor,
-        at=row.at,
-        reason=row.reason,
-        checklist=None if row.checklist is None else Checklist(**row.checklist),
-        scope=_tuple(row.scope),
+    return transition_of(
+        row.sequence,
+        row.action,
+        row.from_status,
+        row.to_status,
+        row.actor,
+        row.at,
+        row.reason,
+        row.checklist,
+        row.scope,
     )
+
+
+def transition_of(
+    sequence: int,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    actor: str,
+    at: datetime,
+    reason: str,
+    checklist: dict[str, bool] | None,
+    scope: list[str] | None,
+) -> Transition:
+    """A transition from its stored values (JSON ones decoded)."""
+    return Transition(
+        sequence=sequence,
+        action=action,
+        from_status=None if from_status is None else _status(from_status),
+        to_status=_status(to_status),
+        actor=actor,
+        at=at,
+        reason=reason,
+        checklist=None if checklist is None else Checklist(**checklist),
+        scope=_tuple(scope),
+    )
+
+
+#: Statuses by value: a dict lookup, not an enum call, for each of 100,000 orders at a start.
+_STATUSES = {s.value: s for s in Status}
+
+
+def _status(value: str) -> Status:
+    return _STATUSES.get(value) or Status(value)
+
+
+def _build(_key: Hashable, build: Callable[[], _T]) -> _T:
+    return build()
 
 
 def order(row: OrderRow) -> Order:
     """The domain order of a row whose transitions were loaded with it."""
-    data = row.data
+    transitions = tuple(transition(t) for t in row.transitions)
+    return order_of(row.id, row.status, row.version, row.received_at, row.data, transitions)
+
+
+def order_of(
+    order_id: str,
+    status: str,
+    version: int,
+    received_at: datetime,
+    data: dict[str, Any],
+    transitions: tuple[Transition, ...],
+    *,
+    shared: Callable[[Hashable, Callable[[], Any]], Any] = _build,
+) -> Order:
+    """The domain order of its columns, its JSON ``data`` and its transitions.
+
+    ``shared(key, build)`` may hand back a part built before for an equal key (the authority,
+    the request, the scope) instead of building it again: a bulk read shares them.
+    """
     authority, request, document = data["authority"], data["request"], data["document"]
+    # An order recorded when a demand held one action reads as a one-item list.
+    actions = tuple(request.get("actions") or [request["action"]])
+    scope = data["scope"]
     return Order(
-        id=row.id,
+        id=order_id,
         type=OrderType(data["type"]),
-        authority=Authority(
-            name=authority["name"],
-            kind=AuthorityKind(authority["kind"]),
-            jurisdiction=authority["jurisdiction"],
+        authority=shared(
+            ("authority", authority["name"], authority["kind"], authority["jurisdiction"]),
+            lambda: Authority(
+                name=authority["name"],
+                kind=AuthorityKind(authority["kind"]),
+                jurisdiction=authority["jurisdiction"],
+            ),
         ),
         legal_basis=data["legal_basis"],
         case_id=data["case_id"],
-        received_at=row.received_at,
-        request=Request(
-            text=request["text"],
-            # An order recorded when a demand held one action reads as a one-item list.
-            actions=tuple(
-                RequestedAction(a) for a in request.get("actions") or [request["action"]]
+        received_at=received_at,
+        request=shared(
+            ("request", request["text"], actions, tuple(request["scope"])),
+            lambda: Request(
+                text=request["text"],
+                actions=tuple(RequestedAction(a) for a in actions),
+                scope=tuple(request["scope"]),
             ),
-            scope=tuple(request["scope"]),
         ),
         # Targets recorded before they named a platform cover the id on every platform.
         targets=tuple(
-            Target(t["type"], t["id"], t.get("platform", ANY_PLATFORM)) for t in data["targets"]
+            [Target(t["type"], t["id"], t.get("platform", ANY_PLATFORM)) for t in data["targets"]]
         ),
         recorded_by=data["recorded_by"],
-        status=Status(row.status),
-        version=row.version,
+        status=_status(status),
+        version=version,
         effective_from=_parse_when(data["effective_from"]),
         effective_until=_parse_when(data["effective_until"]),
         document=None if document is None else Document(**document),
-        scope=_tuple(data["scope"]),
+        scope=None if scope is None else shared(("scope", *scope), lambda: tuple(scope)),
         approved_by=data["approved_by"],
-        transitions=tuple(transition(t) for t in row.transitions),
+        transitions=transitions,
         appeals=tuple(_appeal(a) for a in data.get("appeals", ())),
         exempt=tuple(data.get("exempt", ())),
         exempt_on=tuple((p, who) for p, who in data.get("exempt_on", ())),

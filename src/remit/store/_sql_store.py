@@ -18,6 +18,7 @@ from remit.orders import Order, Status
 from remit.store import _checks, _sql_codec
 from remit.store._interface import AuditEntry, OrderChanges, Store, User
 from remit.store._notify import CHANNEL, Listener
+from remit.store._sql_bulk_read import read_orders
 from remit.store._sql_database import Database
 from remit.store._sql_engine import libpq_conninfo
 from remit.store._sql_models import (
@@ -192,11 +193,10 @@ class SqlStore:
             return self._orders(session, query)
 
     def changes_since(self, cursor: int) -> OrderChanges:
-        query = select(OrderRow).where(OrderRow.change_seq > cursor).order_by(OrderRow.change_seq)
+        # In bulk (two queries, no ORM rows): a node's start reads every order through here.
         with self._session("read changed orders") as session:
-            rows = list(session.scalars(query.options(selectinload(OrderRow.transitions))))
-            orders = tuple(_sql_codec.order(row) for row in rows)
-        return OrderChanges(orders, rows[-1].change_seq if rows else cursor)
+            found = read_orders(session, OrderRow.change_seq > cursor)
+        return OrderChanges(tuple(o for o, _ in found), found[-1][1] if found else cursor)
 
     def get_document(self, order_id: str) -> bytes:
         with self._session(f"read the document of order {order_id}") as session:

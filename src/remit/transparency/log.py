@@ -7,7 +7,9 @@ hands it every order, so a crash between an order change and its entry loses not
 
 Each node holds a :class:`~remit.transparency.tree.MerkleTree` of all leaf hashes, rebuilt from the
 store when it opens and caught up from the store before it answers (entries other nodes
-appended). Checkpoints are C2SP signed notes over the tree head, kept in the store too.
+appended). A log not opened yet opens itself on first use (a node opens it once its decision
+index is served, so that the rebuild never delays admissions; a call meanwhile waits for it).
+Checkpoints are C2SP signed notes over the tree head, kept in the store too.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class TransparencyLog:
         self._pending: dict[str, Order] = {}  # orders whose entries could not be stored yet
         self._note: tuple[int, str] | None = None
         self._lock = threading.RLock()
+        self._opened = False
 
     # Life ------------------------------------------------------------------------------------
     def open(self) -> TransparencyLog:
@@ -74,11 +77,22 @@ class TransparencyLog:
         last checkpoint it signed (someone edited the database): a node never serves such a log.
         """
         with self._lock:
+            self._opened = False
             self._tree = MerkleTree()
             self._logged = {}
             self._sync()
             self._check_against_last_checkpoint()
+            self._opened = True
         return self
+
+    @property
+    def opened(self) -> bool:
+        """Whether the tree was rebuilt and checked (by :meth:`open`, or by a first use)."""
+        return self._opened
+
+    def _ensure_open(self) -> None:
+        if not self._opened:
+            self.open()
 
     def _check_against_last_checkpoint(self) -> None:
         note = self.store.latest_checkpoint()
@@ -111,11 +125,14 @@ class TransparencyLog:
     @property
     def size(self) -> int:
         """How many entries this node's tree holds (call :meth:`refresh` to catch up)."""
-        return self._tree.size
+        with self._lock:
+            self._ensure_open()
+            return self._tree.size
 
     def refresh(self) -> None:
         """Catch up with entries other nodes appended."""
         with self._lock:
+            self._ensure_open()
             self._sync()
 
     def _sync(self, end: int | None = None) -> None:
@@ -147,6 +164,7 @@ class TransparencyLog:
         if not records:
             return []
         with self._lock:
+            self._ensure_open()
             indexes = self.store.append(records)
             self._sync(max(indexes) + 1)
             self._note = None
@@ -171,6 +189,7 @@ class TransparencyLog:
     def log_orders(self, orders: Iterable[Order]) -> int:
         """Log the transitions of many orders not logged yet, in batches; return how many."""
         with self._lock:
+            self._ensure_open()
             records: list[LogRecord] = []
             for order in orders:
                 after = self._logged.get(order.id, 0)
@@ -206,6 +225,7 @@ class TransparencyLog:
     def checkpoint(self) -> str:
         """The signed checkpoint (a C2SP signed note) of the whole log, caught up first."""
         with self._lock:
+            self._ensure_open()
             self._sync()
             size = self._tree.size
             if self._note is not None and self._note[0] == size:
@@ -232,11 +252,13 @@ class TransparencyLog:
     def leaf_hash(self, index: int) -> bytes:
         """The leaf hash of entry ``index``."""
         with self._lock:
+            self._ensure_open()
             return self._tree.leaf_hash(index)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """The proof that entry ``index`` is in the tree of ``size`` entries."""
         with self._lock:
+            self._ensure_open()
             self._check_size(size, "size")
             if not 0 <= index < size:
                 raise InvalidInput(f"index: must be below size {size}", field="index")
@@ -245,6 +267,7 @@ class TransparencyLog:
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         """The proof that the tree of ``first`` entries is a prefix of the one of ``second``."""
         with self._lock:
+            self._ensure_open()
             self._check_size(second, "second")
             if not 1 <= first <= second:
                 raise InvalidInput(f"first: must be from 1 to second ({second})", field="first")
