@@ -35,9 +35,17 @@ from remit.store import upgrade
 TEST_SECRETS_KEY = "5e" * 32
 
 
-@pytest.fixture(autouse=True)
-def _secrets_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REMIT_SECRETS_KEY", TEST_SECRETS_KEY)
+@pytest.fixture(autouse=True, scope="session")
+def _secrets_key() -> Iterator[None]:
+    """Session-wide, so that module-scoped fixtures (a Jitsi deployment adding its platform,
+    then starting remit serve) see it too; a test that needs it unset uses monkeypatch."""
+    before = os.environ.get("REMIT_SECRETS_KEY")
+    os.environ["REMIT_SECRETS_KEY"] = TEST_SECRETS_KEY
+    yield
+    if before is None:
+        del os.environ["REMIT_SECRETS_KEY"]
+    else:
+        os.environ["REMIT_SECRETS_KEY"] = before
 
 
 POSTGRES_HOST = "127.0.0.1:5432"
