@@ -63,16 +63,23 @@ class Server:
         self.log.close()
 
 
-@pytest.fixture
-def cluster(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server, dict[str, str]]]:
+def _users(postgres_url: str) -> dict[str, str]:
+    """The database migrated, and a token for each of intake, reviewer and platform."""
     upgrade(postgres_url)
     store = open_store(postgres_url)
     now = datetime.now(UTC)
-    tokens = {
-        who: create_user(store, who, [role], now=now)
-        for who, role in [("intake", "intake"), ("reviewer", "reviewer"), ("platform", "platform")]
-    }
-    store.close()
+    try:
+        return {
+            who: create_user(store, who, [who], now=now)
+            for who in ("intake", "reviewer", "platform")
+        }
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def cluster(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server, dict[str, str]]]:
+    tokens = _users(postgres_url)
     table = tmp_path / "places.csv"
     table.write_text("127.0.0.10,CN\n127.0.0.20,HK\n")
     a = Server(postgres_url, table, tmp_path / "a.log")
@@ -162,18 +169,11 @@ def webhook_cluster(
     postgres_url: str, tmp_path: Path
 ) -> Iterator[tuple[Server, Server, dict[str, str], Receiver]]:
     """Two nodes on one PostgreSQL, and the webhook endpoint of the platform both serve."""
-    upgrade(postgres_url)
-    store = open_store(postgres_url)
-    now = datetime.now(UTC)
-    tokens = {
-        who: create_user(store, who, [role], now=now)
-        for who, role in [("intake", "intake"), ("reviewer", "reviewer"), ("platform", "platform")]
-    }
-    store.close()
+    tokens = _users(postgres_url)
     receiver = Receiver(new_secret())
     roster = enforcement_store(postgres_url)
     settings = WebhookConnector.settings(receiver.url, receiver.secret)
-    roster.add_platform(Platform("platform", "webhook", settings, now))
+    roster.add_platform(Platform("platform", "webhook", settings, datetime.now(UTC)))
     roster.close()
     table = tmp_path / "places.csv"
     table.write_text("127.0.0.10,CN\n127.0.0.50,US\n")
