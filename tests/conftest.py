@@ -48,6 +48,21 @@ def _secrets_key() -> Iterator[None]:
         os.environ["REMIT_SECRETS_KEY"] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _location_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """remit's cache (the DB-IP tables as built) in a folder of the test session's, not the
+    user's: built by the first test that loads the data, read by every later one and by every
+    remit serve the tests start. Tests of the cache itself point it elsewhere."""
+    before = os.environ.get("REMIT_CACHE_DIR")
+    folder = tmp_path_factory.mktemp("remit-cache")
+    os.environ["REMIT_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["REMIT_CACHE_DIR"]
+    else:
+        os.environ["REMIT_CACHE_DIR"] = before
+
+
 POSTGRES_HOST = "127.0.0.1:5432"
 #: The maintenance database, in the form psycopg takes.
 POSTGRES_ADMIN = f"postgresql://postgres@{POSTGRES_HOST}/postgres"

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date
 from importlib import metadata
 
 from remit.errors import LocationDataError
+from remit.location import _dbip_cache
 from remit.location._address import IPAddress
 from remit.location._sources import Place
 
@@ -33,42 +35,60 @@ _MIXED = 255  # in the /24 table: the block holds more than one answer; search t
 
 
 class _Table:
-    """The ranges of one file in memory, built once per process and shared by every source."""
+    """The ranges of one file in memory, built once per process and shared by every source;
+    read from the cache of an earlier process when it has them (:mod:`._dbip_cache`)."""
 
     def __init__(self, path: str) -> None:
-        try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            raise _error(path, str(exc)) from exc
-        try:
-            license_row = connection.execute("SELECT value FROM meta WHERE key = 'license'")
-            found = license_row.fetchone()
-            if found is None or found[0] != "CC-BY-4.0":
-                raise _error(path, f"not the CC BY 4.0 DB-IP Lite data (licence {found!r})")
-            v4 = connection.execute("SELECT start, end, cc FROM v4 ORDER BY start")
-            v6 = connection.execute("SELECT start, end, cc FROM v6 ORDER BY start")
-            codes: dict[str, int] = {}
-            self.v4_starts, v4_codes = _merge(((s, e, cc) for s, e, cc in v4), codes)
-            self.v6_starts, self.v6_codes = _merge(
-                ((int.from_bytes(s), int.from_bytes(e), cc) for s, e, cc in v6), codes
-            )
-        except sqlite3.Error as exc:
-            raise _error(path, f"unreadable: {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise _error(path, f"a range or code is malformed: {exc}") from exc
-        finally:
-            connection.close()
-        if len(codes) >= _MIXED or not self.v4_starts:
-            raise _error(path, f"{len(codes)} country codes and {len(self.v4_starts)} ranges")
+        built = _dbip_cache.load(path)
+        if built is None:
+            built = _build(path)
+            _dbip_cache.save(path, built)
         #: Answers by index: None for no answer, then one shared Place per code.
-        self.places: tuple[Place | None, ...] = (
-            None,
-            *((code, None) for code in sorted(codes, key=codes.__getitem__)),
+        self.places: tuple[Place | None, ...] = (None, *((code, None) for code in built.codes))
+        self.v4_starts, self.v4_codes = built.v4_starts, built.v4_codes
+        self.v4_blocks, self.v4_top = built.v4_blocks, built.v4_top
+        self.v6_starts, self.v6_codes = built.v6_starts, built.v6_codes
+        self.rows = built.rows
+
+
+def _build(path: str) -> _dbip_cache.Built:
+    """The tables of the SQLite file at ``path``, checked (``LocationDataError`` when it is not
+    the data remit knows)."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise _error(path, str(exc)) from exc
+    try:
+        license_row = connection.execute("SELECT value FROM meta WHERE key = 'license'")
+        found = license_row.fetchone()
+        if found is None or found[0] != "CC-BY-4.0":
+            raise _error(path, f"not the CC BY 4.0 DB-IP Lite data (licence {found!r})")
+        v4 = connection.execute("SELECT start, end, cc FROM v4 ORDER BY start")
+        v6 = connection.execute("SELECT start, end, cc FROM v6 ORDER BY start")
+        codes: dict[str, int] = {}
+        v4_starts, v4_codes = _merge(((s, e, cc) for s, e, cc in v4), codes)
+        v6_starts, v6_codes = _merge(
+            ((int.from_bytes(s), int.from_bytes(e), cc) for s, e, cc in v6), codes
         )
-        self.v4_codes = v4_codes
-        self.v4_blocks = _blocks(self.v4_starts, v4_codes)
-        self.v4_top = _top(self.v4_blocks)
-        self.rows = len(self.v4_starts) + len(self.v6_starts)
+    except sqlite3.Error as exc:
+        raise _error(path, f"unreadable: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise _error(path, f"a range or code is malformed: {exc}") from exc
+    finally:
+        connection.close()
+    if len(codes) >= _MIXED or not v4_starts:
+        raise _error(path, f"{len(codes)} country codes and {len(v4_starts)} ranges")
+    blocks = _blocks(v4_starts, v4_codes)
+    return _dbip_cache.Built(
+        codes=tuple(sorted(codes, key=codes.__getitem__)),
+        v4_starts=array("Q", v4_starts),
+        v4_codes=bytes(v4_codes),
+        v4_blocks=blocks,
+        v4_top=_top(blocks),
+        v6_starts=v6_starts,
+        v6_codes=bytes(v6_codes),
+        rows=len(v4_starts) + len(v6_starts),
+    )
 
 
 def _merge(
