@@ -99,6 +99,11 @@ class Enforcement:
     background: bool = True
 
 
+#: Up to this many orders changed at once, each is activated on its own (a read of the roster
+#: narrowed to its targets); more, and the whole roster is read once for all of them.
+ACTIVATE_ONE_BY_ONE = 16
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The decision index and the orders it was compiled from, built together and swapped as one.
@@ -229,9 +234,15 @@ class Node:
             enforcement.connectors,
             clock=self.clock,
             active_orders=lambda: list(self.snapshot.orders.values()),
+            snapshot=self._in_force,
             policy=enforcement.policy,
             on_counts=None if self.log is None else self.log.append_enforcement_counts,
         )
+
+    def _in_force(self) -> tuple[PolicyIndex, list[Order]]:
+        """The decision index and the orders in force, of one snapshot."""
+        now = self.snapshot
+        return now.index, list(now.orders.values())
 
     # Life ------------------------------------------------------------------------------------
     def start(self, *, wait: bool = True) -> None:
@@ -444,6 +455,14 @@ class Node:
 
     def _notify(self, latest: Sequence[Order], *, log: bool = True) -> None:
         listeners = [x for x in self.listeners if log or x is not self.log]
+        if self.enforcer is not None and len(latest) > ACTIVATE_ONE_BY_ONE:
+            # Many orders at once (a start, a resync after a gap): the roster read once for all
+            # of them, not once per order; from the snapshot that holds them.
+            listeners.remove(self.enforcer)
+            try:
+                self.enforcer.activate_many(latest, self.snapshot.index)
+            except RemitError as exc:  # retried on the next sweep
+                logger.warning("live enforcement failed on %d orders: %s", len(latest), exc)
         for order in latest:
             for listener in listeners:
                 try:

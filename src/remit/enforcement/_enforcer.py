@@ -104,6 +104,7 @@ class Enforcer:
         *,
         clock: Callable[[], datetime],
         active_orders: Callable[[], Iterable[Order]],
+        snapshot: Callable[[], tuple[PolicyIndex, Iterable[Order]]] | None = None,
         policy: Policy | None = None,
         on_counts: Callable[[str, date, dict[str, dict[str, int]]], object] | None = None,
     ) -> None:
@@ -112,6 +113,10 @@ class Enforcer:
         self.connectors = dict(connectors)
         self.clock = clock
         self.active_orders = active_orders
+        #: The decision index and the orders in force it was built from, taken together, when
+        #: the node has them: a sweep then reads the roster once and decides each session,
+        #: instead of reading the roster once per order.
+        self.snapshot = snapshot
         self.policy = policy or Policy()
         self._platforms: dict[str, tuple[Platform, float]] = {}  # and when to read it again
         self._stop = threading.Event()
@@ -148,6 +153,40 @@ class Enforcer:
             del sessions
         if new:
             log.info("order %s: %d new commands", order.id, new)
+            self._wake.set()
+        return new
+
+    def activate_many(self, orders: Iterable[Order], index: PolicyIndex) -> int:
+        """:meth:`activate` of every order of ``orders`` in force, for as many orders as there
+        may be: the roster is read once (not once per order: over 100,000 orders that took a
+        core for half an hour), each live session is decided on ``index`` (which must hold
+        those orders), and each order that reaches a session plans its removals and host notices
+        from those sessions alone, as :meth:`activate` does. Returns how many commands were new.
+        """
+        by_id = {o.id: o for o in orders if o.in_force}
+        if not by_id:
+            return 0
+        reached: dict[str, list[Session]] = {}
+        with _collector_paused():
+            for session in self.store.live_sessions():
+                decision = index.decide(
+                    session.location,
+                    session.resource,
+                    session.participant,
+                    platform=session.platform,
+                )
+                for order_id in decision.orders:
+                    if order_id in by_id:
+                        reached.setdefault(order_id, []).append(session)
+            delivery = self._delivery()
+            commands = [
+                command
+                for order_id, sessions in sorted(reached.items())
+                for command in plan(by_id[order_id], to_active(by_id[order_id]), sessions, delivery)
+            ]
+            new = self.store.enqueue(commands) if commands else 0
+        if new:
+            log.info("%d orders reach the roster: %d new commands", len(reached), new)
             self._wake.set()
         return new
 
@@ -198,7 +237,11 @@ class Enforcer:
         return new
 
     def _reactivate(self) -> int:
-        new = sum(self.activate(order) for order in self.active_orders())
+        if self.snapshot is None:
+            new = sum(self.activate(order) for order in self.active_orders())
+        else:
+            index, in_force = self.snapshot()
+            new = self.activate_many(in_force, index)
         today = self.clock().astimezone(UTC).date()
         for back in range(self.policy.count_days, 0, -1):
             self.publish_counts(today - timedelta(days=back))
