@@ -118,8 +118,8 @@ class Enforcer:
         self.clock = clock
         self.active_orders = active_orders
         #: The decision index and the orders in force it was built from, taken together, when
-        #: the node has them: a sweep then reads the roster once and decides each session,
-        #: instead of reading the roster once per order.
+        #: the node has them (a sweep then decides on it rather than compiling its own from
+        #: ``active_orders``).
         self.snapshot = snapshot
         self.policy = policy or Policy()
         self._platforms: dict[str, tuple[Platform, float]] = {}  # and when to read it again
@@ -241,11 +241,12 @@ class Enforcer:
         return new
 
     def _reactivate(self) -> int:
-        if self.snapshot is None:
-            new = sum(self.activate(order) for order in self.active_orders())
-        else:
+        if self.snapshot is not None:
             index, in_force = self.snapshot()
-            new = self.activate_many(in_force, index)
+        else:  # no node's index to share: compiled for this sweep
+            in_force = [o for o in self.active_orders() if o.in_force]
+            index = PolicyIndex.compile([to_active(o) for o in in_force])
+        new = self.activate_many(in_force, index)
         today = self.clock().astimezone(UTC).date()
         for back in range(self.policy.count_days, 0, -1):
             self.publish_counts(today - timedelta(days=back))
