@@ -36,7 +36,7 @@ from typing import Protocol
 
 from remit import orders
 from remit.api._users import hash_token
-from remit.enforcement import Connector, EnforcementStore, Enforcer, Policy
+from remit.enforcement import Connector, EnforcementStore, Enforcer, Policy, Roster
 from remit.errors import Conflict, RemitError
 from remit.location import Locator
 from remit.orders import Order
@@ -94,6 +94,9 @@ class Enforcement:
     store: EnforcementStore
     connectors: Mapping[str, Connector]
     policy: Policy = field(default_factory=Policy)
+    #: What the roster is written through; by default a writer thread on ``store``. A node run
+    #: by ``remit serve`` has one in a process of its own (``remit.store.RosterProcess``).
+    roster: Roster | None = None
     #: Whether the node runs the delivery loop and its sweeps (:meth:`Enforcer.start`). A test
     #: that steps them by hand (``deliver_due()``, ``sweep()``) on a clock it moves says False.
     background: bool = True
@@ -237,6 +240,7 @@ class Node:
             snapshot=self._in_force,
             policy=enforcement.policy,
             on_counts=None if self.log is None else self.log.append_enforcement_counts,
+            roster=enforcement.roster,
         )
 
     def _in_force(self) -> tuple[PolicyIndex, list[Order]]:

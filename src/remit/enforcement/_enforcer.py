@@ -43,7 +43,7 @@ from remit.enforcement._connector import Connector
 from remit.enforcement._interface import EnforcementStore
 from remit.enforcement._model import Attempt, Command, CommandStatus, Platform, Session
 from remit.enforcement._retention import DEFAULT_RETENTION_DAYS, PURGE_EVERY, Purged
-from remit.enforcement._roster import RosterWriter
+from remit.enforcement._roster import Roster, RosterWriter
 from remit.errors import DeliveryError, NotFound, RemitError
 from remit.orders import Order, to_active
 from remit.policy import PolicyIndex
@@ -111,6 +111,7 @@ class Enforcer:
         snapshot: Callable[[], tuple[PolicyIndex, Iterable[Order]]] | None = None,
         policy: Policy | None = None,
         on_counts: Callable[[str, date, dict[str, dict[str, int]]], object] | None = None,
+        roster: Roster | None = None,
     ) -> None:
         self.store = store
         self.on_counts = on_counts
@@ -131,8 +132,9 @@ class Enforcer:
         self._last_purge: datetime | None = None  # when the last purge began
         self._purged_before: datetime | None = None  # the cut-off of the last purge
         self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="remit-deliver")
-        #: Joins, leaves and moves, committed together (group commit).
-        self.roster = RosterWriter(store.write_roster)
+        #: Joins, leaves and moves, committed together (group commit): ``roster`` if given (a
+        #: node's, in a process of its own), else a writer thread on ``store``.
+        self.roster: Roster = roster or RosterWriter(store.write_roster)
 
     def _delivery(self) -> Delivery:
         return Delivery(self.clock(), self.policy.ttl, self.policy.appeal_url)

@@ -32,6 +32,7 @@ from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from remit.enforcement._model import Session, SessionStatus
 from remit.errors import RemitError, StoreError
@@ -122,7 +123,10 @@ class RosterStats:
 
 
 @dataclass(slots=True)
-class _Pending:
+class Pending:
+    """A write waiting for its commit, and who waits for it: a coroutine (``loop`` is its event
+    loop's) or a thread (``loop`` is None)."""
+
     write: RosterWrite
     future: asyncio.Future[Session] | Future[Session]
     loop: asyncio.AbstractEventLoop | None
@@ -137,6 +141,45 @@ def _settle(settled: list[tuple[asyncio.Future[Session], Outcome]]) -> None:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def resolve(settled: Sequence[tuple[Pending, Outcome]], stats: RosterStats) -> None:
+    """Answer each waiting caller with its write's outcome (counting each write's latency), from
+    any thread: each event loop is woken once for all of its callers."""
+    done = time.perf_counter()
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Session], Outcome]]]
+    by_loop = {}
+    for pending, outcome in settled:
+        stats.latency.observe(done - pending.submitted)
+        if pending.loop is None:
+            blocking = pending.future
+            assert isinstance(blocking, Future)
+            if isinstance(outcome, Exception):
+                blocking.set_exception(outcome)
+            else:
+                blocking.set_result(outcome)
+        else:
+            assert isinstance(pending.future, asyncio.Future)
+            by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
+    for loop, answered in by_loop.items():
+        with suppress(RuntimeError):  # a loop that has closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, answered)
+
+
+class Roster(Protocol):
+    """What a node writes its roster through: :class:`RosterWriter`, or a writer of the store's
+    in a process of its own (``remit.store.RosterProcess``)."""
+
+    stats: RosterStats
+
+    async def write(self, change: RosterWrite) -> Session:
+        """Commit ``change`` with whatever else is waiting; its session once committed."""
+
+    def write_blocking(self, change: RosterWrite) -> Session:
+        """:meth:`write` from a thread that may wait (not the event loop's)."""
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Commit what is waiting, then stop; a write after this is refused (``StoreError``)."""
 
 
 class RosterWriter:
@@ -155,7 +198,7 @@ class RosterWriter:
     ) -> None:
         self._write_roster = write_roster
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -165,13 +208,13 @@ class RosterWriter:
         """Commit ``change`` with whatever else is waiting; its session once committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Session] = loop.create_future()
-        self._submit(_Pending(change, future, loop, time.perf_counter()))
+        self._submit(Pending(change, future, loop, time.perf_counter()))
         return await future
 
     def write_blocking(self, change: RosterWrite) -> Session:
         """:meth:`write` from a thread that may wait (not the event loop's)."""
         future: Future[Session] = Future()
-        self._submit(_Pending(change, future, None, time.perf_counter()))
+        self._submit(Pending(change, future, None, time.perf_counter()))
         return future.result()
 
     def close(self, timeout: float = 10.0) -> None:
@@ -183,7 +226,7 @@ class RosterWriter:
             self._queue.put(None)
             thread.join(timeout)
 
-    def _submit(self, pending: _Pending) -> None:
+    def _submit(self, pending: Pending) -> None:
         if self._thread is None or self._closed:
             with self._lock:
                 if self._closed:
@@ -216,7 +259,7 @@ class RosterWriter:
             if last:
                 return
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[Pending]) -> None:
         writes = [p.write for p in batch]
         try:
             outcomes = self._write_roster(writes)
@@ -228,25 +271,8 @@ class RosterWriter:
                 log.warning("%d roster writes failed together (%s); each again", len(batch), exc)
                 self.stats.retried += 1
                 outcomes = [self._alone(w) for w in writes]
-        done = time.perf_counter()
         self.stats.batches.observe(len(batch))
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Session], Outcome]]]
-        by_loop = {}
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            self.stats.latency.observe(done - pending.submitted)
-            if pending.loop is None:
-                blocking = pending.future
-                assert isinstance(blocking, Future)
-                if isinstance(outcome, Exception):
-                    blocking.set_exception(outcome)
-                else:
-                    blocking.set_result(outcome)
-            else:
-                assert isinstance(pending.future, asyncio.Future)
-                by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
-        for loop, settled in by_loop.items():  # one wake-up of each event loop per batch
-            with suppress(RuntimeError):  # a loop that has closed: nobody waits any more
-                loop.call_soon_threadsafe(_settle, settled)
+        resolve(list(zip(batch, outcomes, strict=True)), self.stats)
 
     def _alone(self, write: RosterWrite) -> Outcome:
         try:
