@@ -17,6 +17,8 @@ PUBLIC = {
     "open_enforcement_store", "open_log_store", "open_store", "upgrade",
     # Platforms' settings sealed at rest (issue 16): the key, where it is, its rotation.
     "ENV_KEY", "KEY_FILE", "Sealer", "open_sealer", "rotate_key", "secrets_key_path",
+    # The roster's writer in a process of its own (issue 14).
+    "RosterProcess",
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from remit.cli._secrets import sealer, secrets_key_option
 from remit.connectors import configure, load_connectors, rotate
 from remit.enforcement import PLATFORM_REFRESH_S, Platform, Policy, retention
 from remit.errors import Conflict, InvalidConfiguration
-from remit.store import Role, Sealer, open_enforcement_store, open_store
+from remit.store import Role, RosterProcess, Sealer, open_enforcement_store, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,8 +64,9 @@ def build_enforcement(
     secrets: Sealer | None = None,
 ) -> Enforcement:
     """A node's live enforcement: the roster and outbox on the node's database (platforms'
-    settings opened with ``secrets``), every connector (of ``plugins``, or of every installed
-    plugin). It purges personal data older than ``retention_days`` once a day."""
+    settings opened with ``secrets``; the roster written by a process of its own), every
+    connector (of ``plugins``, or of every installed plugin). It purges personal data older than
+    ``retention_days`` once a day."""
     return Enforcement(
         open_enforcement_store(db_url, sealer=secrets),
         load_connectors(plugins),
@@ -75,6 +76,7 @@ def build_enforcement(
             operator_url=operator_url,
             retention=retention(retention_days),
         ),
+        roster=RosterProcess(db_url),
     )
 
 

@@ -29,6 +29,7 @@ from remit.store._enforcement_sql import (
 from remit.store._interface import AuditEntry, OrderChanges, Role, Store, User
 from remit.store._log_sql import SqlLogStore, log_store_for, open_log_store
 from remit.store._memory import MemoryStore
+from remit.store._roster_process import RosterProcess
 from remit.store._sealed import ENV_KEY, KEY_FILE, Sealer, secrets_key_path
 from remit.store._sealed_sql import open_sealer, rotate_key
 from remit.store._sql_engine import DEFAULT_URL
@@ -46,6 +47,7 @@ __all__ = [
     "MemoryStore",
     "OrderChanges",
     "Role",
+    "RosterProcess",
     "Sealer",
     "SqlConsoleStore",
     "SqlEnforcementStore",

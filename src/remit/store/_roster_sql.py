@@ -17,6 +17,7 @@ and anything that fails the transaction fails the batch (the caller,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from remit.store._enforcement_codec import (
     sqlite_time,
 )
 from remit.store._sql_database import Database
+from remit.store._sql_engine import translated
 
 #: The columns a session is read back with, in :class:`SessionReader`'s order.
 _READ = (
@@ -120,48 +122,116 @@ class _Reader:
         return self._read(values)
 
 
-def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outcome]:
-    """Apply ``writes`` in one transaction (see the module's description)."""
-    postgres = database.postgres
-    sql = _POSTGRES if postgres else _SQLITE
-    outcomes: list[Outcome | None] = [None] * len(writes)
-    statements: list[tuple[int, str, tuple[Any, ...]]] = []
-    checked: dict[int, Session] = {}  # each join's session, as checked once
-    for n, write in enumerate(writes):
-        try:
-            row, when = _checked(write, postgres)
-        except InvalidInput as exc:
-            outcomes[n] = exc
-            continue
-        if isinstance(write, Join):
-            checked[n], when = when, None
-        statements.append((n, *_statement(sql, write, row, when)))
-    if not statements:
-        return _all(outcomes)
-    read = _Reader(postgres)
-    with (
-        database.transaction(f"write {len(statements)} roster changes", write=True) as db,
-        refused("write the roster"),
-    ):
-        raw: Any = db.connection().connection.driver_connection
+class _Batch:
+    """The writes of one transaction: each checked (a bad value is answered alone, at once),
+    then their statements run on a driver connection inside a transaction."""
+
+    def __init__(self, writes: Sequence[RosterWrite], postgres: bool) -> None:
+        self.writes, self.postgres = writes, postgres
+        self.sql = _POSTGRES if postgres else _SQLITE
+        self.outcomes: list[Outcome | None] = [None] * len(writes)
+        self.statements: list[tuple[int, str, tuple[Any, ...]]] = []
+        self._checked: dict[int, Session] = {}  # each join's session, as checked once
+        for n, write in enumerate(writes):
+            try:
+                row, when = _checked(write, postgres)
+            except InvalidInput as exc:
+                self.outcomes[n] = exc
+                continue
+            if isinstance(write, Join):
+                self._checked[n], when = when, None
+            self.statements.append((n, *_statement(self.sql, write, row, when)))
+
+    @property
+    def action(self) -> str:
+        return f"write {len(self.statements)} roster changes"
+
+    def run(self, raw: Any) -> None:
+        """Every statement on ``raw`` (a driver connection in a transaction), and the counts
+        of the sessions that ended."""
+        writes, sql, read = self.writes, self.sql, _Reader(self.postgres)
+        statements = self.statements
         results = (
-            _run_postgres(raw, writes, statements) if postgres else _run_sqlite(raw, statements)
+            _run_postgres(raw, writes, statements)
+            if self.postgres
+            else _run_sqlite(raw, statements)
         )
         ended: list[Session] = []
         for (n, _, _), (count, found) in zip(statements, results, strict=True):
             write = writes[n]
             if isinstance(write, Join):
-                outcomes[n] = (
-                    checked[n] if count else Conflict(f"session {write.session.id} already exists")
+                self.outcomes[n] = (
+                    self._checked[n]
+                    if count
+                    else Conflict(f"session {write.session.id} already exists")
                 )
             elif found is not None:
-                outcomes[n] = session = read(found)
+                self.outcomes[n] = session = read(found)
                 if isinstance(write, End):
                     ended.append(session)
             else:
-                outcomes[n] = _explain(raw, sql, read, write)
-        settle(raw, postgres, ended)  # counted; rows deleted unless removals
-    return _all(outcomes)
+                self.outcomes[n] = _explain(raw, sql, read, write)
+        settle(raw, self.postgres, ended)  # counted; rows deleted unless removals
+
+    def answered(self) -> list[Outcome]:
+        return _all(self.outcomes)
+
+
+def write_roster(database: Database, writes: Sequence[RosterWrite]) -> list[Outcome]:
+    """Apply ``writes`` in one transaction (see the module's description)."""
+    batch = _Batch(writes, database.postgres)
+    if batch.statements:
+        with (
+            database.transaction(batch.action, write=True) as db,
+            refused("write the roster"),
+        ):
+            batch.run(db.connection().connection.driver_connection)
+    return batch.answered()
+
+
+class RawRoster:
+    """:func:`write_roster` on a driver connection of its own, held from one batch to the
+    next: no ORM session, pool checkout or SQLAlchemy transaction per batch, which cost as much
+    as the writes (the roster's process, :mod:`~remit.store._roster_process`, writes through
+    this). The same statements, the same transaction (``BEGIN IMMEDIATE`` on SQLite, as every
+    write of :class:`Database` takes), the same errors; a connection that failed is dropped and
+    the next batch opens another."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._raw: Any = None  # the pool's connection, its driver connection inside
+
+    def __call__(self, writes: Sequence[RosterWrite]) -> list[Outcome]:
+        batch = _Batch(writes, self._db.postgres)
+        if not batch.statements:
+            return batch.answered()
+        with translated(batch.action), refused("write the roster"):
+            self._db.check_open()
+            if self._raw is None:
+                self._raw = self._db.engine.raw_connection()
+            raw = self._raw.driver_connection
+            try:
+                if not self._db.postgres:
+                    raw.execute("BEGIN IMMEDIATE")  # psycopg begins at the first statement
+                batch.run(raw)
+                raw.commit() if self._db.postgres else raw.execute("COMMIT")
+            except BaseException:
+                self._drop()
+                raise
+        return batch.answered()
+
+    def _drop(self) -> None:
+        """Roll back and let go of the connection (the next batch opens another)."""
+        raw, self._raw = self._raw, None
+        with suppress(Exception):
+            raw.driver_connection.rollback()
+        with suppress(Exception):
+            raw.invalidate()
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
 
 def _all(outcomes: list[Outcome | None]) -> list[Outcome]:
