@@ -174,17 +174,48 @@ def test_a_child_that_dies_is_replaced_and_acknowledged_writes_stay(
     roster: RosterProcess, store: SqlEnforcementStore
 ) -> None:
     roster.write_blocking(Join(session("before")))
-    first = roster.pid
-    assert first is not None
-    os.kill(first, signal.SIGKILL)
-    assert _gone(first)
+    dead = roster.pids
+    assert len(dead) == 1
+    for pid in dead:
+        os.kill(pid, signal.SIGKILL)
+    assert all(_gone(pid) for pid in dead)
     deadline = time.monotonic() + 10
-    while roster.pid is not None and time.monotonic() < deadline:  # its reader saw it go
+    while roster.pids and time.monotonic() < deadline:  # their readers saw them go
         time.sleep(0.01)
     after = roster.write_blocking(Join(session("after")))  # a new child writes it
     assert after.id == "after"
-    assert roster.pid not in (None, first)
+    assert roster.pids
+    assert not set(roster.pids) & set(dead)
     assert {s.id for s in store.live_sessions()} == {"before", "after"}
+
+
+def test_two_children_commit_every_write_between_them(url: str) -> None:
+    """Two children (an option, for PostgreSQL) commit concurrent writes: every one is there,
+    and both exit when closed."""
+    roster = RosterProcess(url, processes=2)
+    used: set[int] = set()
+    try:
+        assert len(roster.pids) == 2
+
+        def worker(number: int) -> None:
+            for n in range(20):
+                roster.write_blocking(Join(session(f"s-{number}-{n}")))
+
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        used = set(roster.pids)
+        assert roster.stats.latency.count == 160
+    finally:
+        roster.close()
+    store = open_enforcement_store(url)
+    try:
+        assert len(store.live_sessions()) == 160
+    finally:
+        store.close()
+    assert all(_gone(pid) for pid in used)
 
 
 def test_the_child_outlives_sigterm_and_exits_when_closed(url: str) -> None:
@@ -192,13 +223,14 @@ def test_the_child_outlives_sigterm_and_exits_when_closed(url: str) -> None:
     the node still commits what is waiting; closing the node's end stops it."""
     roster = RosterProcess(url)
     roster.write_blocking(Join(session("s-1")))
-    pid = roster.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGTERM)
+    pids = roster.pids
+    assert pids
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
     assert roster.write_blocking(Join(session("s-2"))).id == "s-2"
-    assert roster.pid == pid
+    assert roster.pids == pids
     roster.close()
-    assert _gone(pid)
+    assert all(_gone(pid) for pid in pids)
     with pytest.raises(StoreError, match="stopping"):
         roster.write_blocking(Join(session("s-3")))
 
@@ -210,6 +242,6 @@ def test_a_child_that_cannot_reach_its_database_refuses_with_a_store_error(
     try:
         with pytest.raises(StoreError):
             roster.write_blocking(Join(session("s-1")))
-        assert roster.pid is not None  # still there, for when the database is
+        assert roster.pids  # still there, for when the database is
     finally:
         roster.close()

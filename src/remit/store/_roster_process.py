@@ -79,52 +79,64 @@ def _as_written(session: Session) -> Session:
     return session_in_utc(session)
 
 
+class _Child:
+    """One child process: its pipe, the thread reading its answers, its unanswered writes."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        self.pending: dict[int, Pending] = {}
+        self.reader: threading.Thread | None = None
+
+
 class RosterProcess:
     """The roster's writer in a child process (see the module's description): ``write`` for
     coroutines and ``write_blocking`` for threads return the session as written, or raise
-    what refused it; :meth:`close` lets the child commit what it has and stops it."""
+    what refused it; :meth:`close` lets the children commit what they have and stops them.
 
-    def __init__(self, url: str, *, max_batch: int = MAX_BATCH) -> None:
+    With ``processes`` above one, each child commits the writes sent to it, and each write goes
+    to the one with the fewest unanswered (writes in flight together are independent: a leave
+    is sent once its join was answered). Only worth trying on PostgreSQL, where one child's
+    round trips and commit could overlap another's: two measured no better than one here
+    (docs/scaling.md), so a node runs one."""
+
+    def __init__(self, url: str, *, max_batch: int = MAX_BATCH, processes: int = 1) -> None:
         self._url = url
         self._max_batch = max_batch
         self.stats = RosterStats()
         self._lock = threading.Lock()
-        self._pending: dict[int, Pending] = {}
+        self._children: list[_Child | None] = [None] * max(1, processes)
         self._next = 0
-        self._child: subprocess.Popen[bytes] | None = None
-        self._reader: threading.Thread | None = None
         self._closed = False
         with self._lock:
-            self._start()  # now, so that its imports are done before the first join
+            for slot in range(len(self._children)):
+                self._start(slot)  # now, so that their imports are done before the first join
 
     @property
-    def pid(self) -> int | None:
-        """The child's process id, while one runs."""
-        child = self._child
-        return None if child is None or child.poll() is not None else child.pid
+    def pids(self) -> list[int]:
+        """The process ids of the children running."""
+        return [c.popen.pid for c in self._children if c is not None and c.popen.poll() is None]
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def _start(self, slot: int) -> _Child:
         # The thread that reads the answers gets the interpreter back within this, not 5 ms.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-        child = subprocess.Popen(
+        popen = subprocess.Popen(
             [sys.executable, "-m", "remit.store._roster_child", str(self._max_batch)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
             bufsize=0,
         )
-        assert child.stdin is not None
-        assert child.stdout is not None
+        assert popen.stdin is not None
         with suppress(OSError, AttributeError):  # Linux only: a larger pipe before writers wait
             import fcntl
 
-            fcntl.fcntl(child.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        write_all(child.stdin.fileno(), frame(self._url))
-        self._child = child
-        self._reader = threading.Thread(
-            target=self._read, args=(child,), name="remit-roster", daemon=True
+            fcntl.fcntl(popen.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        write_all(popen.stdin.fileno(), frame(self._url))
+        child = self._children[slot] = _Child(popen)
+        child.reader = threading.Thread(
+            target=self._read, args=(slot, child), name="remit-roster", daemon=True
         )
-        self._reader.start()
+        child.reader.start()
         return child
 
     async def write(self, change: RosterWrite) -> Session:
@@ -145,50 +157,58 @@ class RosterProcess:
         with self._lock:
             if self._closed:
                 raise StoreError("the node is stopping: the roster takes no more writes")
-            child = self._child if self._child is not None else self._start()
-            assert child.stdin is not None
+            slot = min(range(len(self._children)), key=self._load)
+            child = self._children[slot] or self._start(slot)
+            assert child.popen.stdin is not None
             n = self._next
             self._next += 1
-            self._pending[n] = pending
+            child.pending[n] = pending
             try:
-                write_all(child.stdin.fileno(), frame((n, message)))
+                write_all(child.popen.stdin.fileno(), frame((n, message)))
             except OSError as exc:  # the child is gone: its reader fails what it had
-                self._pending.pop(n, None)
+                child.pending.pop(n, None)
                 raise StoreError(f"the roster's writer process stopped ({exc})") from exc
 
-    def _read(self, child: subprocess.Popen[bytes]) -> None:
+    def _load(self, slot: int) -> int:
+        child = self._children[slot]
+        return 0 if child is None else len(child.pending)
+
+    def _read(self, slot: int, child: _Child) -> None:
         """The answers of ``child``, until it exits; then what it did not answer fails."""
-        assert child.stdout is not None
-        frames = Frames(child.stdout.fileno())
+        popen = child.popen
+        assert popen.stdout is not None
+        frames = Frames(popen.stdout.fileno())
         try:
             while True:
-                self._answered(*frames.one())
+                self._answered(child, *frames.one())
         except (EOFError, OSError):
             pass
         except Exception:
             log.exception("the roster's writer process answered what cannot be read: stopped")
-            child.kill()
-        child.stdout.close()
-        child.wait()
+            popen.kill()
+        popen.stdout.close()
+        popen.wait()
         with self._lock:
-            if self._child is child:
-                self._child = None
-            assert child.stdin is not None
+            if self._children[slot] is child:
+                self._children[slot] = None
+            assert popen.stdin is not None
             with suppress(OSError):
-                child.stdin.close()
-            lost, self._pending = self._pending, {}
+                popen.stdin.close()
+            lost, child.pending = child.pending, {}
         if lost:
             log.warning("the roster's writer process stopped with %d writes unanswered", len(lost))
         error = StoreError("the roster's writer process stopped before answering")
         resolve([(p, error) for p in lost.values()], self.stats)
 
-    def _answered(self, size: int, retried: bool, answers: list[tuple[int, bool, Any]]) -> None:
+    def _answered(
+        self, child: _Child, size: int, retried: bool, answers: list[tuple[int, bool, Any]]
+    ) -> None:
         self.stats.batches.observe(size)
         if retried:
             self.stats.retried += 1
         settled: list[tuple[Pending, Outcome]] = []
         with self._lock:
-            found = [(self._pending.pop(n, None), failed, value) for n, failed, value in answers]
+            found = [(child.pending.pop(n, None), failed, value) for n, failed, value in answers]
         for pending, failed, value in found:
             if pending is None:
                 continue
@@ -203,20 +223,20 @@ class RosterProcess:
         resolve(settled, self.stats)
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
-        """Let the child commit and answer what it has, then stop it; a write after this is
-        refused (``StoreError``)."""
+        """Let the children commit and answer what they have, then stop them; a write after
+        this is refused (``StoreError``)."""
         with self._lock:
             self._closed = True
-            child, reader = self._child, self._reader
-        if child is None:
-            return
-        assert child.stdin is not None
-        with suppress(OSError):
-            child.stdin.close()  # the child answers what it has, then sees the end
-        try:
-            child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            log.warning("the roster's writer process %d did not exit: killed", child.pid)
-            child.kill()
-        if reader is not None:
-            reader.join(timeout)
+            children = [c for c in self._children if c is not None]
+        for child in children:
+            assert child.popen.stdin is not None
+            with suppress(OSError):
+                child.popen.stdin.close()  # the child answers what it has, then sees the end
+        for child in children:
+            try:
+                child.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("the roster's writer process %d did not exit: killed", child.popen.pid)
+                child.popen.kill()
+            if child.reader is not None:
+                child.reader.join(timeout)
