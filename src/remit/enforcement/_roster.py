@@ -182,7 +182,28 @@ class Roster(Protocol):
         """Commit what is waiting, then stop; a write after this is refused (``StoreError``)."""
 
 
-class RosterWriter:
+class Submitting:
+    """``write`` and ``write_blocking`` of a roster writer, which has only to take each
+    :class:`Pending` write (``_submit``) and :func:`resolve` it once committed."""
+
+    def _submit(self, pending: Pending) -> None:
+        raise NotImplementedError
+
+    async def write(self, change: RosterWrite) -> Session:
+        """Commit ``change`` with whatever else is waiting; its session once committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Session] = loop.create_future()
+        self._submit(Pending(change, future, loop, time.perf_counter()))
+        return await future
+
+    def write_blocking(self, change: RosterWrite) -> Session:
+        """:meth:`write` from a thread that may wait (not the event loop's)."""
+        future: Future[Session] = Future()
+        self._submit(Pending(change, future, None, time.perf_counter()))
+        return future.result()
+
+
+class RosterWriter(Submitting):
     """The group committer in front of a roster store (see the module's description).
 
     ``write`` is for coroutines, ``write_blocking`` for threads; both return the session as
@@ -203,19 +224,6 @@ class RosterWriter:
         self._lock = threading.Lock()
         self._closed = False
         self.stats = RosterStats()
-
-    async def write(self, change: RosterWrite) -> Session:
-        """Commit ``change`` with whatever else is waiting; its session once committed."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Session] = loop.create_future()
-        self._submit(Pending(change, future, loop, time.perf_counter()))
-        return await future
-
-    def write_blocking(self, change: RosterWrite) -> Session:
-        """:meth:`write` from a thread that may wait (not the event loop's)."""
-        future: Future[Session] = Future()
-        self._submit(Pending(change, future, None, time.perf_counter()))
-        return future.result()
 
     def close(self, timeout: float = 10.0) -> None:
         """Commit what is waiting, then stop; a write after this is refused (``StoreError``)."""
@@ -260,24 +268,30 @@ class RosterWriter:
                 return
 
     def _commit(self, batch: list[Pending]) -> None:
-        writes = [p.write for p in batch]
-        try:
-            outcomes = self._write_roster(writes)
-        except Exception as exc:
-            if len(batch) == 1:
-                outcomes = [exc]
-            else:
-                # One write may have failed them all: each on its own, for its own answer.
-                log.warning("%d roster writes failed together (%s); each again", len(batch), exc)
-                self.stats.retried += 1
-                outcomes = [self._alone(w) for w in writes]
+        outcomes, retried = write_each(self._write_roster, [p.write for p in batch])
+        self.stats.retried += int(retried)
         self.stats.batches.observe(len(batch))
         resolve(list(zip(batch, outcomes, strict=True)), self.stats)
 
-    def _alone(self, write: RosterWrite) -> Outcome:
+
+def write_each(
+    write_roster: Callable[[Sequence[RosterWrite]], list[Outcome]], writes: Sequence[RosterWrite]
+) -> tuple[list[Outcome], bool]:
+    """Each write's outcome from one call of ``write_roster``; when that fails whole, from one
+    call per write (one write may have failed them all), so every caller gets its own answer.
+    Also whether it came to that."""
+    try:
+        return write_roster(writes), False
+    except Exception as exc:
+        if len(writes) == 1:
+            return [exc], False
+        log.warning("%d roster writes failed together (%s); each again", len(writes), exc)
+    outcomes: list[Outcome] = []
+    for write in writes:
         try:
-            return self._write_roster([write])[0]
+            outcomes.append(write_roster([write])[0])
         except Exception as exc:
             if not isinstance(exc, RemitError):
                 log.exception("a roster write failed")
-            return exc
+            outcomes.append(exc)
+    return outcomes, True

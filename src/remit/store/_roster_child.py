@@ -9,33 +9,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from remit.enforcement._roster import MAX_BATCH, Join, Outcome, RosterWrite
+from remit.enforcement._roster import MAX_BATCH, Join, Outcome, RosterWrite, write_each
 from remit.errors import InvalidInput, RemitError
 from remit.store._roster_wire import Frames, frame, portable, session_wire, unwire, write_all
 
 log = logging.getLogger("remit.roster")
-
-
-def _write_batch(
-    write_roster: Callable[[Sequence[RosterWrite]], list[Outcome]], writes: list[RosterWrite]
-) -> tuple[list[Outcome], bool]:
-    """Each write's outcome, and whether the batch failed whole and was written one by one."""
-    try:
-        return write_roster(writes), False
-    except Exception as exc:
-        if len(writes) == 1:
-            return [exc], False
-    log.warning("%d roster writes failed together; each again", len(writes))
-    outcomes: list[Outcome] = []
-    for write in writes:
-        try:
-            outcomes.append(write_roster([write])[0])
-        except Exception as exc:
-            outcomes.append(exc)
-    return outcomes, True
 
 
 def _serve(commands: int, answers: int, max_batch: int) -> None:
@@ -77,7 +58,7 @@ def _serve(commands: int, answers: int, max_batch: int) -> None:
             except Exception as exc:  # a value that cannot be one: refused alone
                 refused = exc if isinstance(exc, RemitError) else InvalidInput(str(exc))
                 replies.append((n, True, refused))
-        outcomes, retried = _write_batch(write, writes) if writes else ([], False)
+        outcomes, retried = write_each(write, writes) if writes else ([], False)
         for n, change, outcome in zip(numbers, writes, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 replies.append((n, True, portable(outcome)))

@@ -34,13 +34,10 @@ write starts a new one.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import subprocess
 import sys
 import threading
-import time
-from concurrent.futures import Future
 from contextlib import suppress
 from datetime import UTC
 from typing import Any
@@ -54,7 +51,7 @@ from remit.enforcement._roster import (
     Outcome,
     Pending,
     RosterStats,
-    RosterWrite,
+    Submitting,
     resolve,
 )
 from remit.errors import StoreError
@@ -88,7 +85,7 @@ class _Child:
         self.reader: threading.Thread | None = None
 
 
-class RosterProcess:
+class RosterProcess(Submitting):
     """The roster's writer in a child process (see the module's description): ``write`` for
     coroutines and ``write_blocking`` for threads return the session as written, or raise
     what refused it; :meth:`close` lets the children commit what they have and stops them.
@@ -138,19 +135,6 @@ class RosterProcess:
         )
         child.reader.start()
         return child
-
-    async def write(self, change: RosterWrite) -> Session:
-        """Commit ``change`` with whatever else is waiting; its session once committed."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Session] = loop.create_future()
-        self._submit(Pending(change, future, loop, time.perf_counter()))
-        return await future
-
-    def write_blocking(self, change: RosterWrite) -> Session:
-        """:meth:`write` from a thread that may wait (not the event loop's)."""
-        future: Future[Session] = Future()
-        self._submit(Pending(change, future, None, time.perf_counter()))
-        return future.result()
 
     def _submit(self, pending: Pending) -> None:
         message = wire(pending.write)

@@ -214,7 +214,10 @@ class RawRoster:
                 if not self._db.postgres:
                     raw.execute("BEGIN IMMEDIATE")  # psycopg begins at the first statement
                 batch.run(raw)
-                raw.commit() if self._db.postgres else raw.execute("COMMIT")
+                if self._db.postgres:
+                    raw.commit()
+                else:
+                    raw.execute("COMMIT")
             except BaseException:
                 self._drop()
                 raise
