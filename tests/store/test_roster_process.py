@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from test_roster_group_commit import CN, NOW, session
 
@@ -21,6 +22,10 @@ from remit.errors import Conflict, InvalidInput, NotFound, StoreError
 from remit.store import RosterProcess, SqlEnforcementStore, open_enforcement_store
 from remit.store._roster_sql import RawRoster, write_roster
 from remit.store._sql_database import Database
+from remit_server import OUTSIDE, RemitServer
+
+#: What a roster's child runs.
+ROSTER_CHILD = "remit.store._roster_child"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -245,3 +250,53 @@ def test_a_child_that_cannot_reach_its_database_refuses_with_a_store_error(
         assert roster.pids  # still there, for when the database is
     finally:
         roster.close()
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is ``pid``: (pid, command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().split(")")[-1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if parent == pid:
+            found.append((int(entry.name), command))
+    return found
+
+
+def test_remit_serve_writes_its_roster_through_one_child_and_leaves_none_behind(
+    tmp_path: Path,
+) -> None:
+    """The node ``remit serve`` builds writes its roster through a child process (not a thread
+    of its own), a join it answers 201 is in the database, and stopping it stops the child."""
+    server = RemitServer(tmp_path)
+    token = server.add_platform("meet", "webhook", {"url": "http://127.0.0.1:9/hooks"})
+    server.start()
+    try:
+        assert server.process is not None
+        children = [p for p, command in _children(server.process.pid) if ROSTER_CHILD in command]
+        assert len(children) == 1, _children(server.process.pid)
+        join = {
+            "resource": {"type": "meeting", "id": "june4-a", "host": "host-us-1"},
+            "participant": {"id": "someone", "ip": OUTSIDE[0]},
+        }
+        answer = httpx.post(
+            f"{server.base}/v1/sessions",
+            json=join,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+        sid = answer.json()["id"]
+    finally:
+        server.stop()
+    assert _gone(children[0])
+    store = open_enforcement_store(server.db)
+    try:
+        assert store.get_session(sid).participant == "someone"
+    finally:
+        store.close()
